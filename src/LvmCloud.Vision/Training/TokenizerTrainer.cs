@@ -69,6 +69,8 @@ public sealed class TokenizerTrainer(VqganModel model, TokenizerTrainingOptions 
                 nn.utils.clip_grad_norm_(model.parameters(), 1.0);
                 optimizer.step();
                 recon = reconLoss.item<float>(); codebookLoss = cb.item<float>(); commitLoss = commit.item<float>(); total = loss.item<float>();
+                if (!double.IsFinite(total))
+                    throw new InvalidOperationException($"Tokenizer training diverged at step {step + 1}: reconstruction {recon}, codebook {codebookLoss}, commitment {commitLoss}. Lower the learning rate.");
                 foreach (long c in batchCodes.reshape(-1).cpu().data<long>()) usedSinceRestart[c] = true;
                 if (options.RestartEvery > 0 && (step + 1) % options.RestartEvery == 0)
                 {
