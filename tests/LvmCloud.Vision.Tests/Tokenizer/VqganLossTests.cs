@@ -21,7 +21,7 @@ public sealed class VqganLossTests(FixtureVqganModel fixture) : IClassFixture<Fi
         using (var quantized = VqganFixture.Tensor("encode_quantized"))
         using (var meanSquared = (quantized - latents).pow(2).mean())
         {
-            TensorAssert.Close(expectedReconstruction, reconstruction, 1e-4, "straight-through reconstruction");
+            VqganFixture.AssertClose(expectedReconstruction, reconstruction, 1e-4, "straight-through reconstruction");
             Assert.Equal(expectedCodes.data<long>().ToArray(), codes.data<long>().ToArray());
 
             var expected = meanSquared.item<float>();
@@ -34,7 +34,6 @@ public sealed class VqganLossTests(FixtureVqganModel fixture) : IClassFixture<Fi
     [Fact]
     public void Gradients_reach_the_encoder_straight_through_and_the_codebook_only_through_its_loss()
     {
-        manual_seed(11);
         using var model = new VqganModel(VqganPresets.Tiny);
         model.train();
         using var images = rand(2, 3, 16, 16);
