@@ -15,13 +15,13 @@ public sealed class AttnBlock : Module<Tensor, Tensor>
     private readonly Conv2d v;
     private readonly Conv2d proj_out;
 
-    public AttnBlock(long channels) : base(nameof(AttnBlock))
+    public AttnBlock(long channels, Device? device = null) : base(nameof(AttnBlock))
     {
-        norm = VqganLayers.GroupNorm(channels);
-        q = Conv2d(channels, channels, kernel_size: 1, stride: 1, padding: 0L);
-        k = Conv2d(channels, channels, kernel_size: 1, stride: 1, padding: 0L);
-        v = Conv2d(channels, channels, kernel_size: 1, stride: 1, padding: 0L);
-        proj_out = Conv2d(channels, channels, kernel_size: 1, stride: 1, padding: 0L);
+        norm = VqganLayers.GroupNorm(channels, device);
+        q = Conv2d(channels, channels, kernel_size: 1, stride: 1, padding: 0L, device: device);
+        k = Conv2d(channels, channels, kernel_size: 1, stride: 1, padding: 0L, device: device);
+        v = Conv2d(channels, channels, kernel_size: 1, stride: 1, padding: 0L, device: device);
+        proj_out = Conv2d(channels, channels, kernel_size: 1, stride: 1, padding: 0L, device: device);
         RegisterComponents();
     }
 

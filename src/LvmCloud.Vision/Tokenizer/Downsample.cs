@@ -16,10 +16,10 @@ public sealed class Downsample : Module<Tensor, Tensor>
 
     private readonly Conv2d? conv;
 
-    public Downsample(long channels, bool withConv) : base(nameof(Downsample))
+    public Downsample(long channels, bool withConv, Device? device = null) : base(nameof(Downsample))
     {
         if (withConv)
-            conv = Conv2d(channels, channels, kernel_size: 3, stride: 2, padding: 0L);
+            conv = Conv2d(channels, channels, kernel_size: 3, stride: 2, padding: 0L, device: device);
         RegisterComponents();
     }
 

@@ -15,7 +15,7 @@ public sealed class DownsamplingBlock : Module<Tensor, Tensor>
     private readonly ModuleList<AttnBlock> attn;
     private readonly Downsample? downsample;
 
-    public DownsamplingBlock(VqganConfig config, int levelResolution, int level) : base(nameof(DownsamplingBlock))
+    public DownsamplingBlock(VqganConfig config, int levelResolution, int level, Device? device = null) : base(nameof(DownsamplingBlock))
     {
         // The encoder's input multipliers are (1,) + channel_mult.
         long blockIn = config.HiddenChannels * (level == 0 ? 1 : config.ChannelMult[level - 1]);
@@ -25,14 +25,14 @@ public sealed class DownsamplingBlock : Module<Tensor, Tensor>
         attn = new ModuleList<AttnBlock>();
         for (var j = 0; j < config.NumResBlocks; j++)
         {
-            block.Add(new ResnetBlock(blockIn, blockOut, config.Dropout));
+            block.Add(new ResnetBlock(blockIn, blockOut, config.Dropout, device));
             blockIn = blockOut;
             if (config.AttnResolutions.Contains(levelResolution))
-                attn.Add(new AttnBlock(blockIn));
+                attn.Add(new AttnBlock(blockIn, device));
         }
 
         if (level != config.NumResolutions - 1)
-            downsample = new Downsample(blockIn, config.ResampleWithConv);
+            downsample = new Downsample(blockIn, config.ResampleWithConv, device);
         RegisterComponents();
     }
 

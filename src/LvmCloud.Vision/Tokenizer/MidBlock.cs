@@ -11,12 +11,12 @@ public sealed class MidBlock : Module<Tensor, Tensor>
     private readonly AttnBlock? attn_1;
     private readonly ResnetBlock block_2;
 
-    public MidBlock(long channels, bool noAttention, double dropoutProbability) : base(nameof(MidBlock))
+    public MidBlock(long channels, bool noAttention, double dropoutProbability, Device? device = null) : base(nameof(MidBlock))
     {
-        block_1 = new ResnetBlock(channels, channels, dropoutProbability);
+        block_1 = new ResnetBlock(channels, channels, dropoutProbability, device);
         if (!noAttention)
-            attn_1 = new AttnBlock(channels);
-        block_2 = new ResnetBlock(channels, channels, dropoutProbability);
+            attn_1 = new AttnBlock(channels, device);
+        block_2 = new ResnetBlock(channels, channels, dropoutProbability, device);
         RegisterComponents();
     }
 

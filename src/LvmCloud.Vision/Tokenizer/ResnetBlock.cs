@@ -16,15 +16,15 @@ public sealed class ResnetBlock : Module<Tensor, Tensor>
     private readonly Conv2d conv2;
     private readonly Conv2d? nin_shortcut;
 
-    public ResnetBlock(long inChannels, long outChannels, double dropoutProbability) : base(nameof(ResnetBlock))
+    public ResnetBlock(long inChannels, long outChannels, double dropoutProbability, Device? device = null) : base(nameof(ResnetBlock))
     {
-        norm1 = VqganLayers.GroupNorm(inChannels);
-        conv1 = Conv2d(inChannels, outChannels, kernel_size: 3, stride: 1, padding: 1);
-        norm2 = VqganLayers.GroupNorm(outChannels);
+        norm1 = VqganLayers.GroupNorm(inChannels, device);
+        conv1 = Conv2d(inChannels, outChannels, kernel_size: 3, stride: 1, padding: 1, device: device);
+        norm2 = VqganLayers.GroupNorm(outChannels, device);
         dropout = Dropout(dropoutProbability);
-        conv2 = Conv2d(outChannels, outChannels, kernel_size: 3, stride: 1, padding: 1);
+        conv2 = Conv2d(outChannels, outChannels, kernel_size: 3, stride: 1, padding: 1, device: device);
         if (inChannels != outChannels)
-            nin_shortcut = Conv2d(inChannels, outChannels, kernel_size: 1, stride: 1, padding: 0L);
+            nin_shortcut = Conv2d(inChannels, outChannels, kernel_size: 1, stride: 1, padding: 0L, device: device);
         RegisterComponents();
     }
 

@@ -13,10 +13,10 @@ public sealed class Upsample : Module<Tensor, Tensor>
 
     private readonly Conv2d? conv;
 
-    public Upsample(long channels, bool withConv) : base(nameof(Upsample))
+    public Upsample(long channels, bool withConv, Device? device = null) : base(nameof(Upsample))
     {
         if (withConv)
-            conv = Conv2d(channels, channels, kernel_size: 3, stride: 1, padding: 1);
+            conv = Conv2d(channels, channels, kernel_size: 3, stride: 1, padding: 1, device: device);
         RegisterComponents();
     }
 

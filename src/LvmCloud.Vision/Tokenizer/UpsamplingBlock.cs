@@ -16,7 +16,7 @@ public sealed class UpsamplingBlock : Module<Tensor, Tensor>
     private readonly ModuleList<AttnBlock> attn;
     private readonly Upsample? upsample;
 
-    public UpsamplingBlock(VqganConfig config, int levelResolution, int level) : base(nameof(UpsamplingBlock))
+    public UpsamplingBlock(VqganConfig config, int levelResolution, int level, Device? device = null) : base(nameof(UpsamplingBlock))
     {
         var last = config.NumResolutions - 1;
         long blockIn = config.HiddenChannels * config.ChannelMult[level == last ? last : level + 1];
@@ -26,14 +26,14 @@ public sealed class UpsamplingBlock : Module<Tensor, Tensor>
         attn = new ModuleList<AttnBlock>();
         for (var j = 0; j < config.NumResBlocks + 1; j++)
         {
-            block.Add(new ResnetBlock(blockIn, blockOut, config.Dropout));
+            block.Add(new ResnetBlock(blockIn, blockOut, config.Dropout, device));
             blockIn = blockOut;
             if (config.AttnResolutions.Contains(levelResolution))
-                attn.Add(new AttnBlock(blockIn));
+                attn.Add(new AttnBlock(blockIn, device));
         }
 
         if (level != 0)
-            upsample = new Upsample(blockIn, config.ResampleWithConv);
+            upsample = new Upsample(blockIn, config.ResampleWithConv, device);
         RegisterComponents();
     }
 

@@ -14,11 +14,13 @@ public sealed class VectorQuantizer : Module
 {
     private readonly Embedding embedding;
 
-    public VectorQuantizer(long numEmbeddings, long embeddingDim) : base(nameof(VectorQuantizer))
+    public VectorQuantizer(long numEmbeddings, long embeddingDim, Device? device = null) : base(nameof(VectorQuantizer))
     {
         NumEmbeddings = numEmbeddings;
         EmbeddingDim = embeddingDim;
-        embedding = Embedding(numEmbeddings, embeddingDim);
+        embedding = Embedding(numEmbeddings, embeddingDim, device: device);
+        using (no_grad())
+            embedding.weight!.uniform_(-1.0 / numEmbeddings, 1.0 / numEmbeddings); // open-muse's codebook init
         RegisterComponents();
     }
 

@@ -15,27 +15,27 @@ public sealed class VqganDecoder : Module<Tensor, Tensor>
     private readonly GroupNorm norm_out;
     private readonly Conv2d conv_out;
 
-    public VqganDecoder(VqganConfig config) : base(nameof(VqganDecoder))
+    public VqganDecoder(VqganConfig config, Device? device = null) : base(nameof(VqganDecoder))
     {
         var last = config.NumResolutions - 1;
         long blockIn = config.HiddenChannels * config.ChannelMult[last];
-        conv_in = Conv2d(config.ZChannels, blockIn, kernel_size: 3, stride: 1, padding: 1);
-        mid = new MidBlock(blockIn, config.NoAttnMidBlock, config.Dropout);
+        conv_in = Conv2d(config.ZChannels, blockIn, kernel_size: 3, stride: 1, padding: 1, device: device);
+        mid = new MidBlock(blockIn, config.NoAttnMidBlock, config.Dropout, device);
 
         // Levels are built from the lowest resolution up but stored (and named) by level index.
         var levels = new UpsamplingBlock[config.NumResolutions];
         var levelResolution = config.Resolution / config.Downsampling;
         for (var level = last; level >= 0; level--)
         {
-            levels[level] = new UpsamplingBlock(config, levelResolution, level);
+            levels[level] = new UpsamplingBlock(config, levelResolution, level, device);
             if (level != 0)
                 levelResolution *= 2;
         }
         up = new ModuleList<UpsamplingBlock>(levels);
 
         long blockOut = config.HiddenChannels * config.ChannelMult[0];
-        norm_out = VqganLayers.GroupNorm(blockOut);
-        conv_out = Conv2d(blockOut, config.NumChannels, kernel_size: 3, stride: 1, padding: 1);
+        norm_out = VqganLayers.GroupNorm(blockOut, device);
+        conv_out = Conv2d(blockOut, config.NumChannels, kernel_size: 3, stride: 1, padding: 1, device: device);
         RegisterComponents();
     }
 

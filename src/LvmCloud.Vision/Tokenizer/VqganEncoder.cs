@@ -15,23 +15,23 @@ public sealed class VqganEncoder : Module<Tensor, Tensor>
     private readonly GroupNorm norm_out;
     private readonly Conv2d conv_out;
 
-    public VqganEncoder(VqganConfig config) : base(nameof(VqganEncoder))
+    public VqganEncoder(VqganConfig config, Device? device = null) : base(nameof(VqganEncoder))
     {
-        conv_in = Conv2d(config.NumChannels, config.HiddenChannels, kernel_size: 3, stride: 1, padding: 1);
+        conv_in = Conv2d(config.NumChannels, config.HiddenChannels, kernel_size: 3, stride: 1, padding: 1, device: device);
 
         down = new ModuleList<DownsamplingBlock>();
         var levelResolution = config.Resolution;
         for (var level = 0; level < config.NumResolutions; level++)
         {
-            down.Add(new DownsamplingBlock(config, levelResolution, level));
+            down.Add(new DownsamplingBlock(config, levelResolution, level, device));
             if (level != config.NumResolutions - 1)
                 levelResolution /= 2;
         }
 
         long midChannels = config.HiddenChannels * config.ChannelMult[^1];
-        mid = new MidBlock(midChannels, config.NoAttnMidBlock, config.Dropout);
-        norm_out = VqganLayers.GroupNorm(midChannels);
-        conv_out = Conv2d(midChannels, config.ZChannels, kernel_size: 3, stride: 1, padding: 1);
+        mid = new MidBlock(midChannels, config.NoAttnMidBlock, config.Dropout, device);
+        norm_out = VqganLayers.GroupNorm(midChannels, device);
+        conv_out = Conv2d(midChannels, config.ZChannels, kernel_size: 3, stride: 1, padding: 1, device: device);
         RegisterComponents();
     }
 

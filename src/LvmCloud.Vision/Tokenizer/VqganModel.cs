@@ -20,14 +20,16 @@ public sealed class VqganModel : Module<Tensor, Tensor>
     private readonly Conv2d quant_conv;
     private readonly Conv2d post_quant_conv;
 
-    public VqganModel(VqganConfig config) : base(nameof(VqganModel))
+    /// <param name="config">The architecture; validated here.</param>
+    /// <param name="device">Where the parameters are created (CPU by default; the <c>meta</c> device builds shapes only).</param>
+    public VqganModel(VqganConfig config, Device? device = null) : base(nameof(VqganModel))
     {
         Config = config.Validate();
-        encoder = new VqganEncoder(config);
-        decoder = new VqganDecoder(config);
-        quantize = new VectorQuantizer(config.NumEmbeddings, config.QuantizedEmbedDim);
-        quant_conv = Conv2d(config.ZChannels, config.QuantizedEmbedDim, kernel_size: 1);
-        post_quant_conv = Conv2d(config.QuantizedEmbedDim, config.ZChannels, kernel_size: 1);
+        encoder = new VqganEncoder(config, device);
+        decoder = new VqganDecoder(config, device);
+        quantize = new VectorQuantizer(config.NumEmbeddings, config.QuantizedEmbedDim, device);
+        quant_conv = Conv2d(config.ZChannels, config.QuantizedEmbedDim, kernel_size: 1, device: device);
+        post_quant_conv = Conv2d(config.QuantizedEmbedDim, config.ZChannels, kernel_size: 1, device: device);
         RegisterComponents();
     }
 

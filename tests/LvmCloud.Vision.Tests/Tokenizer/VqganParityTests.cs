@@ -14,7 +14,7 @@ public sealed class VqganParityTests(FixtureVqganModel fixture) : IClassFixture<
         using var _ = no_grad();
         using var expected = VqganFixture.Tensor("encoder_latents");
         using var actual = fixture.Model.EncoderLatents(fixture.PixelValues);
-        TensorAssert.Close(expected, actual, Tolerance, "encoder_latents");
+        VqganFixture.AssertClose(expected, actual, Tolerance, "encoder_latents");
     }
 
     [Fact]
@@ -25,7 +25,7 @@ public sealed class VqganParityTests(FixtureVqganModel fixture) : IClassFixture<
         var (quantized, codes) = fixture.Model.Encode(fixture.PixelValues);
         using (quantized)
         using (codes)
-            TensorAssert.Close(expected, quantized, Tolerance, "encode_quantized");
+            VqganFixture.AssertClose(expected, quantized, Tolerance, "encode_quantized");
     }
 
     [Fact]
@@ -46,7 +46,7 @@ public sealed class VqganParityTests(FixtureVqganModel fixture) : IClassFixture<
         using var codes = VqganFixture.Tensor("encode_indices");
         using var expected = VqganFixture.Tensor("decode_code_output");
         using var actual = fixture.Model.DecodeCodes(codes);
-        TensorAssert.Close(expected, actual, Tolerance, "decode_code_output");
+        VqganFixture.AssertClose(expected, actual, Tolerance, "decode_code_output");
     }
 
     [Fact]
@@ -61,7 +61,7 @@ public sealed class VqganParityTests(FixtureVqganModel fixture) : IClassFixture<
 
         using var expected = raw.clamp(0.0, 1.0);
         using var actual = fixture.Model.DecodeToImages(codes);
-        TensorAssert.Close(expected, actual, Tolerance, "clamped decode");
+        VqganFixture.AssertClose(expected, actual, Tolerance, "clamped decode");
     }
 
     [Fact]
@@ -70,7 +70,7 @@ public sealed class VqganParityTests(FixtureVqganModel fixture) : IClassFixture<
         using var _ = no_grad();
         using var expected = VqganFixture.Tensor("forward_reconstruction");
         using var actual = fixture.Model.forward(fixture.PixelValues);
-        TensorAssert.Close(expected, actual, Tolerance, "forward_reconstruction");
+        VqganFixture.AssertClose(expected, actual, Tolerance, "forward_reconstruction");
     }
 
     [Fact]
@@ -78,6 +78,6 @@ public sealed class VqganParityTests(FixtureVqganModel fixture) : IClassFixture<
     {
         using var u8 = VqganFixture.Tensor("input_images_u8");                  // (B, H, W, C)
         using var scaled = u8.to(float32).div(255f).permute(0, 3, 1, 2);       // (B, C, H, W)
-        TensorAssert.Close(fixture.PixelValues, scaled, 0.0, "pixel_values");
+        VqganFixture.AssertClose(fixture.PixelValues, scaled, 0.0, "pixel_values");
     }
 }
