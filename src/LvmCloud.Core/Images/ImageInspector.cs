@@ -16,25 +16,30 @@ namespace LvmCloud.Core.Images;
 /// </summary>
 public static class ImageInspector
 {
-    public static ImageInfo Inspect(string path, ImageLimits limits) =>
-        Inspect(path, limits, out _);
+    /// <param name="path">The file to inspect.</param>
+    /// <param name="limits">Limits to enforce.</param>
+    /// <param name="imageName">Name used in errors (e.g. the manifest's relative path); defaults to <paramref name="path"/>.</param>
+    public static ImageInfo Inspect(string path, ImageLimits limits, string? imageName = null) =>
+        InspectFile(path, limits, imageName, out _);
 
     public static ImageInfo Inspect(Stream stream, ImageLimits limits, string imageName = "image") =>
         InspectBytes(ReadBounded(stream, limits, imageName), limits, imageName);
 
     /// <summary>Inspects a file and also returns its bytes, so a caller can decode without reading twice.</summary>
-    internal static ImageInfo Inspect(string path, ImageLimits limits, out byte[] bytes)
+    internal static ImageInfo InspectFile(string path, ImageLimits limits, string? imageName, out byte[] bytes)
     {
         ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(limits);
+        string name = imageName ?? path;
         var file = new FileInfo(path);
         if (!file.Exists)
         {
-            throw new ImageRejectedException(path, ImageRejectReason.NotFound, "no such file.");
+            throw new ImageRejectedException(name, ImageRejectReason.NotFound, "no such file.");
         }
 
-        CheckByteCount(file.Length, limits, path);
+        CheckByteCount(file.Length, limits, name);
         bytes = File.ReadAllBytes(path);
-        return InspectBytes(bytes, limits, path);
+        return InspectBytes(bytes, limits, name);
     }
 
     /// <summary>Reads at most <see cref="ImageLimits.MaxBytes"/> + 1 bytes so an oversized stream is refused without buffering it all.</summary>

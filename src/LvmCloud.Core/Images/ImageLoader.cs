@@ -23,10 +23,13 @@ namespace LvmCloud.Core.Images;
 public static class ImageLoader
 {
     /// <summary>Loads at the image's own (oriented) size.</summary>
-    public static RgbImage Load(string path, ImageLimits limits)
+    /// <param name="path">The image file.</param>
+    /// <param name="limits">Limits checked before decoding.</param>
+    /// <param name="imageName">Name used in errors (e.g. the manifest's relative path); defaults to <paramref name="path"/>.</param>
+    public static RgbImage Load(string path, ImageLimits limits, string? imageName = null)
     {
-        ImageInfo info = ImageInspector.Inspect(path, limits, out byte[] bytes);
-        using Image<Rgb24> image = DecodeUpright(bytes, info, path);
+        ImageInfo info = ImageInspector.InspectFile(path, limits, imageName, out byte[] bytes);
+        using Image<Rgb24> image = DecodeUpright(bytes, info, imageName ?? path);
         return PixelConvert.ToRgbImage(image);
     }
 
@@ -40,10 +43,15 @@ public static class ImageLoader
     }
 
     /// <summary>Loads and resizes to a square model input of <paramref name="resolution"/> pixels a side.</summary>
-    public static LoadedImage LoadForModel(string path, int resolution, ResizeMode mode, ImageLimits limits)
+    /// <param name="path">The image file.</param>
+    /// <param name="resolution">Side of the square model input.</param>
+    /// <param name="mode">Stretch (LVM) or centre crop.</param>
+    /// <param name="limits">Limits checked before decoding.</param>
+    /// <param name="imageName">Name used in errors; defaults to <paramref name="path"/>.</param>
+    public static LoadedImage LoadForModel(string path, int resolution, ResizeMode mode, ImageLimits limits, string? imageName = null)
     {
-        ImageInfo info = ImageInspector.Inspect(path, limits, out byte[] bytes);
-        return Prepare(bytes, info, resolution, mode, path);
+        ImageInfo info = ImageInspector.InspectFile(path, limits, imageName, out byte[] bytes);
+        return Prepare(bytes, info, resolution, mode, imageName ?? path);
     }
 
     /// <summary>Loads and resizes to a square model input of <paramref name="resolution"/> pixels a side.</summary>

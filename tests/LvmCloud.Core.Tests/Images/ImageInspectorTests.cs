@@ -121,6 +121,19 @@ public sealed class ImageInspectorTests : IDisposable
     }
 
     [Fact]
+    public void Errors_use_the_given_image_name_instead_of_the_local_path()
+    {
+        string path = _dir.File("local-copy.png");
+        File.WriteAllText(path, "text");
+
+        var ex = Assert.Throws<ImageRejectedException>(
+            () => ImageLoader.LoadForModel(path, 32, ResizeMode.Stretch, ImageLimits.Default, "frames/a.png"));
+
+        Assert.Equal("frames/a.png", ex.ImageName);
+        Assert.DoesNotContain(_dir.Path, ex.Message);
+    }
+
+    [Fact]
     public void Rejects_missing_file_as_not_found()
     {
         var ex = Assert.Throws<ImageRejectedException>(
