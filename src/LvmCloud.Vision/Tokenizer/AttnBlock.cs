@@ -9,7 +9,7 @@ namespace LvmCloud.Vision.Tokenizer;
 /// <summary>Single-head spatial self-attention over all C channels with 1×1 q, k, v, proj_out and a residual.</summary>
 public sealed class AttnBlock : Module<Tensor, Tensor>
 {
-    private readonly GroupNorm norm;
+    private readonly VqganGroupNorm norm;
     private readonly Conv2d q;
     private readonly Conv2d k;
     private readonly Conv2d v;

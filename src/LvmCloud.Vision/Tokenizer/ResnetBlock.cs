@@ -9,9 +9,9 @@ namespace LvmCloud.Vision.Tokenizer;
 /// <summary>GN → SiLU → conv1 → GN → SiLU → dropout → conv2, plus the input (through a 1×1 <c>nin_shortcut</c> when the widths differ).</summary>
 public sealed class ResnetBlock : Module<Tensor, Tensor>
 {
-    private readonly GroupNorm norm1;
+    private readonly VqganGroupNorm norm1;
     private readonly Conv2d conv1;
-    private readonly GroupNorm norm2;
+    private readonly VqganGroupNorm norm2;
     private readonly Dropout dropout;
     private readonly Conv2d conv2;
     private readonly Conv2d? nin_shortcut;

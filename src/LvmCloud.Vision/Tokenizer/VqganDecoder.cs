@@ -12,7 +12,7 @@ public sealed class VqganDecoder : Module<Tensor, Tensor>
     private readonly Conv2d conv_in;
     private readonly MidBlock mid;
     private readonly ModuleList<UpsamplingBlock> up;
-    private readonly GroupNorm norm_out;
+    private readonly VqganGroupNorm norm_out;
     private readonly Conv2d conv_out;
 
     public VqganDecoder(VqganConfig config, Device? device = null) : base(nameof(VqganDecoder))

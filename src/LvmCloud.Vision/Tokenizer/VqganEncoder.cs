@@ -12,7 +12,7 @@ public sealed class VqganEncoder : Module<Tensor, Tensor>
     private readonly Conv2d conv_in;
     private readonly ModuleList<DownsamplingBlock> down;
     private readonly MidBlock mid;
-    private readonly GroupNorm norm_out;
+    private readonly VqganGroupNorm norm_out;
     private readonly Conv2d conv_out;
 
     public VqganEncoder(VqganConfig config, Device? device = null) : base(nameof(VqganEncoder))

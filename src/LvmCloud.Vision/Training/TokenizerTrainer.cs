@@ -66,18 +66,21 @@ public sealed class TokenizerTrainer(VqganModel model, TokenizerTrainingOptions 
                 if (options.L2Weight > 0) reconLoss = reconLoss + options.L2Weight * (reconstruction - images).square().mean();
                 var loss = reconLoss + cb + commit;
                 loss.backward();
-                nn.utils.clip_grad_norm_(model.parameters(), 1.0);
-                optimizer.step();
                 recon = reconLoss.item<float>(); codebookLoss = cb.item<float>(); commitLoss = commit.item<float>(); total = loss.item<float>();
                 if (!double.IsFinite(total))
                     throw new InvalidOperationException($"Tokenizer training diverged at step {step + 1}: reconstruction {recon}, codebook {codebookLoss}, commitment {commitLoss}. Lower the learning rate.");
                 foreach (long c in batchCodes.reshape(-1).cpu().data<long>()) usedSinceRestart[c] = true;
-                if (options.RestartEvery > 0 && (step + 1) % options.RestartEvery == 0)
-                {
-                    restarted = RestartDeadCodes(images, usedSinceRestart, options.Seed * 7919 + step);
-                    Array.Clear(usedSinceRestart);
-                }
                 pixelsSinceLog += images.shape[0];
+            }
+            // Outside the step's dispose scope: the optimizer creates its state tensors on the first step.
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0);
+            optimizer.step();
+            if (options.RestartEvery > 0 && (step + 1) % options.RestartEvery == 0)
+            {
+                using var scope = NewDisposeScope();
+                var images = train.Batch(order.Batch(step, 0, 1, options.BatchSize), device);
+                restarted = RestartDeadCodes(images, usedSinceRestart, options.Seed * 7919 + step);
+                Array.Clear(usedSinceRestart);
             }
             losses.Add(total);
             last = total;
