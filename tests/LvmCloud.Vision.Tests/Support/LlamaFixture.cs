@@ -1,8 +1,8 @@
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
+using LvmCloud.Vision.Checkpoints;
 using LvmCloud.Vision.Transformer;
 using TorchSharp;
-using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace LvmCloud.Vision.Tests.Support;
@@ -41,11 +41,8 @@ public sealed class LlamaFixture
     public LlamaForCausalLM LoadModel(string weightsFile = "model.safetensors")
     {
         var model = new LlamaForCausalLM(Config);
-        var path = Path.Combine(Directory, weightsFile);
-        if (weightsFile.EndsWith(".safetensors", StringComparison.Ordinal))
-            model.load_safetensors(path);
-        else
-            model.load_py(path);
+        var format = weightsFile.EndsWith(".safetensors", StringComparison.Ordinal) ? CheckpointFormat.Safetensors : CheckpointFormat.PyTorchBin;
+        CheckpointLoader.LoadInto(model, new CheckpointFiles(format, [Path.Combine(Directory, weightsFile)]));
         model.eval();
         return model;
     }

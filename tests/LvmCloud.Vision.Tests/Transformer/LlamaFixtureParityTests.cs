@@ -84,4 +84,28 @@ public class LlamaFixtureParityTests
         Assert.InRange(LlamaFixture.MaxAbsDiff(actualLogits, expectedStepLogits), 0, Tolerance);
         foreach (var t in stepLogits.Concat(tokens)) t.Dispose();
     }
+
+    [Fact]
+    public void Save_pretrained_then_from_pretrained_gives_the_same_logits()
+    {
+        var fixture = new LlamaFixture(LlamaFixture.Gqa);
+        using var model = fixture.LoadModel();
+        using var ids = fixture.Tensor("input_ids");
+        var dir = Directory.CreateTempSubdirectory("llama-pretrained-");
+        try
+        {
+            model.SavePretrained(dir.FullName);
+            using var reloaded = LvmCloud.Vision.Transformer.LlamaForCausalLM.FromPretrained(dir.FullName);
+            using var _ = no_grad();
+            using var expected = model.forward(ids);
+            using var actual = reloaded.forward(ids);
+
+            Assert.Equal(fixture.Config, reloaded.Config);
+            Assert.Equal(0.0, LlamaFixture.MaxAbsDiff(actual, expected));
+        }
+        finally
+        {
+            dir.Delete(true);
+        }
+    }
 }
