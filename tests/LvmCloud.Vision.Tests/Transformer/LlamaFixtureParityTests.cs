@@ -108,4 +108,20 @@ public class LlamaFixtureParityTests
             dir.Delete(true);
         }
     }
+
+    [Fact]
+    public void Bfloat16_weights_give_logits_close_to_float32_and_float32_logits_out()
+    {
+        var fixture = new LlamaFixture(LlamaFixture.Gqa);
+        using var model = LvmCloud.Vision.Transformer.LlamaForCausalLM.FromPretrained(fixture.Directory, dtype: ScalarType.BFloat16);
+        using var ids = fixture.Tensor("input_ids");
+        using var expected = fixture.Tensor("logits");
+        using var _ = no_grad();
+
+        using var logits = model.forward(ids);
+
+        Assert.Equal(ScalarType.BFloat16, model.DType);
+        Assert.Equal(ScalarType.Float32, logits.dtype);
+        Assert.InRange(LlamaFixture.MaxAbsDiff(logits, expected), 1e-4, 0.25); // bfloat16 rounding, not a different model
+    }
 }
