@@ -89,7 +89,7 @@ public sealed record LlamaConfig(
     {
         var file = Directory.Exists(path) ? Path.Combine(path, "config.json") : path;
         if (!File.Exists(file))
-            throw new FileNotFoundException($"LLaMA config not found: {file}", file);
+            throw new FileNotFoundException($"LLaMA config not found: {file} (give a config.json file or a directory holding one).", file);
         try
         {
             return FromJson(File.ReadAllText(file));

@@ -1,3 +1,4 @@
+using LvmCloud.Vision.Checkpoints;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -23,6 +24,34 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
     }
 
     public LlamaConfig Config { get; }
+
+    /// <summary>
+    /// A model from a Hugging Face folder: config.json plus model.safetensors (single or sharded) or pytorch_model.bin,
+    /// in eval mode. Weights are converted to <paramref name="dtype"/> (default float32).
+    /// </summary>
+    public static LlamaForCausalLM FromPretrained(string directory, Device? device = null, ScalarType? dtype = null)
+    {
+        var model = new LlamaForCausalLM(LlamaConfig.Load(directory), device, dtype);
+        try
+        {
+            CheckpointLoader.LoadInto(model, directory);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        model.eval();
+        return model;
+    }
+
+    /// <summary>Writes config.json and model.safetensors (float32) into <paramref name="directory"/>.</summary>
+    public void SavePretrained(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        Config.Save(Path.Combine(directory, "config.json"));
+        CheckpointWriter.Save(this, directory);
+    }
 
     /// <summary>Device of the weights.</summary>
     public Device Device => model.EmbeddingWeight.device;

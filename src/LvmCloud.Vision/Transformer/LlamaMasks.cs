@@ -2,6 +2,12 @@ using static TorchSharp.torch;
 
 namespace LvmCloud.Vision.Transformer;
 
+/// <summary>How the T queries of one forward may see the S = startPos+T keys.</summary>
+/// <param name="Additive">(B, 1, T, S): 0 where a query may see a key, the dtype's most negative value where not; null when
+/// <paramref name="IsCausal"/> says everything, or when every key is visible (one new token, no padding).</param>
+/// <param name="IsCausal">Plain causal attention over a sequence that starts at slot 0 (the fused kernel's own mask).</param>
+public sealed record AttentionMask(Tensor? Additive, bool IsCausal);
+
 /// <summary>Attention masks and the fill value HF uses for blocked scores.</summary>
 public static class LlamaMasks
 {
@@ -15,9 +21,20 @@ public static class LlamaMasks
     };
 
     /// <summary>
-    /// Boolean (B, 1, T, S) mask, true where blocked: query i (cache slot startPos+i) sees key slot j only when
-    /// j ≤ startPos+i and, given a (B, S) key mask, that key is real (1), not padding (0).
+    /// The mask for queries at cache slots [startPos, startPos+T): query i sees key slot j only when j ≤ startPos+i and,
+    /// given a (B, S) <paramref name="keyMask"/>, that key is real (1), not padding (0).
     /// </summary>
+    public static AttentionMask For(long batch, long queryLength, int startPos, Tensor? keyMask, ScalarType dtype, Device device)
+    {
+        if (keyMask is null && startPos == 0 && queryLength > 1) return new AttentionMask(null, true);
+        if (keyMask is null && queryLength == 1) return new AttentionMask(null, false);
+        using var scope = NewDisposeScope();
+        var blocked = Blocked(batch, queryLength, startPos, keyMask, device);                                   // (B, 1, T, S)
+        var additive = zeros(blocked.shape, dtype: dtype, device: device).masked_fill(blocked, MinValue(dtype));
+        return new AttentionMask(additive.MoveToOuterDisposeScope(), false);
+    }
+
+    /// <summary>Boolean (B, 1, T, S), true where blocked; see <see cref="For"/>.</summary>
     public static Tensor Blocked(long batch, long queryLength, int startPos, Tensor? keyMask, Device device)
     {
         using var scope = NewDisposeScope();

@@ -56,8 +56,8 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
 
         var x = embed_tokens.forward(ids);                                                                   // (B, T, D)
         var (cos, sin) = RotaryEmbedding.Tables(positions, config.HeadDim, config.RopeTheta, x.dtype);
-        var blocked = LlamaMasks.Blocked(b, t, startPos, attentionMask, device);
-        var ctx = new LlamaAttentionContext(cos, sin, blocked, cache, startPos);
+        var mask = LlamaMasks.For(b, t, startPos, attentionMask, x.dtype, device);
+        var ctx = new LlamaAttentionContext(cos, sin, mask, cache, startPos);
         foreach (var layer in layers)
         {
             if (hiddenStates is not null) hiddenStates.Add(x.detach().MoveToOuterDisposeScope());

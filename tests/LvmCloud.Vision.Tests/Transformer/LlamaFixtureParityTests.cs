@@ -84,4 +84,44 @@ public class LlamaFixtureParityTests
         Assert.InRange(LlamaFixture.MaxAbsDiff(actualLogits, expectedStepLogits), 0, Tolerance);
         foreach (var t in stepLogits.Concat(tokens)) t.Dispose();
     }
+
+    [Fact]
+    public void Save_pretrained_then_from_pretrained_gives_the_same_logits()
+    {
+        var fixture = new LlamaFixture(LlamaFixture.Gqa);
+        using var model = fixture.LoadModel();
+        using var ids = fixture.Tensor("input_ids");
+        var dir = Directory.CreateTempSubdirectory("llama-pretrained-");
+        try
+        {
+            model.SavePretrained(dir.FullName);
+            using var reloaded = LvmCloud.Vision.Transformer.LlamaForCausalLM.FromPretrained(dir.FullName);
+            using var _ = no_grad();
+            using var expected = model.forward(ids);
+            using var actual = reloaded.forward(ids);
+
+            Assert.Equal(fixture.Config, reloaded.Config);
+            Assert.Equal(0.0, LlamaFixture.MaxAbsDiff(actual, expected));
+        }
+        finally
+        {
+            dir.Delete(true);
+        }
+    }
+
+    [Fact]
+    public void Bfloat16_weights_give_logits_close_to_float32_and_float32_logits_out()
+    {
+        var fixture = new LlamaFixture(LlamaFixture.Gqa);
+        using var model = LvmCloud.Vision.Transformer.LlamaForCausalLM.FromPretrained(fixture.Directory, dtype: ScalarType.BFloat16);
+        using var ids = fixture.Tensor("input_ids");
+        using var expected = fixture.Tensor("logits");
+        using var _ = no_grad();
+
+        using var logits = model.forward(ids);
+
+        Assert.Equal(ScalarType.BFloat16, model.DType);
+        Assert.Equal(ScalarType.Float32, logits.dtype);
+        Assert.InRange(LlamaFixture.MaxAbsDiff(logits, expected), 1e-4, 0.25); // bfloat16 rounding, not a different model
+    }
 }

@@ -1,0 +1,123 @@
+using LvmCloud.Vision.Transformer;
+using static TorchSharp.torch;
+
+namespace LvmCloud.Vision.Generation;
+
+/// <summary>
+/// Token-level decoding: several prompts, several candidates each, in one batch. Prompts of different lengths are
+/// left-padded (padding masked out, positions counted from each prompt's first real token); the prompts are prefilled
+/// once into a preallocated KV cache, whose rows are then repeated per candidate, and one token per row is decoded per step.
+/// </summary>
+public sealed class GenerationEngine(LlamaForCausalLM model)
+{
+    public LlamaForCausalLM Model { get; } = model;
+
+    /// <summary>
+    /// New tokens only, (prompts × candidates, MaxNewTokens) int64 on the CPU, rows prompt-major.
+    /// <paramref name="progress"/> hears the number of tokens generated per row so far.
+    /// </summary>
+    public Tensor Generate(IReadOnlyList<long[]> prompts, GenerationOptions options, IProgress<int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(prompts);
+        ArgumentNullException.ThrowIfNull(options);
+        CheckPrompts(prompts);
+        options.Validate(prompts.Count);
+        int promptCount = prompts.Count, candidates = options.Candidates, rows = promptCount * candidates;
+        int newTokens = options.MaxNewTokens;
+        int promptLength = prompts.Max(p => p.Length);
+        int total = promptLength + newTokens;
+        if (total > Model.Config.MaxPositionEmbeddings)
+            throw new ArgumentException(
+                $"The longest prompt ({promptLength} tokens) plus {newTokens} new tokens exceeds the model's context of {Model.Config.MaxPositionEmbeddings}.");
+
+        var generators = options.IsGreedy
+            ? []
+            : Enumerable.Range(0, rows).Select(r => new Generator(unchecked((ulong)options.SeedOf(r)), CPU)).ToList();
+        KvCache? cache = null;
+        try
+        {
+            using var noGrad = no_grad();
+            using var scope = NewDisposeScope();
+            var device = Model.Device;
+            var (ids, keyMask, promptLengths) = LeftPad(prompts, promptLength, total, device);   // (P, L), (P, L+N), (P)
+            var positions = (keyMask.narrow(1, 0, promptLength).cumsum(1) - 1).clamp_min(0);        // (P, L)
+
+            cache = Model.CreateCache(promptCount, total);
+            var logits = Prefill(ids, cache, positions, keyMask.narrow(1, 0, promptLength));                // (P, V)
+            if (candidates > 1)
+            {
+                var source = arange(promptCount, dtype: ScalarType.Int64, device: device).repeat_interleave(candidates); // (R)
+                var repeated = cache.SelectRows(source);
+                cache.Dispose();
+                cache = repeated;
+                logits = logits.index_select(0, source);                                   // (R, V)
+                keyMask = keyMask.index_select(0, source);                                 // (R, L+N)
+                promptLengths = promptLengths.index_select(0, source);                     // (R)
+            }
+
+            var output = zeros(rows, newTokens, dtype: ScalarType.Int64);                   // (R, N) on the CPU
+            for (int step = 0; step < newTokens; step++)
+            {
+                using var stepScope = NewDisposeScope();
+                var next = Sampler.Sample(logits, options, generators);                     // (R)
+                output.select(1, step).copy_(next);
+                progress?.Report(step + 1);
+                if (step == newTokens - 1) break;
+                var input = next.to(device).unsqueeze(1);                                  // (R, 1)
+                var stepPositions = (promptLengths + step).unsqueeze(1);                   // (R, 1)
+                var stepLogits = Model.Forward(input, cache, promptLength + step, stepPositions,
+                    keyMask.narrow(1, 0, promptLength + step + 1));                         // (R, 1, V)
+                var previous = logits;
+                logits = stepLogits.select(1, 0).MoveToOuterDisposeScope();                 // (R, V)
+                previous.Dispose();
+            }
+            return output.MoveToOuterDisposeScope();
+        }
+        finally
+        {
+            cache?.Dispose();
+            foreach (var g in generators) g.Dispose();
+        }
+    }
+
+    /// <summary>Runs the padded prompts (P, L) through the model into <paramref name="cache"/>; logits (P, V) of the last position.</summary>
+    private Tensor Prefill(Tensor ids, KvCache cache, Tensor positions, Tensor promptMask)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = Model.HiddenStates(ids, cache, 0, positions, promptMask);           // (P, L, D)
+        return Model.Logits(hidden.select(1, ids.shape[1] - 1)).MoveToOuterDisposeScope(); // (P, V)
+    }
+
+    private void CheckPrompts(IReadOnlyList<long[]> prompts)
+    {
+        if (prompts.Count == 0) throw new ArgumentException("No prompts to continue.", nameof(prompts));
+        long vocab = Model.Config.VocabSize;
+        for (int i = 0; i < prompts.Count; i++)
+        {
+            var prompt = prompts[i] ?? throw new ArgumentException($"Prompt {i} is null.", nameof(prompts));
+            if (prompt.Length == 0) throw new ArgumentException($"Prompt {i} is empty.", nameof(prompts));
+            foreach (var id in prompt)
+                if (id < 0 || id >= vocab)
+                    throw new ArgumentOutOfRangeException(nameof(prompts), $"Prompt {i} holds token id {id}, outside the model's vocabulary [0, {vocab}).");
+        }
+    }
+
+    /// <summary>Prompts right-aligned in (P, L) ids, a (P, L+N) key mask (0 on padding), and each prompt's length (P).</summary>
+    private static (Tensor Ids, Tensor KeyMask, Tensor Lengths) LeftPad(IReadOnlyList<long[]> prompts, int promptLength, int total, Device device)
+    {
+        var ids = new long[prompts.Count * promptLength];
+        var mask = new long[prompts.Count * total];
+        var lengths = new long[prompts.Count];
+        for (int i = 0; i < prompts.Count; i++)
+        {
+            int pad = promptLength - prompts[i].Length;
+            prompts[i].CopyTo(ids, i * promptLength + pad);
+            Array.Fill(mask, 1L, i * total + pad, total - pad);
+            lengths[i] = prompts[i].Length;
+        }
+        return (
+            tensor(ids, [prompts.Count, promptLength], device: device),
+            tensor(mask, [prompts.Count, total], device: device),
+            tensor(lengths, device: device));
+    }
+}
