@@ -37,12 +37,14 @@ public sealed class TokenizerTrainer(VqganModel model, TokenizerTrainingOptions 
             TrainingCheckpoint.Restore(runDirectory, model, optimizer);
             start = saved.Step;
         }
-        string[] extra = ["recon", "codebook", "commit", "psnr", "usage", "restarted"];
+        string[] extra = ["recon", "codebook", "commit", "psnr", "usage", "restarted", "skipped"];
         var log = new TrainingLog(Path.Combine(runDirectory, "loss.csv"), extra);
         log.Open(start);
         int end = Math.Min(options.Steps, options.StopAfterStep ?? options.Steps);
         long codes = model.Config.NumEmbeddings;
         var usedSinceRestart = new bool[codes];
+        var skipper = new OverflowGuard();
+        int skipped = 0;
         var losses = new List<double>();
         double last = double.NaN;
         double? lastEval = null;
@@ -61,20 +63,24 @@ public sealed class TokenizerTrainer(VqganModel model, TokenizerTrainingOptions 
             {
                 var images = train.Batch(order.Batch(step, 0, 1, options.BatchSize), device);
                 var (reconstruction, cb, commit, batchCodes) = model.ForwardWithLosses(images);
-                var reconLoss = zeros(1, device: device).squeeze();
-                if (options.L1Weight > 0) reconLoss = reconLoss + options.L1Weight * (reconstruction - images).abs().mean();
-                if (options.L2Weight > 0) reconLoss = reconLoss + options.L2Weight * (reconstruction - images).square().mean();
+
+                var error = reconstruction - images;
+                var reconLoss = options.L1Weight > 0 && options.L2Weight > 0
+                    ? error.abs().mean() * options.L1Weight + error.square().mean() * options.L2Weight
+                    : options.L1Weight > 0 ? error.abs().mean() * options.L1Weight : error.square().mean() * options.L2Weight;
                 var loss = reconLoss + cb + commit;
                 loss.backward();
                 recon = reconLoss.item<float>(); codebookLoss = cb.item<float>(); commitLoss = commit.item<float>(); total = loss.item<float>();
-                if (!double.IsFinite(total))
-                    throw new InvalidOperationException($"Tokenizer training diverged at step {step + 1}: reconstruction {recon}, codebook {codebookLoss}, commitment {commitLoss}. Lower the learning rate.");
-                foreach (long c in batchCodes.reshape(-1).cpu().data<long>()) usedSinceRestart[c] = true;
+                var counts = bincount(batchCodes.reshape(-1), minlength: (int)codes).cpu().to(ScalarType.Int64).data<long>().ToArray();
+                for (int c = 0; c < counts.Length; c++) if (counts[c] > 0) usedSinceRestart[c] = true;
                 pixelsSinceLog += images.shape[0];
             }
             // Outside the step's dispose scope: the optimizer creates its state tensors on the first step.
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0);
-            optimizer.step();
+            // A step whose gradients overflowed is skipped, not applied: clipping an infinite norm turns
+            // the gradients into NaN and would poison the weights (seen with near-constant channels,
+            // where GroupNorm's 1/sqrt(eps) amplifies gradients). Too many in a row is divergence.
+            if (!skipper.TryStep(optimizer, model.parameters(), 1.0, total, step))
+                skipped++;
             if (options.RestartEvery > 0 && (step + 1) % options.RestartEvery == 0)
             {
                 using var scope = NewDisposeScope();
@@ -95,7 +101,7 @@ public sealed class TokenizerTrainer(VqganModel model, TokenizerTrainingOptions 
             if (done % options.LogEvery == 0 || metrics is not null || done == end || restarted > 0)
             {
                 double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
-                var values = new Dictionary<string, double> { ["recon"] = recon, ["codebook"] = codebookLoss, ["commit"] = commitLoss, ["restarted"] = restarted };
+                var values = new Dictionary<string, double> { ["recon"] = recon, ["codebook"] = codebookLoss, ["commit"] = commitLoss, ["restarted"] = restarted, ["skipped"] = skipped };
                 if (metrics is not null) { values["psnr"] = metrics.Psnr; values["usage"] = metrics.CodebookUsage; }
                 log.Append(new TrainingLogRow(done, lr, total, metrics?.L1, pixelsSinceLog / seconds, values));
                 clock.Restart();

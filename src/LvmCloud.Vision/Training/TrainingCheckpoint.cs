@@ -15,7 +15,7 @@ public sealed record TrainingState(int Step, int Seed, string Kind, double LastL
 /// </summary>
 public static class TrainingCheckpoint
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     public static string DirectoryOf(string runDirectory) => Path.Combine(runDirectory, "checkpoint");
     public static string ModelDirectoryOf(string runDirectory) => Path.Combine(DirectoryOf(runDirectory), "model");
@@ -43,7 +43,7 @@ public static class TrainingCheckpoint
         string dir = DirectoryOf(runDirectory);
         if (!Directory.Exists(dir) && Directory.Exists(dir + ".old")) Directory.Move(dir + ".old", dir); // killed mid-swap
         string path = Path.Combine(dir, "state.json");
-        return File.Exists(path) ? JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(path)) : null;
+        return File.Exists(path) ? JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(path), Json) : null;
     }
 
     public static void Restore(string runDirectory, nn.Module model, OptimizerHelper optimizer)

@@ -34,6 +34,7 @@ public sealed class TransformerTrainer(LlamaForCausalLM model, TransformerTraini
         log.Open(start);
         int end = Math.Min(options.Steps, options.StopAfterStep ?? options.Steps);
         var losses = new List<double>();
+        var guard = new OverflowGuard();
         double? lastEval = null;
         double last = double.NaN;
         var clock = Stopwatch.StartNew();
@@ -55,8 +56,7 @@ public sealed class TransformerTrainer(LlamaForCausalLM model, TransformerTraini
                 stepLoss += loss.item<float>();
                 tokensSinceLog += ids.shape[0] * (ids.shape[1] - 1);
             }
-            nn.utils.clip_grad_norm_(model.parameters(), options.ClipNorm);
-            optimizer.step();
+            guard.TryStep(optimizer, model.parameters(), options.ClipNorm, stepLoss, step);
             losses.Add(stepLoss);
             last = stepLoss;
             int done = step + 1;

@@ -15,13 +15,6 @@ public sealed class LlamaFixture
 
     private readonly JsonArray tensors;
 
-    static LlamaFixture()
-    {
-        // These models are tiny: one intra-op thread is as fast as two on an idle machine and avoids the
-        // OpenMP spin-wait slowdown (10-100x) when the test machine's cores are busy with other work.
-        torch.set_num_threads(1);
-    }
-
     public LlamaFixture(string name)
     {
         Directory = Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
