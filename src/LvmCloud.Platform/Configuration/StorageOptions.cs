@@ -10,7 +10,7 @@ public sealed record StorageOptions : IValidatableObject
 {
     public const string Section = "Storage";
 
-    public string? ConnectionString { get; init; }
+    public string? ConnectionString { get; set; }
     public Uri? BlobServiceUri { get; init; }
     public Uri? QueueServiceUri { get; init; }
     public Uri? TableServiceUri { get; init; }

@@ -1,0 +1,3 @@
+namespace LvmCloud.Platform.Intake;
+
+public sealed class BatchIntakeService;
