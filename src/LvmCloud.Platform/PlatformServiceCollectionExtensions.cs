@@ -39,7 +39,9 @@ public static class PlatformServiceCollectionExtensions
         services.TryAddSingleton<BatchQueryService>();
         services.TryAddSingleton<BatchCancellationService>();
         services.TryAddSingleton<GalleryService>();
+        services.TryAddSingleton<InputImageCheck>();
         services.TryAddSingleton<BatchIntakeService>();
+        services.AddHostedService<StorageInitializer>();
         return services;
     }
 

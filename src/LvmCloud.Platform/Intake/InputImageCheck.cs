@@ -1,0 +1,45 @@
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using LvmCloud.Core.Images;
+using LvmCloud.Platform.Storage;
+
+namespace LvmCloud.Platform.Intake;
+
+/// <summary>
+/// Checks that an input image referenced by a manifest exists and is within limits, reading only its
+/// headers (the blob is streamed in small blocks and no pixel is decoded).
+/// </summary>
+public sealed class InputImageCheck(StorageClients clients)
+{
+    private const int ReadBlockBytes = 64 * 1024;
+
+    /// <summary>Null when the image is acceptable, otherwise why not.</summary>
+    public async Task<string?> CheckAsync(string batchId, string relativePath, ImageLimits limits, CancellationToken cancellationToken)
+    {
+        BlobClient blob = clients.Batches.GetBlobClient(StorageLayout.InputPath(batchId, relativePath));
+        BlobProperties properties;
+        try
+        {
+            properties = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return $"Input image '{relativePath}' does not exist under {StorageLayout.InputsFolder}/.";
+        }
+
+        if (properties.ContentLength > limits.MaxBytes)
+            return $"Input image '{relativePath}' is {properties.ContentLength} bytes, more than the limit of {limits.MaxBytes}.";
+
+        await using var stream = await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { BufferSize = ReadBlockBytes }, cancellationToken);
+        try
+        {
+            ImageInspector.Inspect(stream, limits, relativePath);
+            return null;
+        }
+        catch (ImageRejectedException e)
+        {
+            return e.Message;
+        }
+    }
+}
