@@ -1,3 +1,4 @@
+using System.Runtime.Serialization;
 using Azure;
 using Azure.Data.Tables;
 
@@ -27,6 +28,7 @@ public sealed class BatchEntity : ITableEntity
     public bool CancelRequested { get; set; }
     public string? ResultsWrittenBy { get; set; }
 
+    [IgnoreDataMember]
     public string BatchId => PartitionKey;
 
     public static BatchEntity New(string batchId, DateTimeOffset now) =>

@@ -1,13 +1,14 @@
+using System.Runtime.Serialization;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 
 namespace LvmCloud.Platform.State;
 
-/// <summary>One row per item: partition = batch id, row = <c>item|{itemId}</c>. Written only with ETag conditions.</summary>
+/// <summary>One row per item: partition = batch id, row = <c>item-{itemId}</c>. Written only with ETag conditions.</summary>
 public sealed class ItemEntity : ITableEntity
 {
-    public const string RowKeyPrefix = "item|";
+    public const string RowKeyPrefix = "item-";
 
     public string PartitionKey { get; set; } = "";
     public string RowKey { get; set; } = "";
@@ -37,7 +38,9 @@ public sealed class ItemEntity : ITableEntity
     public double? Perplexity { get; set; }
     public long? TokensGenerated { get; set; }
 
+    [IgnoreDataMember]
     public IReadOnlyList<string> Inputs => JsonSerializer.Deserialize<string[]>(InputsJson) ?? [];
+    [IgnoreDataMember]
     public IReadOnlyList<string> Outputs => JsonSerializer.Deserialize<string[]>(OutputsJson) ?? [];
 
     public static string RowKeyFor(string itemId) => RowKeyPrefix + itemId;

@@ -48,7 +48,7 @@ public sealed class JobStateStore(StorageClients clients)
     /// <summary>All items of a batch, in manifest order.</summary>
     public async Task<List<ItemEntity>> GetItemsAsync(string batchId, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {batchId} and RowKey ge {ItemEntity.RowKeyPrefix} and RowKey lt {"item}"}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {batchId} and RowKey ge {ItemEntity.RowKeyPrefix} and RowKey lt {"item."}");
         var items = new List<ItemEntity>();
         await foreach (var item in _table.QueryAsync<ItemEntity>(filter, cancellationToken: cancellationToken))
             items.Add(item);
