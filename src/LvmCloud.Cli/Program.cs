@@ -1,1 +1,3 @@
-namespace LvmCloud.Cli; public static class Program { public static int Main(string[] args) => 0; }
+using LvmCloud.Cli;
+
+return await LvmApp.RunAsync(args);

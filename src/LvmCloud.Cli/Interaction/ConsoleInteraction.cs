@@ -1,0 +1,95 @@
+using System.Text.Json;
+using Spectre.Console;
+
+namespace LvmCloud.Cli.Interaction;
+
+/// <summary>Spectre.Console on stderr for people; stdout carries data only.</summary>
+public sealed class ConsoleInteraction : IConsoleInteraction
+{
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false };
+    private readonly IAnsiConsole _stderr;
+    private readonly bool _interactive;
+
+    public ConsoleInteraction(bool jsonOutput)
+    {
+        JsonOutput = jsonOutput;
+        _interactive = !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("CI") is null;
+        _stderr = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(Console.Error),
+            Interactive = _interactive ? InteractionSupport.Yes : InteractionSupport.No,
+            Ansi = _interactive ? AnsiSupport.Detect : AnsiSupport.No,
+        });
+    }
+
+    public bool JsonOutput { get; }
+
+    public void WriteJson<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
+
+    public void WriteLine(string text) => Console.Out.WriteLine(text);
+
+    public void Info(string text) => _stderr.MarkupLineInterpolated($"[grey]{text}[/]");
+
+    public void Error(string text) => _stderr.MarkupLineInterpolated($"[red]error:[/] {text}");
+
+    public async Task<T> WithProgressAsync<T>(string title, double total, Func<IProgressReporter, Task<T>> work)
+    {
+        if (!_interactive)
+        {
+            var plain = new PlainProgress(title, total, _stderr);
+            var result = await work(plain);
+            plain.Finish();
+            return result;
+        }
+        T value = default!;
+        await _stderr.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .StartAsync(async ctx =>
+            {
+                var task = ctx.AddTask(Markup.Escape(title), maxValue: Math.Max(total, 1));
+                value = await work(new SpectreProgress(task, title));
+                task.Value = task.MaxValue;
+            });
+        return value;
+    }
+
+    public void Table(string title, IReadOnlyList<string> columns, IEnumerable<IReadOnlyList<string>> rows)
+    {
+        var table = new Table().Title(Markup.Escape(title));
+        foreach (var c in columns) table.AddColumn(Markup.Escape(c));
+        foreach (var r in rows) table.AddRow(r.Select(Markup.Escape).ToArray());
+        _stderr.Write(table);
+    }
+
+    private sealed class SpectreProgress(ProgressTask task, string title) : IProgressReporter
+    {
+        public void Advance(double amount, string? status = null)
+        {
+            task.Increment(amount);
+            if (status is not null) task.Description = Markup.Escape($"{title} — {status}");
+        }
+    }
+
+    /// <summary>Non-interactive progress: a line at most every 10% (and at the end).</summary>
+    private sealed class PlainProgress(string title, double total, IAnsiConsole console) : IProgressReporter
+    {
+        private double _done;
+        private int _lastDecile = -1;
+
+        public void Advance(double amount, string? status = null)
+        {
+            _done += amount;
+            int decile = total <= 0 ? 10 : (int)Math.Min(10, Math.Floor(_done / total * 10));
+            if (decile > _lastDecile)
+            {
+                _lastDecile = decile;
+                console.WriteLine($"{title}: {_done:0}/{total:0} ({decile * 10}%){(status is null ? "" : " " + status)}");
+            }
+        }
+
+        public void Finish()
+        {
+            if (_lastDecile < 10) console.WriteLine($"{title}: done");
+        }
+    }
+}

@@ -1,0 +1,30 @@
+using System.CommandLine;
+using LvmCloud.Cli.Commands;
+using LvmCloud.Cli.Interaction;
+
+namespace LvmCloud.Cli;
+
+/// <summary>Builds the <c>lvm</c> command tree and runs it.</summary>
+public static class LvmApp
+{
+    public static readonly Option<bool> JsonOption = new("--json") { Description = "Print machine-readable JSON on stdout (people's text goes to stderr).", Recursive = true };
+
+    public static IReadOnlyList<LvmCommand> Commands() =>
+    [
+    ];
+
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("lvm — Large Vision Models: tokenize images, generate visual sentences, complete batches.");
+        root.Options.Add(JsonOption);
+        foreach (var command in Commands())
+            root.Subcommands.Add(command.Build(parse => new ConsoleInteraction(parse.GetValue(JsonOption))));
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        LvmCloud.Vision.Native.TorchRuntime.EnsureLoaded();
+        return await BuildRoot().Parse(args).InvokeAsync();
+    }
+}

@@ -1,0 +1,129 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using LvmCloud.Core.Manifests;
+
+namespace LvmCloud.Core.Sentences;
+
+/// <summary>
+/// Parses a dataset's <c>sentences.jsonl</c>: one <c>{"images": ["a.png", ...], "kind": "pairs"}</c>
+/// per line. Paths follow <see cref="Paths.RelativePath"/>; <c>kind</c> is optional
+/// (<c>[a-z0-9-]{1,32}</c>, usually one of <see cref="SentenceKinds"/>); unknown fields are
+/// errors. Bad lines fail alone; blank lines are skipped.
+/// </summary>
+public static partial class VisualSentenceParser
+{
+    private const string ImagesField = "images";
+    private const string KindField = "kind";
+    private static readonly string[] Fields = [ImagesField, KindField];
+
+    public static ParsedSentences Parse(string jsonl) => Parse(jsonl, SentenceLimits.Default);
+
+    public static ParsedSentences Parse(string jsonl, SentenceLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(jsonl);
+        ArgumentNullException.ThrowIfNull(limits);
+        var sentences = new List<VisualSentence>();
+        var invalid = new List<InvalidLine>();
+        string[] lines = jsonl.Split('\n');
+        int count = 0;
+        for (int i = 0; i < lines.Length; i++)
+        {
+            int lineNumber = i + 1;
+            string line = lines[i].TrimEnd('\r');
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (++count > limits.MaxSentences)
+                {
+                    throw new ManifestLineException(ManifestErrorReason.TooManyItems, $"the dataset already has {limits.MaxSentences} sentences, the limit");
+                }
+
+                int bytes = Encoding.UTF8.GetByteCount(line);
+                if (bytes > limits.MaxLineBytes)
+                {
+                    throw new ManifestLineException(ManifestErrorReason.LineTooLong, $"line is {bytes} bytes, the limit is {limits.MaxLineBytes}");
+                }
+
+                sentences.Add(ParseLine(line, lineNumber, limits));
+            }
+            catch (ManifestLineException ex)
+            {
+                invalid.Add(new InvalidLine(lineNumber, null, ex.Reason, ex.Message));
+            }
+        }
+
+        return new ParsedSentences(sentences, invalid);
+    }
+
+    /// <summary>The JSONL line (without newline) describing <paramref name="images"/>.</summary>
+    public static string Format(IEnumerable<string> images, string? kind)
+    {
+        var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray(ImagesField);
+            foreach (string image in images)
+            {
+                writer.WriteStringValue(image);
+            }
+
+            writer.WriteEndArray();
+            if (kind is not null)
+            {
+                writer.WriteString(KindField, kind);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static VisualSentence ParseLine(string line, int lineNumber, SentenceLimits limits)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(line, new JsonDocumentOptions { MaxDepth = 8 });
+        }
+        catch (JsonException ex)
+        {
+            throw new ManifestLineException(ManifestErrorReason.BadJson, $"not valid JSON: {ex.Message}");
+        }
+
+        using (document)
+        {
+            JsonFields fields = JsonFields.Read(document.RootElement, "a sentence line", Fields);
+            IReadOnlyList<string> images = fields.PathList(ImagesField)
+                ?? throw new ManifestLineException(ManifestErrorReason.MissingInput, "missing required field 'images' (a list of image paths)");
+            if (images.Count == 0)
+            {
+                throw new ManifestLineException(ManifestErrorReason.MissingInput, "'images' is empty");
+            }
+
+            if (images.Count > limits.MaxImagesPerSentence)
+            {
+                throw new ManifestLineException(ManifestErrorReason.TooManyFrames,
+                    $"{images.Count} images exceed the limit of {limits.MaxImagesPerSentence} per sentence");
+            }
+
+            string? kind = fields.String(KindField);
+            if (kind is not null && !KindPattern().IsMatch(kind))
+            {
+                throw new ManifestLineException(ManifestErrorReason.OutOfRange,
+                    $"'kind' must be 1 to 32 characters from a-z 0-9 -, e.g. {string.Join(", ", SentenceKinds.Sequence, SentenceKinds.Pairs, SentenceKinds.Inpainting, SentenceKinds.Category)}");
+            }
+
+            return new VisualSentence(lineNumber, images, kind);
+        }
+    }
+
+    [GeneratedRegex(@"^[a-z0-9-]{1,32}\z")]
+    private static partial Regex KindPattern();
+}
