@@ -46,6 +46,7 @@ public sealed class BatchCancellationService(
             if (item.State != ItemStates.Queued || (only is not null && !only.Contains(item.ItemId)))
                 continue;
             item.State = ItemStates.Cancelled;
+            item.ErrorCode = "cancelled";
             item.Error = "Cancelled before it started.";
             item.FinishedAt = DateTimeOffset.UtcNow;
             if (await state.TryUpdateItemAsync(item, cancellationToken))

@@ -1,4 +1,4 @@
-using System.Text;
+using LvmCloud.Core.Results;
 using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs.Models;
@@ -57,14 +57,12 @@ public sealed class BatchFinalizer(StorageClients clients, JobStateStore state, 
 
     private async Task<bool> TryWriteResultsAsync(string batchId, IReadOnlyList<ItemEntity> items, CancellationToken cancellationToken)
     {
-        var text = new StringBuilder();
-        foreach (var item in items)
-            text.Append(JsonSerializer.Serialize(ResultLine.From(item), JobMessageCodec.Json)).Append('\n');
+        var text = ResultsJsonl.ToJsonl(items.Select(ResultLine.From));
         var blob = clients.Results.GetBlobClient(StorageLayout.ResultsManifestPath(batchId));
         try
         {
             await blob.UploadAsync(
-                BinaryData.FromString(text.ToString()),
+                BinaryData.FromString(text),
                 new BlobUploadOptions
                 {
                     HttpHeaders = new BlobHttpHeaders { ContentType = "application/x-ndjson" },

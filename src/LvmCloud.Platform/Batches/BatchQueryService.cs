@@ -1,6 +1,5 @@
-using System.Text.Json;
+using LvmCloud.Core.Results;
 using Azure;
-using LvmCloud.Platform.Queues;
 using LvmCloud.Platform.State;
 using LvmCloud.Platform.Storage;
 
@@ -36,9 +35,8 @@ public sealed class BatchQueryService(StorageClients clients, JobStateStore stat
             throw new ConflictException($"Batch {batchId} is {batch.State} but its results.jsonl is missing.");
         }
 
-        var items = text.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => JsonSerializer.Deserialize<ResultLine>(line, JobMessageCodec.Json)!)
-            .Select(r => new ResultItem(r.Id, r.Status, r.Error, r.Perplexity, r.Timings,
+        var items = ResultsJsonl.Read(text)
+            .Select(r => new ResultItem(r.Id, r.Status.ToString().ToLowerInvariant(), r.ErrorCode, r.Error, r.Perplexity, r.Seed,
                 r.Outputs.Select(file => new ResultOutput(file, outputUrl(r.Id, file))).ToList()))
             .ToList();
         return new BatchResults(batchId, batch.State, batch.FinishedAt, items);
@@ -78,7 +76,7 @@ public sealed class BatchQueryService(StorageClients clients, JobStateStore stat
 
 public sealed record BatchResults(string BatchId, string State, DateTimeOffset? FinishedAt, IReadOnlyList<ResultItem> Items);
 
-public sealed record ResultItem(string Id, string Status, string? Error, double? Perplexity, ItemTimings Timings, IReadOnlyList<ResultOutput> Outputs);
+public sealed record ResultItem(string Id, string Status, string? ErrorCode, string? Error, double? Perplexity, long? Seed, IReadOnlyList<ResultOutput> Outputs);
 
 public sealed record ResultOutput(string File, Uri Url);
 

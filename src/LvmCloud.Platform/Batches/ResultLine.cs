@@ -1,25 +1,26 @@
+using LvmCloud.Core.Results;
 using LvmCloud.Platform.State;
 
 namespace LvmCloud.Platform.Batches;
 
-/// <summary>One line of <c>results/{batchId}/results.jsonl</c>: an item's outcome, in manifest order.</summary>
-public sealed record ResultLine(
-    string Id,
-    int Line,
-    string Status,
-    string? Error,
-    IReadOnlyList<string> Outputs,
-    double? Perplexity,
-    ItemTimings Timings)
+/// <summary>Maps an item row to its line of <c>results.jsonl</c> (<see cref="ResultRecord"/>, the format <c>lvm complete</c> writes).</summary>
+public static class ResultLine
 {
-    public static ResultLine From(ItemEntity item) => new(
+    public static ResultRecord From(ItemEntity item) => new(
         item.ItemId,
-        item.Line,
-        item.State,
-        item.Error,
+        item.State switch
+        {
+            ItemStates.Succeeded => ResultStatus.Succeeded,
+            ItemStates.Cancelled => ResultStatus.Cancelled,
+            _ => ResultStatus.Failed,
+        },
+        item.State == ItemStates.Succeeded ? null : item.ErrorCode ?? "failed",
+        item.State == ItemStates.Succeeded ? null : item.Error,
         item.Outputs,
-        item.Perplexity,
-        new ItemTimings(item.QueueWaitMs, item.ModelMs, item.TotalMs));
+        null,
+        item.TotalMs is { } total ? new ResultTimings(0, 0, item.ModelMs ?? 0, 0, total) : null,
+        item.Seed,
+        item.Perplexity);
 }
 
 /// <summary>Milliseconds an item waited in the queue, spent in the model, and spent in all.</summary>

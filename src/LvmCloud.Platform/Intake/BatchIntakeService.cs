@@ -54,7 +54,7 @@ public sealed class BatchIntakeService(
         var entities = new List<ItemEntity>();
         var usedIds = new HashSet<string>(StringComparer.Ordinal);
         foreach (var invalid in parsed.Invalid)
-            entities.Add(Failed(batchId, UniqueId(invalid.ResultId, invalid.LineNumber, usedIds), invalid.LineNumber, $"{invalid.Reason}: {invalid.Error}"));
+            entities.Add(Failed(batchId, UniqueId(invalid.ResultId, invalid.LineNumber, usedIds), invalid.LineNumber, invalid.Reason, invalid.Error));
 
         var imageProblems = await CheckImagesAsync(batchId, parsed.Items, cancellationToken);
         var accepted = new List<ItemEntity>();
@@ -64,13 +64,14 @@ public sealed class BatchIntakeService(
             var problem = item.Input.Concat(item.Target).Select(p => imageProblems.GetValueOrDefault(p)).FirstOrDefault(p => p is not null);
             if (problem is not null)
             {
-                entities.Add(Failed(batchId, id, item.LineNumber, problem));
+                entities.Add(Failed(batchId, id, item.LineNumber, problem.Code, problem.Message));
                 continue;
             }
 
             var entity = ItemEntity.New(batchId, id, item.LineNumber);
             entity.ItemJson = ItemJson.Write(item with { Id = id });
             entity.InputsJson = JsonSerializer.Serialize(item.Input);
+            entity.Seed = item.Seed;
             entity.EnqueuedAt = time.GetUtcNow();
             entities.Add(entity);
             accepted.Add(entity);
@@ -112,15 +113,15 @@ public sealed class BatchIntakeService(
         return await state.TryUpdateBatchAsync(batch, cancellationToken) ? batch : null;
     }
 
-    private async Task<Dictionary<string, string?>> CheckImagesAsync(string batchId, IReadOnlyList<BatchItem> items, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, ImageProblem?>> CheckImagesAsync(string batchId, IReadOnlyList<BatchItem> items, CancellationToken cancellationToken)
     {
         var paths = items.SelectMany(i => i.Input.Concat(i.Target)).Distinct(StringComparer.Ordinal).ToList();
-        var problems = new ConcurrentDictionary<string, string?>(StringComparer.Ordinal);
+        var problems = new ConcurrentDictionary<string, ImageProblem?>(StringComparer.Ordinal);
         await Parallel.ForEachAsync(
             paths,
             new ParallelOptions { MaxDegreeOfParallelism = ParallelImageChecks, CancellationToken = cancellationToken },
             async (path, ct) => problems[path] = await imageCheck.CheckAsync(batchId, path, ImageLimits.Default, ct));
-        return new Dictionary<string, string?>(problems, StringComparer.Ordinal);
+        return new Dictionary<string, ImageProblem?>(problems, StringComparer.Ordinal);
     }
 
     private async Task<int> EnqueueAsync(BatchEntity batch, IReadOnlyList<ItemEntity> accepted, CancellationToken cancellationToken)
@@ -179,10 +180,11 @@ public sealed class BatchIntakeService(
         }
     }
 
-    private ItemEntity Failed(string batchId, string itemId, int line, string reason)
+    private ItemEntity Failed(string batchId, string itemId, int line, string code, string reason)
     {
         var entity = ItemEntity.New(batchId, itemId, line);
         entity.State = ItemStates.Failed;
+        entity.ErrorCode = code;
         entity.Error = reason;
         entity.FinishedAt = time.GetUtcNow();
         return entity;

@@ -6,6 +6,9 @@ using LvmCloud.Platform.Storage;
 
 namespace LvmCloud.Platform.Intake;
 
+/// <summary>Why an input image was refused: a reject code and a message naming the image.</summary>
+public sealed record ImageProblem(string Code, string Message);
+
 /// <summary>
 /// Checks that an input image referenced by a manifest exists and is within limits, reading only its
 /// headers (the blob is streamed in small blocks and no pixel is decoded).
@@ -15,7 +18,7 @@ public sealed class InputImageCheck(StorageClients clients)
     private const int ReadBlockBytes = 64 * 1024;
 
     /// <summary>Null when the image is acceptable, otherwise why not.</summary>
-    public async Task<string?> CheckAsync(string batchId, string relativePath, ImageLimits limits, CancellationToken cancellationToken)
+    public async Task<ImageProblem?> CheckAsync(string batchId, string relativePath, ImageLimits limits, CancellationToken cancellationToken)
     {
         BlobClient blob = clients.Batches.GetBlobClient(StorageLayout.InputPath(batchId, relativePath));
         BlobProperties properties;
@@ -25,11 +28,11 @@ public sealed class InputImageCheck(StorageClients clients)
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
-            return $"Input image '{relativePath}' does not exist under {StorageLayout.InputsFolder}/.";
+            return new ImageProblem(ImageRejectReason.NotFound, $"Input image '{relativePath}' does not exist under {StorageLayout.InputsFolder}/.");
         }
 
         if (properties.ContentLength > limits.MaxBytes)
-            return $"Input image '{relativePath}' is {properties.ContentLength} bytes, more than the limit of {limits.MaxBytes}.";
+            return new ImageProblem(ImageRejectReason.TooLargeBytes, $"Input image '{relativePath}' is {properties.ContentLength} bytes, more than the limit of {limits.MaxBytes}.");
 
         await using var stream = await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { BufferSize = ReadBlockBytes }, cancellationToken);
         try
@@ -39,7 +42,7 @@ public sealed class InputImageCheck(StorageClients clients)
         }
         catch (ImageRejectedException e)
         {
-            return e.Message;
+            return new ImageProblem(e.Reason, e.Message);
         }
     }
 }

@@ -25,6 +25,8 @@ public sealed class ItemEntity : ITableEntity
     public string InputsJson { get; set; } = "[]";
     /// <summary>Output file names under <c>results/{batchId}/items/{itemId}/</c>, JSON array.</summary>
     public string OutputsJson { get; set; } = "[]";
+    /// <summary>Machine-readable failure reason (manifest or image reject code, <c>model-error</c>, <c>poison</c>, <c>cancelled</c>).</summary>
+    public string? ErrorCode { get; set; }
     public string? Error { get; set; }
     public string? LastError { get; set; }
     public int Attempts { get; set; }
@@ -36,6 +38,7 @@ public sealed class ItemEntity : ITableEntity
     public double? ModelMs { get; set; }
     public double? TotalMs { get; set; }
     public double? Perplexity { get; set; }
+    public long? Seed { get; set; }
     public long? TokensGenerated { get; set; }
 
     [IgnoreDataMember]

@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs.Models;
+using LvmCloud.Core.Results;
 using LvmCloud.Platform.Batches;
+using LvmCloud.Platform.Intake;
 using LvmCloud.Platform.Queues;
 using LvmCloud.Platform.State;
 using LvmCloud.Platform.Storage;
@@ -73,6 +75,7 @@ public sealed class GenerateJobProcessor(
                 if (item is null || ItemStates.IsTerminal(item.State))
                     break;
                 item.State = ItemStates.Failed;
+                item.ErrorCode = "poison";
                 item.Error = item.LastError is { } last ? $"{error} Last error: {last}" : error;
                 item.FinishedAt = time.GetUtcNow();
                 if (await state.TryUpdateItemAsync(item, cancellationToken))
@@ -167,8 +170,20 @@ public sealed class GenerateJobProcessor(
                 }
             }
 
+            Core.Manifests.BatchItem? parsed = null;
+            try
+            {
+                parsed = item.ItemJson is null ? null : ItemJson.Read(item.ItemJson);
+            }
+            catch (JsonException e)
+            {
+                reason ??= $"The item's stored manifest line cannot be read: {e.Message}";
+            }
+            if (parsed is null)
+                reason ??= "The item has no stored manifest line.";
+
             if (reason is null)
-                ready.Add((item, new WorkItemInput(batchId, item.ItemId, item.ItemJson ?? "{}", images)));
+                ready.Add((item, new WorkItemInput(batchId, parsed! with { Id = item.ItemId }, images)));
             else
                 unreadable.Add((item, reason));
         }
@@ -197,6 +212,7 @@ public sealed class GenerateJobProcessor(
 
         var elapsed = Stopwatch.GetElapsedTime(startedTimestamp);
         item.State = error is null ? ItemStates.Succeeded : ItemStates.Failed;
+        item.ErrorCode = error is null ? null : output is null ? "input-error" : "model-error";
         item.Error = error;
         item.OutputsJson = JsonSerializer.Serialize(outputs);
         item.FinishedAt = time.GetUtcNow();
@@ -207,9 +223,8 @@ public sealed class GenerateJobProcessor(
 
         if (error is null)
         {
-            var result = ResultLine.From(item);
             await clients.Results.GetBlobClient(StorageLayout.ItemResultPath(item.PartitionKey, item.ItemId)).UploadAsync(
-                BinaryData.FromString(JsonSerializer.Serialize(result, JobMessageCodec.Json)),
+                BinaryData.FromString(ResultsJsonl.Serialize(ResultLine.From(item))),
                 new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } },
                 cancellationToken);
         }

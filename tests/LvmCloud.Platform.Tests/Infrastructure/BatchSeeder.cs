@@ -1,4 +1,6 @@
 using System.Text.Json;
+using LvmCloud.Core.Manifests;
+using LvmCloud.Platform.Intake;
 using LvmCloud.Platform.Queues;
 using LvmCloud.Platform.State;
 using LvmCloud.Platform.Storage;
@@ -30,7 +32,8 @@ internal static class BatchSeeder
                 .UploadAsync(BinaryData.FromBytes(image?.Invoke(i) ?? TestImages.Png(16, 8, (byte)i)));
             var entity = ItemEntity.New(batchId, id, i + 1);
             entity.InputsJson = JsonSerializer.Serialize(new[] { path });
-            entity.ItemJson = JsonSerializer.Serialize(new { id, input = new[] { path } });
+            var parsed = BatchManifestParser.Parse($"{{\"id\": \"{id}\", \"input\": [\"{path}\"]}}");
+            entity.ItemJson = ItemJson.Write(Assert.Single(parsed.Items));
             entities.Add(entity);
         }
         await harness.State.UpsertItemsAsync(entities, CancellationToken.None);

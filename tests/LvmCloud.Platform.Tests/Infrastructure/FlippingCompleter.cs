@@ -36,7 +36,7 @@ public sealed class FlippingCompleter : IBatchItemCompleter
                 image.Mutate(x => x.Flip(FlipMode.Horizontal));
                 using var png = new MemoryStream();
                 await image.SaveAsPngAsync(png, cancellationToken);
-                outputs.Add(new WorkItemOutput(item.ItemId, [new OutputImage(item.ItemId + ".png", png.ToArray())], TokensGenerated: 256));
+                outputs.Add(new WorkItemOutput(item.ItemId, [new OutputImage(item.Item.Output, png.ToArray())], TokensGenerated: 256));
             }
             catch (Exception e) when (e is UnknownImageFormatException or InvalidImageContentException)
             {
