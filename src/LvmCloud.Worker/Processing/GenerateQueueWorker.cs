@@ -123,17 +123,17 @@ public sealed class GenerateQueueWorker(
     private async Task PoisonWithLeaseAsync(VisibilityLease lease, QueueClient poison, QueueMessage message, JobMessage job, string reason, CancellationToken cancellationToken)
     {
         await poison.SendMessageAsync(message.MessageText, cancellationToken);
+        Poisoned(job.JobId, reason);
         await processor.FailItemsAsync(job, reason, cancellationToken);
         await lease.CompleteAsync(cancellationToken);
-        Poisoned(job.JobId, reason);
     }
 
     private async Task PoisonAsync(QueueClient queue, QueueClient poison, QueueMessage message, string popReceipt, JobMessage job, string reason, CancellationToken cancellationToken)
     {
         await poison.SendMessageAsync(message.MessageText, cancellationToken);
+        Poisoned(job.JobId, reason);
         await processor.FailItemsAsync(job, reason, cancellationToken);
         await queue.DeleteMessageAsync(message.MessageId, popReceipt, cancellationToken);
-        Poisoned(job.JobId, reason);
     }
 
     private async Task MoveToPoisonAsync(QueueClient queue, QueueClient poison, QueueMessage message, string popReceipt, CancellationToken cancellationToken)

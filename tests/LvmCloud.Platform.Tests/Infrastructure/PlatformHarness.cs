@@ -79,7 +79,14 @@ public sealed class PlatformHarness : IAsyncDisposable
         {
             var batch = await State.GetBatchAsync(batchId, CancellationToken.None);
             if (batch is not null && BatchStates.IsTerminal(batch.State))
+            {
+                // The batch closes inside the last message's handling; let the handlers settle (messages deleted).
+                var queue = Clients.Queue(Clients.QueueNames.Generate);
+                while ((await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount > 0 && DateTime.UtcNow < deadline)
+                    await Task.Delay(50);
+                await Task.Delay(200);
                 return batch;
+            }
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"Batch {batchId} is still {batch?.State} after {timeout}.");
             await Task.Delay(100);
