@@ -2,6 +2,10 @@
 # The project's test command: installs what the tests need that NuGet does not bring, then runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The gallery test drives Debian's chromium headless (Playwright with ExecutablePath, no browser download).
+if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+fi
 if [ -f local/package-lock.json ]; then
   (cd local && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -1,0 +1,35 @@
+using System.Text.Json;
+using LvmCloud.Functions.Http;
+using LvmCloud.Platform.Batches;
+using LvmCloud.Platform.Queues;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace LvmCloud.Functions.Functions;
+
+/// <summary><c>POST /api/batches</c> with <c>{"files": ["inputs/a.png", ...]}</c>: a new batch and one write-only SAS URL per file.</summary>
+public sealed class CreateBatchFunction(BatchCreationService batches)
+{
+    [Function("CreateBatch")]
+    public Task<IActionResult> Run(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "batches")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        ApiResults.HandleAsync(async () =>
+        {
+            CreateBatchRequest body;
+            try
+            {
+                body = request.ContentLength is 0 || request.Body is null
+                    ? new CreateBatchRequest([])
+                    : await JsonSerializer.DeserializeAsync<CreateBatchRequest>(request.Body, JobMessageCodec.Json, cancellationToken) ?? new CreateBatchRequest([]);
+            }
+            catch (JsonException e)
+            {
+                throw new BadRequestException($"Request body is not valid JSON of the form {{\"files\": [\"inputs/a.png\"]}}: {e.Message}");
+            }
+
+            var grant = await batches.CreateAsync(body, cancellationToken);
+            return ApiResults.Json(grant, StatusCodes.Status201Created);
+        });
+}

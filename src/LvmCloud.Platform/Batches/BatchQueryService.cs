@@ -1,0 +1,84 @@
+using LvmCloud.Core.Results;
+using Azure;
+using LvmCloud.Platform.State;
+using LvmCloud.Platform.Storage;
+
+namespace LvmCloud.Platform.Batches;
+
+/// <summary>Read side of the HTTP API: status, the results manifest, output files.</summary>
+public sealed class BatchQueryService(StorageClients clients, JobStateStore state)
+{
+    public async Task<BatchStatus> GetStatusAsync(string batchId, CancellationToken cancellationToken)
+    {
+        var batch = await RequireBatchAsync(batchId, cancellationToken);
+        var items = await state.GetItemsAsync(batchId, cancellationToken);
+        return BatchStatus.From(batch, items);
+    }
+
+    /// <summary>
+    /// The batch's <c>results.jsonl</c>, each output linked by <paramref name="outputUrl"/> (this API's item-file URL).
+    /// </summary>
+    /// <exception cref="ConflictException">The batch has not finished yet.</exception>
+    public async Task<BatchResults> GetResultsAsync(string batchId, Func<string, string, Uri> outputUrl, CancellationToken cancellationToken)
+    {
+        var batch = await RequireBatchAsync(batchId, cancellationToken);
+        if (!BatchStates.IsTerminal(batch.State))
+            throw new ConflictException($"Batch {batchId} is {batch.State}; results are available once it is finished or cancelled.");
+        var blob = clients.Results.GetBlobClient(StorageLayout.ResultsManifestPath(batchId));
+        string text;
+        try
+        {
+            text = (await blob.DownloadContentAsync(cancellationToken)).Value.Content.ToString();
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            throw new ConflictException($"Batch {batchId} is {batch.State} but its results.jsonl is missing.");
+        }
+
+        var items = ResultsJsonl.Read(text)
+            .Select(r => new ResultItem(r.Id, r.Status.ToString().ToLowerInvariant(), r.ErrorCode, r.Error, r.Perplexity, r.Seed,
+                r.Outputs.Select(file => new ResultOutput(file, outputUrl(r.Id, file))).ToList()))
+            .ToList();
+        return new BatchResults(batchId, batch.State, batch.FinishedAt, items);
+    }
+
+    /// <summary>Opens an output file of an item for streaming.</summary>
+    public async Task<OutputFile> OpenOutputAsync(string batchId, string itemId, string fileName, CancellationToken cancellationToken)
+    {
+        if (!Identifiers.IsValidBatchId(batchId))
+            throw new BadRequestException($"Batch id '{batchId}' is not valid.");
+        if (!Identifiers.IsValidItemId(itemId))
+            throw new BadRequestException($"Item id '{itemId}' is not valid.");
+        if (!Identifiers.IsValidOutputFileName(fileName))
+            throw new BadRequestException($"File name '{fileName}' is not valid: expected a .png or .json name without path separators.");
+        var blob = clients.Results.GetBlobClient(StorageLayout.OutputPath(batchId, itemId, fileName));
+        try
+        {
+            var download = await blob.DownloadStreamingAsync(cancellationToken: cancellationToken);
+            var details = download.Value.Details;
+            var contentType = fileName.EndsWith(".png", StringComparison.Ordinal) ? "image/png" : "application/json";
+            return new OutputFile(download.Value.Content, contentType, details.ETag.ToString("H"), details.ContentLength, details.LastModified);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            throw new NotFoundException($"Batch {batchId} item {itemId} has no output file '{fileName}'.");
+        }
+    }
+
+    internal async Task<BatchEntity> RequireBatchAsync(string batchId, CancellationToken cancellationToken)
+    {
+        if (!Identifiers.IsValidBatchId(batchId))
+            throw new BadRequestException($"Batch id '{batchId}' is not valid.");
+        return await state.GetBatchAsync(batchId, cancellationToken)
+            ?? throw new NotFoundException($"Batch {batchId} does not exist.");
+    }
+}
+
+public sealed record BatchResults(string BatchId, string State, DateTimeOffset? FinishedAt, IReadOnlyList<ResultItem> Items);
+
+public sealed record ResultItem(string Id, string Status, string? ErrorCode, string? Error, double? Perplexity, long? Seed, IReadOnlyList<ResultOutput> Outputs);
+
+public sealed record ResultOutput(string File, Uri Url);
+
+/// <summary>An output blob opened for reading; the caller disposes <see cref="Content"/>.</summary>
+public sealed record OutputFile(Stream Content, string ContentType, string ETag, long Length, DateTimeOffset LastModified);

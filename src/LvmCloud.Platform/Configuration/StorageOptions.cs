@@ -1,0 +1,31 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace LvmCloud.Platform.Configuration;
+
+/// <summary>
+/// Where storage is. Locally a connection string (Azurite, with its well-known key); in Azure the three
+/// service URIs, reached with managed identity (no keys in deployed config).
+/// </summary>
+public sealed record StorageOptions : IValidatableObject
+{
+    public const string Section = "Storage";
+
+    public string? ConnectionString { get; set; }
+    public Uri? BlobServiceUri { get; init; }
+    public Uri? QueueServiceUri { get; init; }
+    public Uri? TableServiceUri { get; init; }
+
+    /// <summary>Prefix for queue names, so several stacks (or test runs) can share one account.</summary>
+    [RegularExpression("^[a-z0-9-]{0,20}$")]
+    public string QueuePrefix { get; init; } = "";
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!string.IsNullOrWhiteSpace(ConnectionString))
+            yield break;
+        if (BlobServiceUri is null || QueueServiceUri is null || TableServiceUri is null)
+            yield return new ValidationResult(
+                "Storage needs either Storage:ConnectionString or all of Storage:BlobServiceUri, Storage:QueueServiceUri and Storage:TableServiceUri.",
+                [nameof(ConnectionString), nameof(BlobServiceUri), nameof(QueueServiceUri), nameof(TableServiceUri)]);
+    }
+}

@@ -1,0 +1,200 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using Azure;
+using LvmCloud.Core.Images;
+using LvmCloud.Core.Manifests;
+using LvmCloud.Platform.Batches;
+using LvmCloud.Platform.Configuration;
+using LvmCloud.Platform.Queues;
+using LvmCloud.Platform.State;
+using LvmCloud.Platform.Storage;
+using LvmCloud.Platform.Telemetry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace LvmCloud.Platform.Intake;
+
+/// <summary>
+/// Turns an uploaded <c>manifest.jsonl</c> into recorded items and <c>generate</c> messages. Every line is
+/// validated on its own: a malformed line, a missing or over-limit image fails that item with its reason and
+/// the rest go on. The batch row is claimed with a conditional write before anything is enqueued, so a
+/// manifest uploaded (or a trigger delivered) twice plans the batch once.
+/// </summary>
+public sealed class BatchIntakeService(
+    StorageClients clients,
+    JobStateStore state,
+    InputImageCheck imageCheck,
+    BatchFinalizer finalizer,
+    IOptions<IntakeOptions> options,
+    TimeProvider time,
+    ILogger<BatchIntakeService> logger)
+{
+    private const int ParallelImageChecks = 8;
+
+    public async Task<IntakeOutcome> IngestAsync(string batchId, CancellationToken cancellationToken)
+    {
+        Identifiers.RequireBatchId(batchId);
+        using var activity = PlatformTelemetry.Source.StartActivity("batch intake", ActivityKind.Internal);
+        activity?.SetTag("lvm.batch_id", batchId);
+
+        var batch = await ClaimAsync(batchId, cancellationToken);
+        if (batch is null)
+        {
+            var existing = await state.GetBatchAsync(batchId, cancellationToken);
+            logger.LogInformation("Batch {BatchId} is already {State}; manifest upload ignored", batchId, existing?.State);
+            return new IntakeOutcome(batchId, false, existing?.State ?? "unknown", 0, 0, 0);
+        }
+
+        var manifestBlob = clients.Batches.GetBlobClient(StorageLayout.ManifestPath(batchId));
+        var manifest = await manifestBlob.DownloadContentAsync(cancellationToken);
+        var batchJson = await TryDownloadTextAsync(StorageLayout.BatchDefaultsPath(batchId), cancellationToken);
+        var parsed = BatchManifestParser.Parse(manifest.Value.Content.ToString(), batchJson, ManifestLimits.Default);
+
+        var entities = new List<ItemEntity>();
+        var usedIds = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var invalid in parsed.Invalid)
+            entities.Add(Failed(batchId, UniqueId(invalid.ResultId, invalid.LineNumber, usedIds), invalid.LineNumber, invalid.Reason, invalid.Error));
+
+        var imageProblems = await CheckImagesAsync(batchId, parsed.Items, cancellationToken);
+        var accepted = new List<ItemEntity>();
+        foreach (var item in parsed.Items)
+        {
+            var id = UniqueId(item.Id, item.LineNumber, usedIds);
+            var problem = item.Input.Concat(item.Target).Select(p => imageProblems.GetValueOrDefault(p)).FirstOrDefault(p => p is not null);
+            if (problem is not null)
+            {
+                entities.Add(Failed(batchId, id, item.LineNumber, problem.Code, problem.Message));
+                continue;
+            }
+
+            var entity = ItemEntity.New(batchId, id, item.LineNumber);
+            entity.ItemJson = ItemJson.Write(item with { Id = id });
+            entity.InputsJson = JsonSerializer.Serialize(item.Input);
+            entity.Seed = item.Seed;
+            entity.EnqueuedAt = time.GetUtcNow();
+            entities.Add(entity);
+            accepted.Add(entity);
+        }
+
+        await state.UpsertItemsAsync(entities, cancellationToken);
+        var messages = await EnqueueAsync(batch, accepted, cancellationToken);
+        await MarkQueuedAsync(batch, entities.Count, messages, manifest.Value.Details.ETag, cancellationToken);
+
+        PlatformTelemetry.ItemsPlanned.Add(accepted.Count);
+        logger.LogInformation("Batch {BatchId} planned: {Accepted} items queued in {Messages} messages, {Rejected} failed at intake",
+            batchId, accepted.Count, messages, entities.Count - accepted.Count);
+        await finalizer.TryFinalizeAsync(batchId, cancellationToken);
+        return new IntakeOutcome(batchId, true, BatchStates.Queued, accepted.Count, entities.Count - accepted.Count, messages);
+    }
+
+    /// <summary>Moves the batch row to <c>planning</c>; null when another intake already planned (or is planning) it.</summary>
+    private async Task<BatchEntity?> ClaimAsync(string batchId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var batch = await state.GetBatchAsync(batchId, cancellationToken);
+        if (batch is null)
+        {
+            // A manifest uploaded straight to storage, without POST /api/batches.
+            batch = BatchEntity.New(batchId, now);
+            batch.ModelName = options.Value.DefaultModelName;
+            batch.ModelVersion = options.Value.DefaultModelVersion;
+            if (!await state.TryAddBatchAsync(batch, cancellationToken))
+                batch = await state.GetBatchAsync(batchId, cancellationToken);
+            if (batch is null)
+                return null;
+        }
+
+        var stalePlanning = batch.State == BatchStates.Planning && batch.PlanningStartedAt < now - options.Value.PlanningLease;
+        if (batch.State != BatchStates.AwaitingUpload && !stalePlanning)
+            return null;
+        batch.State = BatchStates.Planning;
+        batch.PlanningStartedAt = now;
+        return await state.TryUpdateBatchAsync(batch, cancellationToken) ? batch : null;
+    }
+
+    private async Task<Dictionary<string, ImageProblem?>> CheckImagesAsync(string batchId, IReadOnlyList<BatchItem> items, CancellationToken cancellationToken)
+    {
+        var paths = items.SelectMany(i => i.Input.Concat(i.Target)).Distinct(StringComparer.Ordinal).ToList();
+        var problems = new ConcurrentDictionary<string, ImageProblem?>(StringComparer.Ordinal);
+        await Parallel.ForEachAsync(
+            paths,
+            new ParallelOptions { MaxDegreeOfParallelism = ParallelImageChecks, CancellationToken = cancellationToken },
+            async (path, ct) => problems[path] = await imageCheck.CheckAsync(batchId, path, ImageLimits.Default, ct));
+        return new Dictionary<string, ImageProblem?>(problems, StringComparer.Ordinal);
+    }
+
+    private async Task<int> EnqueueAsync(BatchEntity batch, IReadOnlyList<ItemEntity> accepted, CancellationToken cancellationToken)
+    {
+        var queue = clients.Queue(clients.QueueNames.Generate);
+        var model = new ModelReference(batch.ModelName, batch.ModelVersion);
+        var traceParent = Activity.Current?.Id;
+        var index = 0;
+        foreach (var chunk in accepted.Chunk(options.Value.ItemsPerMessage))
+        {
+            var message = new JobMessage(
+                JobMessage.CurrentSchemaVersion,
+                $"{batch.BatchId}-g{index++:D5}",
+                QueueNames.GenerateKind,
+                batch.BatchId,
+                chunk.Select(i => i.ItemId).ToList(),
+                model,
+                traceParent,
+                time.GetUtcNow());
+            await queue.SendMessageAsync(JobMessageCodec.Encode(message), cancellationToken);
+        }
+        return index;
+    }
+
+    private async Task MarkQueuedAsync(BatchEntity batch, int total, int messages, ETag manifestETag, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            batch.State = BatchStates.Queued;
+            batch.TotalItems = total;
+            batch.MessagesEnqueued = messages;
+            batch.QueuedAt = time.GetUtcNow();
+            batch.ManifestETag = manifestETag.ToString();
+            if (await state.TryUpdateBatchAsync(batch, cancellationToken))
+                break;
+            // The row changed under us (a cancel request): take its news and record the plan again.
+            batch = await state.GetBatchAsync(batch.BatchId, cancellationToken)
+                ?? throw new InvalidOperationException($"Batch {batch.BatchId} disappeared while it was planned.");
+            if (batch.State != BatchStates.Planning || attempt == 10)
+                throw new InvalidOperationException($"Batch {batch.BatchId} left the planning state ({batch.State}) while it was planned.");
+        }
+
+        if (batch.CancelRequested)
+            await BatchCancellationService.CancelQueuedItemsAsync(state, batch.BatchId, null, cancellationToken);
+    }
+
+    private async Task<string?> TryDownloadTextAsync(string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await clients.Batches.GetBlobClient(path).DownloadContentAsync(cancellationToken)).Value.Content.ToString();
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    private ItemEntity Failed(string batchId, string itemId, int line, string code, string reason)
+    {
+        var entity = ItemEntity.New(batchId, itemId, line);
+        entity.State = ItemStates.Failed;
+        entity.ErrorCode = code;
+        entity.Error = reason;
+        entity.FinishedAt = time.GetUtcNow();
+        return entity;
+    }
+
+    /// <summary>The item's id, or <c>line-{n}</c> when it is taken or cannot be a storage key.</summary>
+    private static string UniqueId(string id, int line, HashSet<string> used)
+    {
+        var candidate = Identifiers.IsValidItemId(id) && !used.Contains(id) ? id : $"line-{line:D5}";
+        used.Add(candidate);
+        return candidate;
+    }
+}

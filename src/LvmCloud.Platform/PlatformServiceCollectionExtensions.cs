@@ -1,0 +1,56 @@
+using LvmCloud.Platform.Batches;
+using LvmCloud.Platform.Configuration;
+using LvmCloud.Platform.Intake;
+using LvmCloud.Platform.Security;
+using LvmCloud.Platform.State;
+using LvmCloud.Platform.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace LvmCloud.Platform;
+
+public static class PlatformServiceCollectionExtensions
+{
+    /// <summary>
+    /// Storage clients, job state and the batch services, with options bound from <c>Storage</c> and
+    /// <c>Intake</c> and validated at start. A plain value at <c>Storage</c> is taken as its connection
+    /// string (the Functions convention for a connection named "Storage").
+    /// </summary>
+    public static IServiceCollection AddLvmPlatform(this IServiceCollection services)
+    {
+        services.AddOptions<StorageOptions>()
+            .BindConfiguration(StorageOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IPostConfigureOptions<StorageOptions>, StorageConnectionStringFallback>();
+        services.AddOptions<IntakeOptions>()
+            .BindConfiguration(IntakeOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new StorageClients(sp.GetRequiredService<IOptions<StorageOptions>>().Value));
+        services.TryAddSingleton<JobStateStore>();
+        services.TryAddSingleton<SasIssuer>();
+        services.TryAddSingleton<BatchFinalizer>();
+        services.TryAddSingleton<BatchCreationService>();
+        services.TryAddSingleton<BatchQueryService>();
+        services.TryAddSingleton<BatchCancellationService>();
+        services.TryAddSingleton<GalleryService>();
+        services.TryAddSingleton<InputImageCheck>();
+        services.TryAddSingleton<BatchIntakeService>();
+        services.AddHostedService<StorageInitializer>();
+        return services;
+    }
+
+    private sealed class StorageConnectionStringFallback(IConfiguration configuration) : IPostConfigureOptions<StorageOptions>
+    {
+        public void PostConfigure(string? name, StorageOptions options)
+        {
+            if (string.IsNullOrWhiteSpace(options.ConnectionString) && configuration[StorageOptions.Section] is { Length: > 0 } value)
+                options.ConnectionString = value;
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using Azure.Core;
+using Azure.Data.Tables;
+using Azure.Identity;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using LvmCloud.Platform.Configuration;
+using LvmCloud.Platform.Queues;
+
+namespace LvmCloud.Platform.Storage;
+
+/// <summary>The storage clients every platform service shares, built once from <see cref="StorageOptions"/>.</summary>
+public sealed class StorageClients
+{
+    private static readonly QueueClientOptions QueueOptions = new() { MessageEncoding = QueueMessageEncoding.None };
+
+    public StorageClients(StorageOptions options, TokenCredential? credential = null)
+    {
+        if (!string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            Blobs = new BlobServiceClient(options.ConnectionString);
+            Queues = new QueueServiceClient(options.ConnectionString, QueueOptions);
+            Tables = new TableServiceClient(options.ConnectionString);
+        }
+        else
+        {
+            credential ??= new DefaultAzureCredential();
+            Blobs = new BlobServiceClient(options.BlobServiceUri ?? throw Missing(nameof(options.BlobServiceUri)), credential);
+            Queues = new QueueServiceClient(options.QueueServiceUri ?? throw Missing(nameof(options.QueueServiceUri)), credential, QueueOptions);
+            Tables = new TableServiceClient(options.TableServiceUri ?? throw Missing(nameof(options.TableServiceUri)), credential);
+        }
+
+        QueueNames = new QueueNames(options.QueuePrefix);
+    }
+
+    public BlobServiceClient Blobs { get; }
+    public QueueServiceClient Queues { get; }
+    public TableServiceClient Tables { get; }
+    public QueueNames QueueNames { get; }
+
+    public BlobContainerClient Batches => Blobs.GetBlobContainerClient(StorageLayout.BatchesContainer);
+    public BlobContainerClient Results => Blobs.GetBlobContainerClient(StorageLayout.ResultsContainer);
+    public TableClient JobState => Tables.GetTableClient(StorageLayout.JobStateTable);
+
+    public QueueClient Queue(string name) => Queues.GetQueueClient(name);
+
+    /// <summary>Creates the containers, the state table and the queues if they are missing (idempotent).</summary>
+    public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
+    {
+        foreach (var container in new[] { StorageLayout.BatchesContainer, StorageLayout.ResultsContainer, StorageLayout.ModelsContainer })
+            await Blobs.GetBlobContainerClient(container).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        await Tables.CreateTableIfNotExistsAsync(StorageLayout.JobStateTable, cancellationToken);
+        foreach (var queue in QueueNames.All())
+            await Queue(queue).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+    }
+
+    private static InvalidOperationException Missing(string what) => new($"Storage option {what} is required when no connection string is set.");
+}

@@ -1,0 +1,23 @@
+namespace LvmCloud.Worker.Processing;
+
+/// <summary>Counts of what this worker process did (for logs, the items/s gauge, and checks).</summary>
+public sealed class WorkerStats
+{
+    private long _messages, _succeeded, _failed, _skipped, _poisoned, _resultsWritten, _renewals;
+
+    public long MessagesCompleted => Interlocked.Read(ref _messages);
+    public long ItemsSucceeded => Interlocked.Read(ref _succeeded);
+    public long ItemsFailed => Interlocked.Read(ref _failed);
+    public long ItemsSkipped => Interlocked.Read(ref _skipped);
+    public long MessagesPoisoned => Interlocked.Read(ref _poisoned);
+    public long ResultsWritten => Interlocked.Read(ref _resultsWritten);
+    public long VisibilityRenewals => Interlocked.Read(ref _renewals);
+
+    internal void MessageCompleted() => Interlocked.Increment(ref _messages);
+    internal void ItemSucceeded() => Interlocked.Increment(ref _succeeded);
+    internal void ItemFailed() => Interlocked.Increment(ref _failed);
+    internal void ItemSkipped() => Interlocked.Increment(ref _skipped);
+    internal void MessagePoisoned() => Interlocked.Increment(ref _poisoned);
+    internal void ResultsWrittenOnce() => Interlocked.Increment(ref _resultsWritten);
+    internal void VisibilityRenewed() => Interlocked.Increment(ref _renewals);
+}

@@ -1,0 +1,133 @@
+using System.Text.Json;
+using Azure;
+using Azure.Storage.Blobs;
+using LvmCloud.Platform.Batches;
+using LvmCloud.Platform.Storage;
+using LvmCloud.Platform.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace LvmCloud.Platform.Tests;
+
+[Collection(AzuriteCollection.Name)]
+public sealed class HttpApiTests(AzuriteFixture azurite)
+{
+    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
+
+    [Fact]
+    public async Task Upload_sas_cannot_write_outside_its_batch_nor_read()
+    {
+        await using var harness = await PlatformHarness.CreateAsync(azurite);
+        var api = new Api(harness);
+        var grant = await CreateAsync(api, ["inputs/a.png"]);
+        var other = await CreateAsync(api, ["inputs/a.png"]);
+        var sas = grant.Uploads["inputs/a.png"];
+
+        await new BlobClient(sas).UploadAsync(BinaryData.FromString("ok"));
+        var elsewhere = new[]
+        {
+            $"{grant.BatchId}/inputs/b.png",
+            $"{other.BatchId}/inputs/a.png",
+            $"{grant.BatchId}/../{other.BatchId}/inputs/a.png",
+        };
+        foreach (var path in elsewhere)
+        {
+            var target = new BlobUriBuilder(sas) { BlobName = path }.ToUri();
+            var error = await Assert.ThrowsAsync<RequestFailedException>(() => new BlobClient(target).UploadAsync(BinaryData.FromString("x")));
+            Assert.Equal(403, error.Status);
+        }
+        var read = await Assert.ThrowsAsync<RequestFailedException>(() => new BlobClient(sas).DownloadContentAsync());
+        Assert.Equal(403, read.Status);
+        Assert.False(await harness.Clients.Batches.GetBlobClient($"{other.BatchId}/inputs/a.png").ExistsAsync());
+    }
+
+    [Fact]
+    public async Task Http_functions_answer_problem_json_for_bad_requests()
+    {
+        await using var harness = await PlatformHarness.CreateAsync(azurite);
+        var api = new Api(harness);
+
+        var traversal = HttpCalls.Request("POST", "/api/batches", "{\"files\": [\"inputs/../../x.png\"]}");
+        var bad = await HttpCalls.ExecuteAsync(await api.Create.Run(traversal, CancellationToken.None), traversal);
+        Assert.Equal((400, "application/problem+json"), (bad.Status, bad.ContentType));
+        Assert.Contains("'..'", JsonDocument.Parse(bad.Text).RootElement.GetProperty("detail").GetString());
+
+        var unknown = HttpCalls.Request("GET", "/api/batches/b20990101000000-0000000000000000");
+        var missing = await HttpCalls.ExecuteAsync(await api.Status.Run(unknown, "b20990101000000-0000000000000000", CancellationToken.None), unknown);
+        Assert.Equal((404, "application/problem+json"), (missing.Status, missing.ContentType));
+
+        var grant = await CreateAsync(api, []);
+        var early = HttpCalls.Request("GET", $"/api/batches/{grant.BatchId}/results");
+        var conflict = await HttpCalls.ExecuteAsync(await api.Results.Run(early, grant.BatchId, CancellationToken.None), early);
+        Assert.Equal((409, "application/problem+json"), (conflict.Status, conflict.ContentType));
+
+        var badFile = HttpCalls.Request("GET", $"/api/batches/{grant.BatchId}/items/x/..%2Fsecret.png");
+        var invalid = await HttpCalls.ExecuteAsync(await api.ItemFile.Run(badFile, grant.BatchId, "x", "../secret.png", CancellationToken.None), badFile);
+        Assert.Equal(400, invalid.Status);
+
+        var cancel = HttpCalls.Request("POST", $"/api/batches/{grant.BatchId}/cancel");
+        var cancelled = await HttpCalls.ExecuteAsync(await api.Cancel.Run(cancel, grant.BatchId, CancellationToken.None), cancel);
+        Assert.Equal(202, cancelled.Status);
+        Assert.Equal("cancelled", JsonDocument.Parse(cancelled.Text).RootElement.GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task Item_file_answers_not_modified_when_the_etag_matches()
+    {
+        await using var harness = await PlatformHarness.CreateAsync(azurite);
+        var api = new Api(harness);
+        var (batchId, _) = await BatchSeeder.SeedAsync(harness, items: 1, perMessage: 1);
+        await harness.StartWorkerAsync(new FlippingCompleter());
+        await harness.WaitForBatchAsync(batchId, TimeSpan.FromSeconds(30));
+
+        var first = HttpCalls.Request("GET", "/f");
+        var answer = await HttpCalls.ExecuteAsync(await api.ItemFile.Run(first, batchId, "item-000", "item-000.png", CancellationToken.None), first);
+        var again = HttpCalls.Request("GET", "/f", headers: new Dictionary<string, string> { ["If-None-Match"] = answer.Headers.ETag! });
+        var cached = await HttpCalls.ExecuteAsync(await api.ItemFile.Run(again, batchId, "item-000", "item-000.png", CancellationToken.None), again);
+
+        Assert.Equal(200, answer.Status);
+        Assert.Equal(304, cached.Status);
+        Assert.Empty(cached.Body);
+    }
+
+    [Fact]
+    public async Task Gallery_shows_prompts_and_completions_in_a_real_browser()
+    {
+        await using var harness = await PlatformHarness.CreateAsync(azurite);
+        var api = new Api(harness);
+        var (batchId, _) = await BatchSeeder.SeedAsync(harness, items: 3, perMessage: 3);
+        await harness.StartWorkerAsync(new FlippingCompleter());
+        await harness.WaitForBatchAsync(batchId, TimeSpan.FromSeconds(30));
+        var request = HttpCalls.Request("GET", $"/api/batches/{batchId}/gallery");
+        var page = await HttpCalls.ExecuteAsync(await api.Gallery.Run(request, batchId, CancellationToken.None), request);
+        Assert.Equal(200, page.Status);
+        Assert.StartsWith("text/html", page.ContentType);
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        var tab = await browser.NewPageAsync();
+        await tab.SetContentAsync(page.Text, new PageSetContentOptions { WaitUntil = WaitUntilState.Load });
+
+        Assert.Equal($"Batch {batchId}", await tab.TitleAsync());
+        Assert.Equal("finished", await tab.Locator("[data-batch-state]").InnerTextAsync());
+        Assert.Equal("3", await tab.Locator("[data-count=succeeded]").InnerTextAsync());
+        Assert.Equal(3, await tab.Locator("section.item").CountAsync());
+        // Every image actually loaded from storage through its SAS URL: prompts 16x8, completions 16x8.
+        var sizes = await tab.EvaluateAsync<int[][]>("() => [...document.images].map(i => [i.naturalWidth, i.naturalHeight, i.complete ? 1 : 0])");
+        Assert.Equal(6, sizes.Length);
+        Assert.All(sizes, s => Assert.Equal([16, 8, 1], s));
+        Assert.Equal(3, await tab.Locator("img.completion").CountAsync());
+    }
+
+    private static async Task<BatchUploadGrant> CreateAsync(Api api, string[] files)
+    {
+        var request = HttpCalls.Request("POST", "/api/batches", JsonSerializer.Serialize(new { files }));
+        var answer = await HttpCalls.ExecuteAsync(await api.Create.Run(request, CancellationToken.None), request);
+        Assert.Equal(201, answer.Status);
+        return JsonSerializer.Deserialize<BatchUploadGrant>(answer.Text, Web)!;
+    }
+}

@@ -1,0 +1,18 @@
+using LvmCloud.Functions.Functions;
+using LvmCloud.Platform.Batches;
+using LvmCloud.Platform.Intake;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace LvmCloud.Platform.Tests.Infrastructure;
+
+/// <summary>The function classes, constructed over the harness's services as the Functions host would.</summary>
+internal sealed class Api(PlatformHarness harness)
+{
+    public CreateBatchFunction Create { get; } = new(harness.Get<BatchCreationService>());
+    public ManifestUploadedFunction ManifestUploaded { get; } = new(harness.Get<BatchIntakeService>(), NullLogger<ManifestUploadedFunction>.Instance);
+    public GetBatchStatusFunction Status { get; } = new(harness.Get<BatchQueryService>());
+    public GetBatchResultsFunction Results { get; } = new(harness.Get<BatchQueryService>());
+    public GetItemFileFunction ItemFile { get; } = new(harness.Get<BatchQueryService>());
+    public GetGalleryFunction Gallery { get; } = new(harness.Get<GalleryService>());
+    public CancelBatchFunction Cancel { get; } = new(harness.Get<BatchCancellationService>());
+}

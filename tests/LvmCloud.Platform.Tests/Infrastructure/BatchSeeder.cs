@@ -1,0 +1,56 @@
+using System.Text.Json;
+using LvmCloud.Core.Manifests;
+using LvmCloud.Platform.Intake;
+using LvmCloud.Platform.Queues;
+using LvmCloud.Platform.State;
+using LvmCloud.Platform.Storage;
+
+namespace LvmCloud.Platform.Tests.Infrastructure;
+
+/// <summary>
+/// Puts a batch straight into the state intake leaves behind (inputs uploaded, rows written, messages queued),
+/// for worker tests that should not depend on manifest parsing.
+/// </summary>
+internal static class BatchSeeder
+{
+    public static async Task<(string BatchId, List<JobMessage> Messages)> SeedAsync(PlatformHarness harness, int items, int perMessage, Func<int, byte[]>? image = null)
+    {
+        var clients = harness.Clients;
+        var now = DateTimeOffset.UtcNow;
+        var batchId = Identifiers.NewBatchId(now);
+        var batch = BatchEntity.New(batchId, now);
+        batch.ModelName = "tiny";
+        batch.ModelVersion = "1";
+        Assert.True(await harness.State.TryAddBatchAsync(batch, CancellationToken.None));
+
+        var entities = new List<ItemEntity>();
+        for (var i = 0; i < items; i++)
+        {
+            var id = $"item-{i:D3}";
+            var path = $"p{i:D3}.png";
+            await clients.Batches.GetBlobClient(StorageLayout.InputPath(batchId, path))
+                .UploadAsync(BinaryData.FromBytes(image?.Invoke(i) ?? TestImages.Png(16, 8, (byte)i)));
+            var entity = ItemEntity.New(batchId, id, i + 1);
+            entity.InputsJson = JsonSerializer.Serialize(new[] { path });
+            var parsed = BatchManifestParser.Parse($"{{\"id\": \"{id}\", \"input\": [\"{path}\"]}}");
+            entity.ItemJson = ItemJson.Write(Assert.Single(parsed.Items));
+            entities.Add(entity);
+        }
+        await harness.State.UpsertItemsAsync(entities, CancellationToken.None);
+
+        var messages = new List<JobMessage>();
+        var queue = clients.Queue(clients.QueueNames.Generate);
+        foreach (var (chunk, index) in entities.Chunk(perMessage).Select((c, i) => (c, i)))
+        {
+            var message = new JobMessage(JobMessage.CurrentSchemaVersion, $"{batchId}-g{index:D5}", QueueNames.GenerateKind, batchId,
+                chunk.Select(e => e.ItemId).ToList(), new ModelReference("tiny", "1"), null, DateTimeOffset.UtcNow);
+            await queue.SendMessageAsync(JobMessageCodec.Encode(message));
+            messages.Add(message);
+        }
+
+        batch.State = BatchStates.Queued;
+        batch.TotalItems = items;
+        Assert.True(await harness.State.TryUpdateBatchAsync(batch, CancellationToken.None));
+        return (batchId, messages);
+    }
+}

@@ -1,0 +1,105 @@
+using System.Security.Cryptography;
+using LvmCloud.Platform.State;
+using LvmCloud.Platform.Storage;
+using LvmCloud.Worker;
+using LvmCloud.Worker.Completion;
+using LvmCloud.Worker.Processing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace LvmCloud.Platform.Tests.Infrastructure;
+
+/// <summary>
+/// The platform services against the collection's Azurite, with queue names unique to one test so that
+/// tests never see each other's messages. Worker hosts are real Generic Hosts built the way Program.cs does.
+/// </summary>
+public sealed class PlatformHarness : IAsyncDisposable
+{
+    private readonly List<IHost> _workers = [];
+
+    private PlatformHarness(AzuriteFixture azurite, Dictionary<string, string?> settings)
+    {
+        Settings = settings;
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+        services.AddLvmPlatform();
+        Services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+        _ = azurite;
+    }
+
+    public Dictionary<string, string?> Settings { get; }
+    public ServiceProvider Services { get; }
+    public StorageClients Clients => Services.GetRequiredService<StorageClients>();
+    public JobStateStore State => Services.GetRequiredService<JobStateStore>();
+    public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    public static async Task<PlatformHarness> CreateAsync(AzuriteFixture azurite, Dictionary<string, string?>? overrides = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Storage:ConnectionString"] = azurite.ConnectionString,
+            ["Storage:QueuePrefix"] = "t" + Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant() + "-",
+            ["Intake:ItemsPerMessage"] = "3",
+            ["Worker:Concurrency"] = "2",
+            ["Worker:VisibilityTimeout"] = "00:00:03",
+            ["Worker:RetryDelay"] = "00:00:00",
+            ["Worker:MaxDequeueCount"] = "3",
+            ["Worker:PollInterval"] = "00:00:00.050",
+            ["Worker:MaxPollInterval"] = "00:00:00.250",
+        };
+        foreach (var (key, value) in overrides ?? [])
+            settings[key] = value;
+        var harness = new PlatformHarness(azurite, settings);
+        await harness.Clients.EnsureCreatedAsync(CancellationToken.None);
+        return harness;
+    }
+
+    /// <summary>Starts a worker host (as Program.cs builds it) with <paramref name="completer"/> as its model pipeline.</summary>
+    public async Task<(IHost Host, WorkerStats Stats)> StartWorkerAsync(IBatchItemCompleter completer)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(Settings);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSingleton(completer);
+        builder.Services.AddLvmWorker();
+        var host = builder.Build();
+        await host.StartAsync();
+        _workers.Add(host);
+        return (host, host.Services.GetRequiredService<WorkerStats>());
+    }
+
+    /// <summary>Polls until the batch row is finished or cancelled.</summary>
+    public async Task<BatchEntity> WaitForBatchAsync(string batchId, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var batch = await State.GetBatchAsync(batchId, CancellationToken.None);
+            if (batch is not null && BatchStates.IsTerminal(batch.State))
+            {
+                // The batch closes inside the last message's handling; let the handlers settle (messages deleted).
+                var queue = Clients.Queue(Clients.QueueNames.Generate);
+                while ((await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount > 0 && DateTime.UtcNow < deadline)
+                    await Task.Delay(50);
+                await Task.Delay(200);
+                return batch;
+            }
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"Batch {batchId} is still {batch?.State} after {timeout}.");
+            await Task.Delay(100);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var host in _workers)
+        {
+            await host.StopAsync(TimeSpan.FromSeconds(10));
+            host.Dispose();
+        }
+        await Services.DisposeAsync();
+    }
+}
