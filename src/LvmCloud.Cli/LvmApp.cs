@@ -16,6 +16,13 @@ public static class LvmApp
         new GenerateCommand(),
         new PerplexityCommand(),
         new ModelsCommand(),
+        new CompleteCommand(),
+        new Commands.Training.FashionMnistDatasetCommand(),
+        new Commands.Training.TrainTokenizerCommand(),
+        new Commands.Training.TokenizeDatasetCommand(),
+        new Commands.Training.TrainCommand(),
+        new Commands.Training.AssembleModelCommand(),
+        new Commands.Training.EvalCommand(),
     ];
 
     public static RootCommand BuildRoot()
