@@ -83,10 +83,10 @@ public sealed class LocalBatchCompletionTests : IDisposable
     {
         string modelDir = SaveTinyModel();
         string batch = WriteBatch();
-        int code = LvmApp.BuildRoot().Parse(["complete", Path.Combine(batch, "manifest.jsonl"), "--out", Path.Combine(_root, "o"), "--model", modelDir, "--json"]).Invoke();
+        int code = LvmApp.BuildRoot().Parse(["complete", Path.Combine(batch, "manifest.jsonl"), "--out", Path.Combine(_root, "o"), "--model", modelDir, "--threads", "1", "--json"]).Invoke();
         Assert.Equal(ExitCodes.SomeItemsFailed, code);
         Assert.True(File.Exists(Path.Combine(_root, "o", "gallery.html")));
-        int missing = LvmApp.BuildRoot().Parse(["complete", Path.Combine(batch, "nope.jsonl"), "--out", Path.Combine(_root, "o2"), "--model", modelDir]).Invoke();
+        int missing = LvmApp.BuildRoot().Parse(["complete", Path.Combine(batch, "nope.jsonl"), "--out", Path.Combine(_root, "o2"), "--model", modelDir, "--threads", "1"]).Invoke();
         Assert.Equal(ExitCodes.InvalidInput, missing);
     }
 }
