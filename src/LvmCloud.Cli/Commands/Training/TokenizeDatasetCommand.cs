@@ -20,10 +20,11 @@ public sealed class TokenizeDatasetCommand() : LvmCommand("tokenize-dataset",
     private readonly Option<string> _out = new("--out") { Description = "Shard path; writes OUT.jsonl and OUT.bin (a .jsonl suffix is dropped).", Required = true };
     private readonly Option<int> _batch = new("--batch-size") { Description = "Images per tokenizer batch.", DefaultValueFactory = _ => 256 };
     private readonly Option<int> _threads = new("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount };
+    private readonly Option<int?> _max = new("--max-sentences") { Description = "Tokenize only the first N sentences." };
 
     protected override void Configure(Command command)
     {
-        foreach (var o in new Option[] { _tokenizer, _data, _out, _batch, _threads }) command.Options.Add(o);
+        foreach (var o in new Option[] { _tokenizer, _data, _out, _batch, _threads, _max }) command.Options.Add(o);
     }
 
     protected override async Task<int> ExecuteAsync(ParseResult parse, IConsoleInteraction console, CancellationToken ct)
@@ -38,17 +39,18 @@ public sealed class TokenizeDatasetCommand() : LvmCommand("tokenize-dataset",
         var dir = Path.GetDirectoryName(Path.GetFullPath(stem));
         if (dir is not null) Directory.CreateDirectory(dir);
         int resolution = tokenizer.Config.Resolution;
-        int total = dataset.Sentences.Count;
+        var sentences = dataset.Sentences.Take(parse.GetValue(_max) ?? int.MaxValue).ToList();
+        int total = sentences.Count;
 
         int written = await console.WithProgressAsync($"tokenizing {total} sentences", total, progress =>
         {
             using var writer = new TokenShardWriter(stem + ".jsonl", stem + ".bin");
             // Sentences go through in chunks: their images are loaded and encoded together, then written in order.
-            int perChunk = Math.Max(1, batchSize / Math.Max(1, dataset.Sentences[0].Images.Count));
+            int perChunk = Math.Max(1, batchSize / Math.Max(1, sentences[0].Images.Count));
             for (int start = 0; start < total; start += perChunk)
             {
                 ct.ThrowIfCancellationRequested();
-                var chunk = dataset.Sentences.Skip(start).Take(perChunk).ToList();
+                var chunk = sentences.Skip(start).Take(perChunk).ToList();
                 var images = dataset.LoadImages(chunk.SelectMany(s => s.Images).ToList(), resolution);
                 using var scope = NewDisposeScope();
                 var codes = tokenizer.Encode(ImageTensors.Stack(images)).to(ScalarType.Int32).cpu();
