@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using LvmCloud.Core.Images;
+using LvmCloud.Core.Results;
+using static TorchSharp.torch;
+
+namespace LvmCloud.Vision.Pipelines;
+
+/// <summary>
+/// Bulk completion, the engine behind <c>lvm complete</c> and the queue worker: encodes every item's prompt frames
+/// in one tokenizer batch, groups items that can decode together (same frame count, new frames, candidates and
+/// sampling) into one generation batch each, decodes all new frames in one tokenizer batch, and reports
+/// perplexity of targets. An item that fails (bad frame count, ...) fails alone with its reason.
+/// </summary>
+public sealed class CompletionPipeline(LvmModel model)
+{
+    private readonly VisualPrompter _prompter = new(model);
+
+    public LvmModel Model => model;
+
+    /// <param name="progress">Reports each finished item (1 per item).</param>
+    public IReadOnlyList<CompletionOutput> Run(IReadOnlyList<CompletionInput> items, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var outputs = new CompletionOutput?[items.Count];
+        var valid = new List<int>();
+        for (int i = 0; i < items.Count; i++)
+        {
+            string? problem = Check(items[i]);
+            if (problem is null) valid.Add(i);
+            else { outputs[i] = Failed(items[i], problem); progress?.Report(1); }
+        }
+        if (valid.Count == 0) return outputs.Select(o => o!).ToList();
+
+        using var _ = no_grad();
+        // 1. Tokenize every prompt and target frame of every item at once.
+        var clock = Stopwatch.StartNew();
+        var frameImages = valid.SelectMany(i => items[i].Frames.Concat(items[i].Target)).Select(f => f.Pixels).ToList();
+        var codes = EncodeAll(frameImages);
+        double tokenizeMs = clock.Elapsed.TotalMilliseconds / valid.Count;
+        var promptTokens = new Dictionary<int, IReadOnlyList<long[]>>();
+        var targetTokens = new Dictionary<int, IReadOnlyList<long[]>>();
+        int next = 0;
+        foreach (int i in valid)
+        {
+            promptTokens[i] = codes.Skip(next).Take(items[i].Frames.Count).ToList();
+            next += items[i].Frames.Count;
+            targetTokens[i] = codes.Skip(next).Take(items[i].Target.Count).ToList();
+            next += items[i].Target.Count;
+        }
+
+        // 2. Generate, one batch per group of items that decode together.
+        var groups = valid.GroupBy(i => (
+            Frames: Math.Min(items[i].Frames.Count, _prompter.MaxPromptFrames), items[i].Item.NewFrames, items[i].Item.Candidates,
+            items[i].Item.Temperature, items[i].Item.TopP, items[i].Item.TopK));
+        var newTokens = new Dictionary<int, long[][][]>();
+        var generateMs = new Dictionary<int, double>();
+        foreach (var group in groups)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var members = group.ToList();
+            var first = items[members[0]].Item;
+            clock.Restart();
+            var generated = _prompter.Generate(
+                members.Select(i => new VisualPrompt(promptTokens[i], items[i].Item.Seed)).ToList(),
+                first.NewFrames, first.Candidates, new SamplingSettings(first.Temperature, first.TopP, first.TopK));
+            double ms = clock.Elapsed.TotalMilliseconds / members.Count;
+            for (int m = 0; m < members.Count; m++) { newTokens[members[m]] = generated[m]; generateMs[members[m]] = ms; }
+        }
+
+        // 3. Decode every new frame at once.
+        clock.Restart();
+        var allNew = valid.SelectMany(i => newTokens[i].SelectMany(c => c)).ToList();
+        var decoded = DecodeAll(allNew);
+        double decodeMs = clock.Elapsed.TotalMilliseconds / valid.Count;
+
+        // 4. Perplexity of targets given prompts.
+        var withTarget = valid.Where(i => items[i].Target.Count > 0).ToList();
+        var perplexities = withTarget.Count == 0 ? [] :
+            _prompter.Perplexity(withTarget.Select(i => promptTokens[i]).ToList(), withTarget.Select(i => targetTokens[i]).ToList());
+
+        int offset = 0;
+        foreach (int i in valid)
+        {
+            var item = items[i].Item;
+            var candidates = new List<IReadOnlyList<RgbImage>>();
+            var last = items[i].Frames[^1];
+            for (int c = 0; c < item.Candidates; c++)
+            {
+                var frames = new List<RgbImage>();
+                for (int f = 0; f < item.NewFrames; f++)
+                {
+                    var image = decoded[offset++];
+                    frames.Add(item.ResizeOutput == ResizeOutputMode.Original && (last.SourceWidth != image.Width || last.SourceHeight != image.Height)
+                        ? image.Resize(last.SourceWidth, last.SourceHeight)
+                        : image);
+                }
+                candidates.Add(frames);
+            }
+            int w = withTarget.IndexOf(i);
+            double total = tokenizeMs + generateMs[i] + decodeMs;
+            outputs[i] = new CompletionOutput(item.Id, candidates, w >= 0 ? perplexities[w] : null,
+                new ResultTimings(0, tokenizeMs, generateMs[i], decodeMs, total), item.Seed, null,
+                item.Candidates * item.NewFrames * model.TokensPerImage);
+            progress?.Report(1);
+        }
+        return outputs.Select(o => o!).ToList();
+    }
+
+    private string? Check(CompletionInput input)
+    {
+        if (input.Frames.Count == 0) return "the item has no prompt frames";
+        foreach (var f in input.Frames.Concat(input.Target))
+            if (f.Pixels.Width != model.Resolution || f.Pixels.Height != model.Resolution)
+                return $"a frame is {f.Pixels.Width}x{f.Pixels.Height}; the model reads {model.Resolution}x{model.Resolution} (load images with the model's resolution)";
+        if (input.Target.Count > 0 && (input.Target.Count + 1) * model.TokensPerImage > model.Transformer.Config.MaxPositionEmbeddings)
+            return $"{input.Target.Count} target frames do not fit the model's context with a prompt frame";
+        return null;
+    }
+
+    private static CompletionOutput Failed(CompletionInput input, string error) =>
+        new(input.Item.Id, [], null, new ResultTimings(0, 0, 0, 0, 0), input.Item.Seed, error, 0);
+
+    private List<long[]> EncodeAll(IReadOnlyList<RgbImage> images)
+    {
+        var result = new List<long[]>(images.Count);
+        const int chunk = 64;
+        for (int start = 0; start < images.Count; start += chunk)
+        {
+            using var scope = NewDisposeScope();
+            var batch = ImageTensors.Stack(images.Skip(start).Take(chunk).ToList());
+            var codes = model.Tokenizer.Encode(batch).cpu(); // (B, n)
+            var flat = codes.data<long>().ToArray();
+            int n = (int)codes.shape[1];
+            for (int b = 0; b < codes.shape[0]; b++) result.Add(flat.AsSpan(b * n, n).ToArray());
+        }
+        return result;
+    }
+
+    private List<RgbImage> DecodeAll(IReadOnlyList<long[]> frames)
+    {
+        var result = new List<RgbImage>(frames.Count);
+        const int chunk = 64;
+        for (int start = 0; start < frames.Count; start += chunk)
+        {
+            using var scope = NewDisposeScope();
+            var part = frames.Skip(start).Take(chunk).ToList();
+            var codes = tensor(part.SelectMany(f => f).ToArray(), [part.Count, part[0].Length]);
+            result.AddRange(ImageTensors.Unstack(model.Tokenizer.Decode(codes)));
+        }
+        return result;
+    }
+}

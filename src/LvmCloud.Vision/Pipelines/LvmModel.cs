@@ -1,0 +1,77 @@
+using LvmCloud.Vision.Tokenizer;
+using LvmCloud.Vision.Transformer;
+using static TorchSharp.torch;
+
+namespace LvmCloud.Vision.Pipelines;
+
+/// <summary>
+/// A complete LVM: the VQGAN tokenizer, the transformer and their settings, loaded from one folder
+/// (<c>tokenizer/</c>, <c>transformer/</c>, <c>lvm.json</c>) — the layout of the <c>models</c> container.
+/// </summary>
+public sealed class LvmModel : IDisposable
+{
+    public const string TokenizerFolder = "tokenizer";
+    public const string TransformerFolder = "transformer";
+
+    public LvmModel(VqganTokenizer tokenizer, LlamaForCausalLM transformer, LvmModelSettings settings)
+    {
+        long codes = tokenizer.Config.NumEmbeddings;
+        if (transformer.Config.VocabSize < codes)
+            throw new InvalidDataException(
+                $"The transformer's vocabulary ({transformer.Config.VocabSize}) is smaller than the tokenizer's codebook ({codes}): they do not belong together.");
+        int contextTokens = settings.ContextFrames * tokenizer.Config.TokensPerImage;
+        if (contextTokens > transformer.Config.MaxPositionEmbeddings)
+            throw new InvalidDataException(
+                $"context_frames {settings.ContextFrames} x {tokenizer.Config.TokensPerImage} tokens = {contextTokens} exceeds the transformer's max_position_embeddings {transformer.Config.MaxPositionEmbeddings}.");
+        Tokenizer = tokenizer;
+        Transformer = transformer;
+        Settings = settings;
+    }
+
+    public VqganTokenizer Tokenizer { get; }
+    public LlamaForCausalLM Transformer { get; }
+    public LvmModelSettings Settings { get; }
+
+    /// <summary>Side of the square images the tokenizer reads and writes.</summary>
+    public int Resolution => Tokenizer.Config.Resolution;
+    public int TokensPerImage => Tokenizer.Config.TokensPerImage;
+    public int CodebookSize => (int)Tokenizer.Config.NumEmbeddings;
+
+    public static LvmModel Load(string directory, Device? device = null)
+    {
+        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"Model folder '{directory}' does not exist.");
+        string tokenizerDir = Path.Combine(directory, TokenizerFolder), transformerDir = Path.Combine(directory, TransformerFolder);
+        if (!Directory.Exists(tokenizerDir) || !Directory.Exists(transformerDir))
+            throw new DirectoryNotFoundException($"Model folder '{directory}' must hold '{TokenizerFolder}/' and '{TransformerFolder}/' (each a config.json plus weights).");
+        var tokenizer = VqganTokenizer.Load(tokenizerDir, device);
+        try
+        {
+            var transformer = LlamaForCausalLM.FromPretrained(transformerDir, device);
+            transformer.eval();
+            return new LvmModel(tokenizer, transformer, LvmModelSettings.Load(directory));
+        }
+        catch
+        {
+            tokenizer.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Writes the model in the folder layout <see cref="Load"/> reads.</summary>
+    public void Save(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        string tokenizerDir = Path.Combine(directory, TokenizerFolder);
+        Directory.CreateDirectory(tokenizerDir);
+        Tokenizer.Config.Save(Path.Combine(tokenizerDir, VqganTokenizer.ConfigFileName));
+        Checkpoints.CheckpointWriter.Save(Tokenizer.Model, tokenizerDir);
+        Transformer.SavePretrained(Path.Combine(directory, TransformerFolder));
+        Settings.Save(directory);
+    }
+
+    public void Dispose()
+    {
+        Tokenizer.Dispose();
+        Transformer.Dispose();
+    }
+}
