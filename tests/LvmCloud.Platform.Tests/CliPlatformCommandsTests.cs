@@ -9,7 +9,8 @@ namespace LvmCloud.Platform.Tests;
 /// <summary>
 /// <c>lvm submit/wait/status/fetch</c> against the HTTP API over real HTTP. <see cref="FunctionsHttpHost"/> stands
 /// in for the Functions host (Kestrel routing to the real function classes, key check, a blob watcher in place
-/// of the Event Grid trigger); storage is the collection's Azurite and a real worker host runs the items.
+/// of the Event Grid trigger); storage is the collection's Azurite and a real worker host runs the items through
+/// the model pipeline with a tiny random-weight model from a local models folder.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class CliPlatformCommandsTests(AzuriteFixture azurite) : IDisposable
@@ -21,16 +22,23 @@ public sealed class CliPlatformCommandsTests(AzuriteFixture azurite) : IDisposab
     [Fact]
     public async Task Submit_wait_status_fetch_complete_a_batch_over_http_and_download_pngs_results_and_gallery()
     {
-        await using var harness = await PlatformHarness.CreateAsync(azurite);
+        TinyModel.Save(Path.Combine(_temp.FullName, "models"));
+        await using var harness = await PlatformHarness.CreateAsync(azurite, new()
+        {
+            ["Intake:DefaultModelName"] = TinyModel.Name,
+            ["Intake:DefaultModelVersion"] = TinyModel.Version,
+            ["Worker:ModelsDirectory"] = Path.Combine(_temp.FullName, "models"),
+            ["Worker:ModelCacheDirectory"] = Path.Combine(_temp.FullName, "unused-cache"),
+        });
         await using var host = await FunctionsHttpHost.StartAsync(harness, Key);
-        await harness.StartWorkerAsync(new FlippingCompleter());
+        await harness.StartWorkerAsync();
         var images = Directory.CreateDirectory(Path.Combine(_temp.FullName, "images"));
         Directory.CreateDirectory(Path.Combine(images.FullName, "sub"));
         var lines = new List<string>();
         for (var i = 0; i < 4; i++)
         {
             await File.WriteAllBytesAsync(Path.Combine(images.FullName, "sub", $"p{i}.png"), TestImages.Png(10 + i, 6, (byte)(40 * i)));
-            lines.Add($"{{\"id\": \"ok{i}\", \"input\": [\"sub/p{i}.png\"]}}");
+            lines.Add($"{{\"id\": \"ok{i}\", \"input\": [\"sub/p{i}.png\"], \"resize_output\": \"original\"}}");
         }
         lines.Add("{\"id\": \"gone\", \"input\": [\"missing.png\"]}");
         lines.Add("{\"id\": \"bad\", \"input\": ");
@@ -77,6 +85,7 @@ public sealed class CliPlatformCommandsTests(AzuriteFixture azurite) : IDisposab
         var gallery = await File.ReadAllTextAsync(Path.Combine(outDir, "gallery.html"));
         Assert.Contains($"Batch {batchId}", gallery);
         Assert.Contains("src=\"items/ok3/ok3.png\"", gallery);
+        Assert.False(Directory.Exists(Path.Combine(_temp.FullName, "unused-cache")), "a model in Worker:ModelsDirectory is not downloaded");
     }
 
     [Fact]
