@@ -19,6 +19,8 @@ var temp = Directory.CreateTempSubdirectory("lvm-platform-bench-");
 try
 {
     BenchModel.Save(temp.FullName);
+    Console.Error.WriteLine("warm-up (8 items, not reported)...");
+    await BenchRun.RunAsync(connectionString, temp.FullName, 8, 1, perMessage);
     var results = new List<BenchResult>();
     foreach (var workers in workerCounts)
     {
