@@ -12,6 +12,13 @@ public static class LvmApp
 
     public static IReadOnlyList<LvmCommand> Commands() =>
     [
+        new CompleteCommand(),
+        new Commands.Training.FashionMnistDatasetCommand(),
+        new Commands.Training.TrainTokenizerCommand(),
+        new Commands.Training.TokenizeDatasetCommand(),
+        new Commands.Training.TrainCommand(),
+        new Commands.Training.AssembleModelCommand(),
+        new Commands.Training.EvalCommand(),
         new SubmitCommand(),
         new StatusCommand(),
         new WaitCommand(),

@@ -33,10 +33,20 @@ public static class VqganPresets
         AttnResolutions: [], NoAttnMidBlock: false, ZChannels: 32, NumEmbeddings: 64, QuantizedEmbedDim: 8,
         Dropout: 0.0, ResampleWithConv: true, CommitmentCost: 0.25);
 
+    /// <summary>
+    /// 32×32 RGB, f = 4 → 8×8 = 64 tokens, 512 codes of dimension 16, no attention: the bundled Fashion-MNIST
+    /// tokenizer, sized to train in minutes on two CPU cores.
+    /// </summary>
+    public static VqganConfig Fmnist32 { get; } = new(
+        Resolution: 32, NumChannels: 3, HiddenChannels: 32, ChannelMult: [1, 2, 2], NumResBlocks: 1,
+        AttnResolutions: [], NoAttnMidBlock: true, ZChannels: 32, NumEmbeddings: 512, QuantizedEmbedDim: 16,
+        Dropout: 0.0, ResampleWithConv: true, CommitmentCost: 0.25);
+
     public static IReadOnlyList<VqganPreset> All { get; } =
     [
         new("lvm", "LVM tokenizer, 256px, f16, 256 tokens, 8192 codes", Lvm),
         new("small", "32px, f4, 64 tokens, 512 codes (CPU training)", Small),
+        new("fmnist32", "32px, f4, 64 tokens, 512 codes, no attention (bundled model)", Fmnist32),
         new("tiny", "16px, f2, 64 tokens, 64 codes (tests, benchmarks)", Tiny),
     ];
 

@@ -1,0 +1,77 @@
+using System.CommandLine;
+using LvmCloud.Cli.Data;
+using LvmCloud.Cli.Interaction;
+using LvmCloud.Vision.Tokenizer;
+using LvmCloud.Vision.Training;
+using static TorchSharp.torch;
+
+namespace LvmCloud.Cli.Commands.Training;
+
+/// <summary><c>lvm train-tokenizer</c>: trains a VQGAN on a dataset folder's images; resumes from the run's checkpoint.</summary>
+public sealed class TrainTokenizerCommand() : LvmCommand("train-tokenizer",
+    "Train the VQGAN tokenizer on the images of a dataset folder (resumes from the run folder's checkpoint).")
+{
+    private readonly Option<string> _data = new("--data") { Description = "Dataset folder (sentences.jsonl + images).", Required = true };
+    private readonly Option<string?> _evalData = new("--eval-data") { Description = "Held-out dataset folder for PSNR and codebook usage." };
+    private readonly Option<string> _out = new("--out") { Description = "Run folder (checkpoint/, loss.csv, loss.png).", Required = true };
+    private readonly Option<string> _preset = new("--preset") { Description = "Tokenizer size (see `lvm models presets`).", DefaultValueFactory = _ => "fmnist32" };
+    private readonly Option<int> _steps = new("--steps") { DefaultValueFactory = _ => 2000 };
+    private readonly Option<int> _batch = new("--batch-size") { DefaultValueFactory = _ => 32 };
+    private readonly Option<double> _lr = new("--lr") { DefaultValueFactory = _ => 1e-3 };
+    private readonly Option<int> _warmup = new("--warmup") { DefaultValueFactory = _ => 50 };
+    private readonly Option<int> _maxImages = new("--max-images") { Description = "Train on at most this many distinct images.", DefaultValueFactory = _ => 20000 };
+    private readonly Option<int> _seed = new("--seed") { DefaultValueFactory = _ => 0 };
+    private readonly Option<int> _threads = new("--threads") { Description = "CPU threads for TorchSharp (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+
+    protected override void Configure(Command command)
+    {
+        foreach (var o in new Option[] { _data, _evalData, _out, _preset, _steps, _batch, _lr, _warmup, _maxImages, _seed, _threads }) command.Options.Add(o);
+    }
+
+    protected override async Task<int> ExecuteAsync(ParseResult parse, IConsoleInteraction console, CancellationToken ct)
+    {
+        set_num_threads(parse.GetValue(_threads));
+        var config = VqganPresets.ByName(parse.GetValue(_preset)!);
+        var options = new TokenizerTrainingOptions(
+            Steps: parse.GetValue(_steps), BatchSize: parse.GetValue(_batch), PeakLr: parse.GetValue(_lr),
+            WarmupSteps: parse.GetValue(_warmup), Seed: parse.GetValue(_seed), EvalEvery: 250, CheckpointEvery: 100, LogEvery: 10, EvalImages: 512);
+        options.Validate();
+        string run = parse.GetValue(_out)!;
+
+        var train = await LoadImages(console, parse.GetValue(_data)!, config.Resolution, parse.GetValue(_maxImages), "train");
+        ImageSet? eval = parse.GetValue(_evalData) is { } evalDir ? await LoadImages(console, evalDir, config.Resolution, options.EvalImages, "held-out") : null;
+
+        manual_seed(options.Seed);
+        using var model = new VqganModel(config);
+        var trainer = new TokenizerTrainer(model, options, run);
+        var result = await console.WithProgressAsync("training tokenizer", options.Steps, progress =>
+        {
+            int resumedAt = -1;
+            var r = trainer.Train(train, eval, step =>
+            {
+                if (resumedAt < 0) { resumedAt = step.Step - 1; progress.Advance(resumedAt); }
+                progress.Advance(1, $"loss {step.Loss:F4}{(step.Note is null ? "" : ", " + step.Note)}");
+            }, ct);
+            return Task.FromResult(r);
+        });
+        string plot = LossPlots.Write(run, "tokenizer loss", "train_loss", "recon", "eval_loss");
+        var metrics = eval is null ? null : TokenizerTrainer.Evaluate(model, eval, options.EvalImages);
+        string modelDir = TrainingCheckpoint.ModelDirectoryOf(run);
+        if (console.JsonOutput)
+            console.WriteJson(new { steps = result.EndStep, loss = result.FinalLoss, psnr = metrics?.Psnr, codebook_usage = metrics?.CodebookUsage, model = modelDir, plot });
+        else
+            console.Info($"step {result.EndStep}: loss {result.FinalLoss:F4}" +
+                (metrics is null ? "" : $", held-out PSNR {metrics.Psnr:F2} dB, codebook usage {metrics.CodebookUsage:P1} ({metrics.CodePerplexity:F0} effective codes)") +
+                $"\nmodel: {modelDir}\ncurves: {plot}");
+        return ExitCodes.Success;
+    }
+
+    private static async Task<ImageSet> LoadImages(IConsoleInteraction console, string folder, int resolution, int max, string what)
+    {
+        var dataset = SentenceDataset.Open(folder);
+        var paths = dataset.DistinctImages().Take(max).ToList();
+        var images = await console.WithProgressAsync($"loading {paths.Count} {what} images", paths.Count, progress =>
+            Task.FromResult(dataset.LoadImages(paths, resolution, n => progress.Advance(n))));
+        return new ImageSet(SentenceDataset.ToBytes(images), images.Length, resolution, resolution);
+    }
+}
