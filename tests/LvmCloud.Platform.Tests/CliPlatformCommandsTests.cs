@@ -94,7 +94,7 @@ public sealed class CliPlatformCommandsTests(AzuriteFixture azurite) : IDisposab
         await using var harness = await PlatformHarness.CreateAsync(azurite);
         await using var host = await FunctionsHttpHost.StartAsync(harness, Key);
         var endpoint = host.Endpoint.ToString();
-        var images = Directory.CreateDirectory(Path.Combine(_temp.FullName, "images"));
+        var images = Directory.CreateDirectory(Path.Combine(_temp.FullName, "inputs"));
         await File.WriteAllBytesAsync(Path.Combine(images.FullName, "a.png"), TestImages.Png(8, 8, 1));
         var manifest = Path.Combine(_temp.FullName, "manifest.jsonl");
         await File.WriteAllTextAsync(manifest, "{\"id\": \"a\", \"input\": [\"a.png\"]}\n", Encoding.UTF8);
@@ -108,8 +108,8 @@ public sealed class CliPlatformCommandsTests(AzuriteFixture azurite) : IDisposab
         Assert.Equal(2, unknownExit);
         Assert.Contains("does not exist", unknown.AllStderr);
 
-        // No worker runs: the batch is planned but never finishes.
-        var (submitExit, submit) = await CliRunner.RunAsync("submit", manifest, "--images", images.FullName, "--endpoint", endpoint, "--key", Key);
+        // No worker runs: the batch is planned but never finishes. Images come from inputs/ beside the manifest.
+        var (submitExit, submit) = await CliRunner.RunAsync("submit", manifest, "--endpoint", endpoint, "--key", Key);
         Assert.Equal(0, submitExit);
         var batchId = Assert.Single(submit.Stdout);
         var (fetchExit, fetch) = await CliRunner.RunAsync("fetch", batchId, "--endpoint", endpoint, "--key", Key, "--out", Path.Combine(_temp.FullName, "out"));

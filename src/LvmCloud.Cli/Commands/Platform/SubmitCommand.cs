@@ -5,7 +5,7 @@ using LvmCloud.Cli.Interaction;
 namespace LvmCloud.Cli.Commands.Platform;
 
 /// <summary>
-/// <c>lvm submit MANIFEST --images DIR</c>: creates a batch, uploads the referenced images with the returned
+/// <c>lvm submit MANIFEST [--images DIR]</c>: creates a batch, uploads the referenced images with the returned
 /// SAS URLs, then the manifest (the commit point), and prints the batch id.
 /// </summary>
 public sealed class SubmitCommand() : PlatformCommand("submit", "Submit a batch to the platform: upload its images, then its manifest; prints the batch id.")
@@ -13,7 +13,7 @@ public sealed class SubmitCommand() : PlatformCommand("submit", "Submit a batch 
     private const int ParallelUploads = 4;
 
     private readonly Argument<FileInfo> _manifest = new("MANIFEST") { Description = "The batch manifest (JSON Lines)." };
-    private readonly Option<DirectoryInfo> _images = new("--images") { Description = "Folder the manifest's image paths are relative to.", Required = true };
+    private readonly Option<DirectoryInfo> _images = new("--images") { Description = "Folder the manifest's image paths are relative to (default: inputs/ beside the manifest)." };
 
     protected override void ConfigureCommand(Command command)
     {
@@ -23,7 +23,9 @@ public sealed class SubmitCommand() : PlatformCommand("submit", "Submit a batch 
 
     protected override async Task<int> ExecuteAsync(ParseResult parse, PlatformApiClient api, IConsoleInteraction console, CancellationToken cancellationToken)
     {
-        var plan = SubmitPlan.Create(parse.GetValue(_manifest)!.FullName, parse.GetValue(_images)!.FullName);
+        var manifest = parse.GetValue(_manifest)!.FullName;
+        var images = parse.GetValue(_images)?.FullName ?? Path.Combine(Path.GetDirectoryName(manifest)!, "inputs");
+        var plan = SubmitPlan.Create(manifest, images);
         if (plan.InvalidLines > 0)
             console.Info($"{plan.InvalidLines} manifest line(s) are invalid; the platform will fail them with their reasons.");
         foreach (var path in plan.MissingImages)
