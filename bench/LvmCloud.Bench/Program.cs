@@ -1,1 +1,81 @@
-namespace LvmCloud.Bench; public static class Program { public static int Main(string[] args) => 0; }
+using System.Runtime.InteropServices;
+using LvmCloud.Vision.Native;
+using LvmCloud.Vision.Tokenizer;
+using LvmCloud.Vision.Transformer;
+using static TorchSharp.torch;
+
+namespace LvmCloud.Bench;
+
+/// <summary>
+/// <c>dotnet run -c Release --project bench/LvmCloud.Bench -- [--quick]</c>: prints a Markdown table of GEMM ceiling,
+/// generation tokens/s (full recompute vs KV cache, batch 1 vs 8), prefill GFLOP/s and VQGAN images/s.
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        bool quick = args.Contains("--quick");
+        TorchRuntime.EnsureLoaded();
+        set_num_threads(Environment.ProcessorCount);
+        manual_seed(0);
+        const int promptLength = 448;
+        int newTokens = quick ? 16 : 64, repetitions = quick ? 1 : 2;
+
+        var table = new BenchTable();
+        Console.Error.WriteLine("matmul ceiling...");
+        double ceiling = MatmulCeiling.GflopsPerSecond();
+        table.Add("float32 matmul 1024³ (best of 10)", ceiling, "GFLOP/s", "ceiling");
+
+        var preset = LlamaPresets.All.Single(p => p.Name == "bench_20m");
+        using var model = new LlamaForCausalLM(preset.Config);
+        model.eval();
+        var generation = new GenerationBench(model, promptLength, newTokens);
+        Console.Error.WriteLine("generation...");
+        if (!generation.KvCacheMatchesFullRecompute(4))
+        {
+            Console.Error.WriteLine("error: the KV-cache engine and the full-recompute baseline disagree");
+            return 1;
+        }
+        double full = generation.FullRecomputeTokensPerSecond(1);
+        var (kv1Seconds, kv1Prefill) = generation.KvCacheSeconds(1, repetitions);
+        var (kv8Seconds, kv8Prefill) = generation.KvCacheSeconds(8, repetitions);
+        double kv1 = newTokens / kv1Seconds, kv8 = 8 * newTokens / kv8Seconds;
+        double decode1 = (newTokens - 1) / (kv1Seconds - kv1Prefill), decode8 = 8 * (newTokens - 1) / (kv8Seconds - kv8Prefill);
+        string shape = $"bench_20m ({preset.ParameterCount / 1e6:0.0}M), prompt {promptLength}, {newTokens} new, greedy";
+        table.Add("generate, full recompute, batch 1", full, "tokens/s", shape);
+        table.Add("generate, KV cache, batch 1", kv1, "tokens/s", shape);
+        table.Add("generate, KV cache, batch 8", kv8, "tokens/s", shape + ", 8 prompts");
+        table.Add("KV cache / full recompute (batch 1)", kv1 / full, "×", "target ≥ 5×");
+        table.Add("batch 8 / batch 1 (KV cache)", kv8 / kv1, "×", "target ≥ 3×; prefill included");
+        table.Add("prefill share of KV time, batch 1 / batch 8", 100 * kv1Prefill / kv1Seconds, "%",
+            $"batch 8: {100 * kv8Prefill / kv8Seconds:0} %");
+        table.Add("decode steps only, KV cache, batch 1", decode1, "tokens/s", "(N−1) tokens / (time − time of a 1-token run)");
+        table.Add("decode steps only, KV cache, batch 8", decode8, "tokens/s", $"batch 8 / batch 1 = {decode8 / decode1:0.0}×");
+
+        Console.Error.WriteLine("prefill...");
+        double prefill = generation.PrefillSeconds(8, repetitions);
+        double prefillGflops = generation.PrefillFlops(8) / prefill / 1e9;
+        table.Add("prefill 8 × 448 tokens", 8 * promptLength / prefill, "tokens/s", "one causal forward, full logits");
+        table.Add("prefill achieved", prefillGflops, "GFLOP/s", "2·weights·tokens + causal attention");
+        table.Add("prefill / matmul ceiling", 100 * prefillGflops / ceiling, "%");
+
+        foreach (var (name, config, batch, reps) in new[]
+                 {
+                     ("lvm", VqganPresets.Lvm, quick ? 1 : 2, 1),
+                     ("small", VqganPresets.Small, 8, repetitions),
+                 })
+        {
+            Console.Error.WriteLine($"VQGAN {name}...");
+            var (encode, decode) = VqganBench.Run(config, batch, reps);
+            string notes = $"{config.Resolution}×{config.Resolution}, batch {batch}, random weights";
+            table.Add($"VQGAN {name} encode", encode, "images/s", notes);
+            table.Add($"VQGAN {name} decode", decode, "images/s", notes);
+        }
+
+        Console.WriteLine($"Machine: {Environment.ProcessorCount} logical CPUs, torch threads {get_num_threads()}, " +
+                          $"{RuntimeInformation.OSDescription}, .NET {Environment.Version}, CUDA {(cuda.is_available() ? "available (unused)" : "not available")}");
+        Console.WriteLine();
+        table.Print(Console.Out);
+        return 0;
+    }
+}

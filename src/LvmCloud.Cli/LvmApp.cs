@@ -12,6 +12,11 @@ public static class LvmApp
 
     public static IReadOnlyList<LvmCommand> Commands() =>
     [
+        new TokenizeCommand(),
+        new DetokenizeCommand(),
+        new GenerateCommand(),
+        new PerplexityCommand(),
+        new ModelsCommand(),
         new CompleteCommand(),
         new Commands.Training.FashionMnistDatasetCommand(),
         new Commands.Training.TrainTokenizerCommand(),

@@ -20,6 +20,8 @@ public sealed class ConsoleInteraction : IConsoleInteraction
             Interactive = _interactive ? InteractionSupport.Yes : InteractionSupport.No,
             Ansi = _interactive ? AnsiSupport.Detect : AnsiSupport.No,
         });
+        // Redirected stderr has no width: keep each message on one line instead of wrapping at 80 columns.
+        if (!_interactive) _stderr.Profile.Width = 4096;
     }
 
     public bool JsonOutput { get; }

@@ -42,8 +42,13 @@ public sealed class GenerationEngine(LlamaForCausalLM model)
             var (ids, keyMask, promptLengths) = LeftPad(prompts, promptLength, total, device);   // (P, L), (P, L+N), (P)
             var positions = (keyMask.narrow(1, 0, promptLength).cumsum(1) - 1).clamp_min(0);        // (P, L)
 
+            // Prompts of one length need no padding mask: the prefill then uses the fused causal kernel and each
+            // decode step attends to every cached key without building a mask (the common batch case).
+            bool padded = prompts.Any(p => p.Length != promptLength);
             cache = Model.CreateCache(promptCount, total);
-            var logits = Prefill(ids, cache, positions, keyMask.narrow(1, 0, promptLength));                // (P, V)
+            var logits = padded
+                ? Prefill(ids, cache, positions, keyMask.narrow(1, 0, promptLength))        // (P, V)
+                : Prefill(ids, cache, null, null);
             if (candidates > 1)
             {
                 var source = arange(promptCount, dtype: ScalarType.Int64, device: device).repeat_interleave(candidates); // (R)
@@ -65,8 +70,9 @@ public sealed class GenerationEngine(LlamaForCausalLM model)
                 if (step == newTokens - 1) break;
                 var input = next.to(device).unsqueeze(1);                                  // (R, 1)
                 var stepPositions = (promptLengths + step).unsqueeze(1);                   // (R, 1)
-                var stepLogits = Model.Forward(input, cache, promptLength + step, stepPositions,
-                    keyMask.narrow(1, 0, promptLength + step + 1));                         // (R, 1, V)
+                var stepLogits = padded
+                    ? Model.Forward(input, cache, promptLength + step, stepPositions, keyMask.narrow(1, 0, promptLength + step + 1)) // (R, 1, V)
+                    : Model.Forward(input, cache, promptLength + step);
                 var previous = logits;
                 logits = stepLogits.select(1, 0).MoveToOuterDisposeScope();                 // (R, V)
                 previous.Dispose();
@@ -81,7 +87,7 @@ public sealed class GenerationEngine(LlamaForCausalLM model)
     }
 
     /// <summary>Runs the padded prompts (P, L) through the model into <paramref name="cache"/>; logits (P, V) of the last position.</summary>
-    private Tensor Prefill(Tensor ids, KvCache cache, Tensor positions, Tensor promptMask)
+    private Tensor Prefill(Tensor ids, KvCache cache, Tensor? positions, Tensor? promptMask)
     {
         using var scope = NewDisposeScope();
         var hidden = Model.HiddenStates(ids, cache, 0, positions, promptMask);           // (P, L, D)

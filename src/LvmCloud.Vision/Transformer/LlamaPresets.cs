@@ -26,8 +26,8 @@ public static class LlamaPresets
     [
         new("tiny", new LlamaConfig(512, 64, 172, 2, 4, 2, MaxPositionEmbeddings: 512),
             "test size: 2 layers, width 64, grouped-query attention"),
-        new("fmnist_lm", new LlamaConfig(512, 256, 688, 6, 8, 8, MaxPositionEmbeddings: 256),
-            "bundled model: 512 codes, 4 frames of 64 tokens, ~5M parameters"),
+        new("fmnist_lm", new LlamaConfig(512, 192, 512, 4, 6, 6, MaxPositionEmbeddings: 256),
+            "bundled model: 512 codes, 4 frames of 64 tokens, ~2M parameters"),
         new("bench_20m", new LlamaConfig(LvmVocabSize, 384, 1024, 8, 6, 6, MaxPositionEmbeddings: LvmContext),
             "benchmark size with LVM's vocabulary and context"),
         new("vqlm_100m", Lvm(640, 1664, 22, 10), "LVM 100M"),
