@@ -151,7 +151,7 @@ public sealed class VqganConfigTests : IDisposable
     {
         Assert.Same(VqganPresets.Lvm, VqganPresets.ByName("LVM"));
         Assert.Same(VqganPresets.Small, VqganPresets.ByName("small"));
-        Assert.Equal(["lvm", "small", "tiny"], VqganPresets.All.Select(p => p.Name));
+        Assert.Equal(["lvm", "small", "fmnist32", "tiny"], VqganPresets.All.Select(p => p.Name));
 
         var error = Assert.Throws<ArgumentException>(() => VqganPresets.ByName("huge"));
         Assert.Contains("huge", error.Message);
