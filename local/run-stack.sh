@@ -14,6 +14,8 @@ done
 echo "Azurite is up (blob 10000, queue 10001, table 10002)."
 
 export Storage__ConnectionString="UseDevelopmentStorage=true"
+# Models are read from {name}/{version}/ under this folder first, then from the models container.
+export Worker__ModelsDirectory="${LVM_MODELS_DIR:-$root/models}"
 dotnet run --project "$root/src/LvmCloud.Worker" & pids+=($!)
 
 if command -v func >/dev/null 2>&1; then

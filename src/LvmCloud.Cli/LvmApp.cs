@@ -1,5 +1,6 @@
 using System.CommandLine;
 using LvmCloud.Cli.Commands;
+using LvmCloud.Cli.Commands.Platform;
 using LvmCloud.Cli.Interaction;
 
 namespace LvmCloud.Cli;
@@ -23,14 +24,21 @@ public static class LvmApp
         new Commands.Training.TrainCommand(),
         new Commands.Training.AssembleModelCommand(),
         new Commands.Training.EvalCommand(),
+        new SubmitCommand(),
+        new StatusCommand(),
+        new WaitCommand(),
+        new FetchCommand(),
     ];
 
-    public static RootCommand BuildRoot()
+    public static RootCommand BuildRoot() => BuildRoot(parse => new ConsoleInteraction(parse.GetValue(JsonOption)));
+
+    /// <summary>The command tree with console output going through <paramref name="consoleFactory"/>.</summary>
+    public static RootCommand BuildRoot(Func<ParseResult, IConsoleInteraction> consoleFactory)
     {
         var root = new RootCommand("lvm — Large Vision Models: tokenize images, generate visual sentences, complete batches.");
         root.Options.Add(JsonOption);
         foreach (var command in Commands())
-            root.Subcommands.Add(command.Build(parse => new ConsoleInteraction(parse.GetValue(JsonOption))));
+            root.Subcommands.Add(command.Build(consoleFactory));
         return root;
     }
 

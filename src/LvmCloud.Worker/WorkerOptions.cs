@@ -34,6 +34,20 @@ public sealed record WorkerOptions : IValidatableObject
     [Range(1, 1L << 30)]
     public long MaxInputBytes { get; init; } = 32L << 20;
 
+    /// <summary>
+    /// A local folder holding models as <c>{name}/{version}/</c> (tokenizer/, transformer/, lvm.json). A model found
+    /// here is used as is; otherwise it is downloaded from the <c>models</c> container.
+    /// </summary>
+    public string? ModelsDirectory { get; init; }
+
+    /// <summary>Where models downloaded from the <c>models</c> container are kept (once per name and version).</summary>
+    [Required, MinLength(1)]
+    public string ModelCacheDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "lvm-model-cache");
+
+    /// <summary>Where the models run: <c>auto</c> (CUDA when available, else CPU), <c>cpu</c> or <c>cuda</c>.</summary>
+    [RegularExpression("^(auto|cpu|cuda)$")]
+    public string Device { get; init; } = "auto";
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (MaxPollInterval < PollInterval)

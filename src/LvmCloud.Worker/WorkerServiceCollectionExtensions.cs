@@ -8,8 +8,9 @@ namespace LvmCloud.Worker;
 public static class WorkerServiceCollectionExtensions
 {
     /// <summary>
-    /// The queue worker and the platform services it uses. The model pipeline is an
-    /// <see cref="Completion.IBatchItemCompleter"/> the caller registers.
+    /// The queue worker and the platform services it uses. The model pipeline is the
+    /// <see cref="Completion.IBatchItemCompleter"/> registered first: <see cref="AddLvmModelCompleter"/> unless the
+    /// caller registered another one.
     /// </summary>
     public static IServiceCollection AddLvmWorker(this IServiceCollection services)
     {
@@ -20,8 +21,20 @@ public static class WorkerServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddSingleton<WorkerStats>();
         services.TryAddSingleton<GenerateJobProcessor>();
-        services.TryAddSingleton<Completion.IBatchItemCompleter, Completion.PipelineNotWiredCompleter>();
+        services.AddLvmModelCompleter();
         services.AddHostedService<GenerateQueueWorker>();
+        return services;
+    }
+
+    /// <summary>
+    /// The real model pipeline: <see cref="Completion.ModelCompleter"/> over models loaded once by
+    /// <see cref="Completion.ModelStore"/> (from <c>Worker:ModelsDirectory</c> or the <c>models</c> container).
+    /// Call before <see cref="AddLvmWorker"/>.
+    /// </summary>
+    public static IServiceCollection AddLvmModelCompleter(this IServiceCollection services)
+    {
+        services.TryAddSingleton<Completion.ModelStore>();
+        services.TryAddSingleton<Completion.IBatchItemCompleter, Completion.ModelCompleter>();
         return services;
     }
 }

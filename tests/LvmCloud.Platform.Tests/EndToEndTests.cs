@@ -15,74 +15,92 @@ public sealed class EndToEndTests(AzuriteFixture azurite)
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 
     [Fact]
-    public async Task Twenty_item_batch_through_functions_and_two_workers_completes_good_items_once_and_fails_bad_lines_with_reasons()
+    public async Task Twenty_item_batch_through_functions_and_two_model_workers_completes_good_items_once_and_fails_bad_lines_with_reasons()
     {
-        await using var harness = await PlatformHarness.CreateAsync(azurite);
-        var api = new Api(harness);
-
-        // 18 good items, one whose image is not an image, one malformed line: 20 lines.
-        var files = new Dictionary<string, byte[]>();
-        var lines = new List<string>();
-        for (var i = 0; i < 18; i++)
+        var temp = Directory.CreateTempSubdirectory("lvm-e2e-");
+        try
         {
-            files[$"inputs/img{i:D2}.png"] = TestImages.Png(12 + i % 3, 10, (byte)(i * 10));
-            lines.Add($"{{\"id\": \"good-{i:D2}\", \"input\": [\"img{i:D2}.png\"]}}");
+            await using var harness = await PlatformHarness.CreateAsync(azurite, new()
+            {
+                ["Intake:DefaultModelName"] = TinyModel.Name,
+                ["Intake:DefaultModelVersion"] = TinyModel.Version,
+                ["Worker:ModelCacheDirectory"] = Path.Combine(temp.FullName, "cache"),
+            });
+            await TinyModel.UploadAsync(harness.Clients, TinyModel.Save(Path.Combine(temp.FullName, "saved")));
+            var api = new Api(harness);
+
+            // 18 good items (even ones sized back to their input, two with a target for perplexity), one whose
+            // image is not an image, one malformed line: 20 lines.
+            var files = new Dictionary<string, byte[]>();
+            var lines = new List<string>();
+            for (var i = 0; i < 18; i++)
+            {
+                files[$"inputs/img{i:D2}.png"] = TestImages.Png(12 + i % 3, 10, (byte)(i * 10));
+                var extra = (i % 2 == 0 ? ", \"resize_output\": \"original\"" : "") + (i is 3 or 4 ? ", \"target\": [\"img00.png\"]" : "");
+                lines.Add($"{{\"id\": \"good-{i:D2}\", \"input\": [\"img{i:D2}.png\"]{extra}}}");
+            }
+            files["inputs/broken.png"] = Encoding.ASCII.GetBytes("this is not a PNG file at all");
+            lines.Insert(5, "{\"id\": \"broken\", \"input\": [\"broken.png\"]}");
+            lines.Insert(11, "{\"id\": \"malformed\", \"input\": [\"img01.png\"");
+            var manifest = string.Join('\n', lines) + "\n";
+
+            var create = HttpCalls.Request("POST", "/api/batches", JsonSerializer.Serialize(new { files = files.Keys }));
+            var created = await HttpCalls.ExecuteAsync(await api.Create.Run(create, CancellationToken.None), create);
+            Assert.Equal(201, created.Status);
+            var grant = JsonSerializer.Deserialize<BatchUploadGrant>(created.Text, Web)!;
+            foreach (var (path, bytes) in files)
+                await new BlobClient(grant.Uploads[path]).UploadAsync(BinaryData.FromBytes(bytes));
+            var manifestBlob = new BlobClient(grant.Uploads[StorageLayout.ManifestFileName]);
+            await manifestBlob.UploadAsync(BinaryData.FromString(manifest));
+
+            await api.ManifestUploaded.Run(harness.Clients.Batches.GetBlobClient(StorageLayout.ManifestPath(grant.BatchId)), grant.BatchId, CancellationToken.None);
+            var (_, statsA) = await harness.StartWorkerAsync();
+            var (_, statsB) = await harness.StartWorkerAsync();
+            await harness.WaitForBatchAsync(grant.BatchId, TimeSpan.FromSeconds(90));
+
+            var statusRequest = HttpCalls.Request("GET", $"/api/batches/{grant.BatchId}");
+            var status = await HttpCalls.ExecuteAsync(await api.Status.Run(statusRequest, grant.BatchId, CancellationToken.None), statusRequest);
+            Assert.Equal(200, status.Status);
+            Assert.StartsWith("application/json", status.ContentType);
+            var batchStatus = JsonSerializer.Deserialize<BatchStatus>(status.Text, Web)!;
+            Assert.Equal(BatchStates.Finished, batchStatus.State);
+            Assert.Equal(20, batchStatus.Total);
+            Assert.True(18 == batchStatus.Counts[ItemStates.Succeeded], string.Join("; ", batchStatus.Items.Where(i => i.Error is not null).Select(i => $"{i.Id}: {i.Error}")));
+            Assert.Equal(2, batchStatus.Counts[ItemStates.Failed]);
+            Assert.Equal(1.0, batchStatus.Progress);
+            Assert.Contains("broken.png", batchStatus.Items.Single(i => i.Id == "broken").Error);
+            Assert.Contains(batchStatus.Items, i => i.State == ItemStates.Failed && i.Id.StartsWith("line-") && i.Error is not null);
+
+            // Each good item was claimed and run once, by one of the two workers; results.jsonl was written once.
+            Assert.All(batchStatus.Items.Where(i => i.State == ItemStates.Succeeded), i => Assert.Equal(1, i.Attempts));
+            Assert.Equal(18, statsA.ItemsSucceeded + statsB.ItemsSucceeded);
+            Assert.Equal(1, statsA.ResultsWritten + statsB.ResultsWritten);
+            Assert.True(File.Exists(Path.Combine(temp.FullName, "cache", TinyModel.Name, TinyModel.Version, "lvm.json")), "the model was downloaded into the cache");
+
+            var resultsRequest = HttpCalls.Request("GET", $"/api/batches/{grant.BatchId}/results");
+            var results = await HttpCalls.ExecuteAsync(await api.Results.Run(resultsRequest, grant.BatchId, CancellationToken.None), resultsRequest);
+            Assert.Equal(200, results.Status);
+            var parsed = JsonSerializer.Deserialize<BatchResults>(results.Text, Web)!;
+            Assert.Equal(20, parsed.Items.Count);
+            foreach (var item in parsed.Items.Where(i => i.Status == "succeeded"))
+            {
+                var output = Assert.Single(item.Outputs);
+                Assert.Equal($"http://localhost:7071/api/batches/{grant.BatchId}/items/{item.Id}/{item.Id}.png", output.Url.AbsoluteUri);
+                var fileRequest = HttpCalls.Request("GET", output.Url.AbsolutePath);
+                var file = await HttpCalls.ExecuteAsync(await api.ItemFile.Run(fileRequest, grant.BatchId, item.Id, output.File, CancellationToken.None), fileRequest);
+                Assert.Equal(200, file.Status);
+                Assert.Equal("image/png", file.ContentType);
+                Assert.False(string.IsNullOrEmpty(file.Headers.ETag));
+                using var image = Image.Load(file.Body);
+                var index = int.Parse(item.Id["good-".Length..]);
+                var expected = index % 2 == 0 ? (12 + index % 3, 10) : (TinyModel.Resolution, TinyModel.Resolution);
+                Assert.Equal(expected, (image.Width, image.Height));
+                Assert.Equal(index is 3 or 4, item.Perplexity is > 0);
+            }
         }
-        files["inputs/broken.png"] = Encoding.ASCII.GetBytes("this is not a PNG file at all");
-        lines.Insert(5, "{\"id\": \"broken\", \"input\": [\"broken.png\"]}");
-        lines.Insert(11, "{\"id\": \"malformed\", \"input\": [\"img01.png\"");
-        var manifest = string.Join('\n', lines) + "\n";
-
-        var create = HttpCalls.Request("POST", "/api/batches", JsonSerializer.Serialize(new { files = files.Keys }));
-        var created = await HttpCalls.ExecuteAsync(await api.Create.Run(create, CancellationToken.None), create);
-        Assert.Equal(201, created.Status);
-        var grant = JsonSerializer.Deserialize<BatchUploadGrant>(created.Text, Web)!;
-        foreach (var (path, bytes) in files)
-            await new BlobClient(grant.Uploads[path]).UploadAsync(BinaryData.FromBytes(bytes));
-        var manifestBlob = new BlobClient(grant.Uploads[StorageLayout.ManifestFileName]);
-        await manifestBlob.UploadAsync(BinaryData.FromString(manifest));
-
-        await api.ManifestUploaded.Run(harness.Clients.Batches.GetBlobClient(StorageLayout.ManifestPath(grant.BatchId)), grant.BatchId, CancellationToken.None);
-        var completer = new FlippingCompleter();
-        var (_, statsA) = await harness.StartWorkerAsync(completer);
-        var (_, statsB) = await harness.StartWorkerAsync(completer);
-        await harness.WaitForBatchAsync(grant.BatchId, TimeSpan.FromSeconds(60));
-
-        var statusRequest = HttpCalls.Request("GET", $"/api/batches/{grant.BatchId}");
-        var status = await HttpCalls.ExecuteAsync(await api.Status.Run(statusRequest, grant.BatchId, CancellationToken.None), statusRequest);
-        Assert.Equal(200, status.Status);
-        Assert.StartsWith("application/json", status.ContentType);
-        var batchStatus = JsonSerializer.Deserialize<BatchStatus>(status.Text, Web)!;
-        Assert.Equal(BatchStates.Finished, batchStatus.State);
-        Assert.Equal(20, batchStatus.Total);
-        Assert.Equal(18, batchStatus.Counts[ItemStates.Succeeded]);
-        Assert.Equal(2, batchStatus.Counts[ItemStates.Failed]);
-        Assert.Equal(1.0, batchStatus.Progress);
-        Assert.Contains("broken.png", batchStatus.Items.Single(i => i.Id == "broken").Error);
-        Assert.Contains(batchStatus.Items, i => i.State == ItemStates.Failed && i.Id.StartsWith("line-") && i.Error is not null);
-
-        Assert.Equal(18, completer.Calls.Count);
-        Assert.All(completer.Calls.Values, calls => Assert.Equal(1, calls));
-        Assert.Equal(18, statsA.ItemsSucceeded + statsB.ItemsSucceeded);
-        Assert.Equal(1, statsA.ResultsWritten + statsB.ResultsWritten);
-
-        var resultsRequest = HttpCalls.Request("GET", $"/api/batches/{grant.BatchId}/results");
-        var results = await HttpCalls.ExecuteAsync(await api.Results.Run(resultsRequest, grant.BatchId, CancellationToken.None), resultsRequest);
-        Assert.Equal(200, results.Status);
-        var parsed = JsonSerializer.Deserialize<BatchResults>(results.Text, Web)!;
-        Assert.Equal(20, parsed.Items.Count);
-        foreach (var item in parsed.Items.Where(i => i.Status == "succeeded"))
+        finally
         {
-            var output = Assert.Single(item.Outputs);
-            Assert.Equal($"http://localhost:7071/api/batches/{grant.BatchId}/items/{item.Id}/{item.Id}.png", output.Url.AbsoluteUri);
-            var fileRequest = HttpCalls.Request("GET", output.Url.AbsolutePath);
-            var file = await HttpCalls.ExecuteAsync(await api.ItemFile.Run(fileRequest, grant.BatchId, item.Id, output.File, CancellationToken.None), fileRequest);
-            Assert.Equal(200, file.Status);
-            Assert.Equal("image/png", file.ContentType);
-            Assert.False(string.IsNullOrEmpty(file.Headers.ETag));
-            using var image = Image.Load(file.Body);
-            var index = int.Parse(item.Id["good-".Length..]);
-            Assert.Equal((12 + index % 3, 10), (image.Width, image.Height));
+            temp.Delete(recursive: true);
         }
     }
 

@@ -37,7 +37,7 @@ public sealed class BatchQueryService(StorageClients clients, JobStateStore stat
 
         var items = ResultsJsonl.Read(text)
             .Select(r => new ResultItem(r.Id, r.Status.ToString().ToLowerInvariant(), r.ErrorCode, r.Error, r.Perplexity, r.Seed,
-                r.Outputs.Select(file => new ResultOutput(file, outputUrl(r.Id, file))).ToList()))
+                r.Outputs.Select(file => new ResultOutput(file, outputUrl(r.Id, file))).ToList(), r.Timings))
             .ToList();
         return new BatchResults(batchId, batch.State, batch.FinishedAt, items);
     }
@@ -76,7 +76,7 @@ public sealed class BatchQueryService(StorageClients clients, JobStateStore stat
 
 public sealed record BatchResults(string BatchId, string State, DateTimeOffset? FinishedAt, IReadOnlyList<ResultItem> Items);
 
-public sealed record ResultItem(string Id, string Status, string? ErrorCode, string? Error, double? Perplexity, long? Seed, IReadOnlyList<ResultOutput> Outputs);
+public sealed record ResultItem(string Id, string Status, string? ErrorCode, string? Error, double? Perplexity, long? Seed, IReadOnlyList<ResultOutput> Outputs, ResultTimings? Timings);
 
 public sealed record ResultOutput(string File, Uri Url);
 

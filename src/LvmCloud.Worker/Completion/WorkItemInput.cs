@@ -4,9 +4,9 @@ namespace LvmCloud.Worker.Completion;
 
 /// <summary>
 /// One item to complete: its manifest line as validated at intake (batch defaults applied, seed fixed) and
-/// the bytes of its input images in manifest order.
+/// the bytes of its prompt images and target images (for perplexity), each in manifest order.
 /// </summary>
-public sealed record WorkItemInput(string BatchId, BatchItem Item, IReadOnlyList<InputImage> Inputs)
+public sealed record WorkItemInput(string BatchId, BatchItem Item, IReadOnlyList<InputImage> Inputs, IReadOnlyList<InputImage> Targets)
 {
     public string ItemId => Item.Id;
 }

@@ -147,47 +147,56 @@ public sealed class GenerateJobProcessor(
         var unreadable = new List<(ItemEntity, string)>();
         foreach (var item in items)
         {
-            var images = new List<InputImage>();
-            string? reason = null;
-            foreach (var path in item.Inputs)
-            {
-                var blob = clients.Batches.GetBlobClient(StorageLayout.InputPath(batchId, path));
-                try
-                {
-                    var download = await blob.DownloadContentAsync(cancellationToken);
-                    var bytes = download.Value.Content.ToMemory();
-                    if (bytes.Length > options.Value.MaxInputBytes)
-                    {
-                        reason = $"Input image '{path}' is {bytes.Length} bytes, more than the limit of {options.Value.MaxInputBytes}.";
-                        break;
-                    }
-                    images.Add(new InputImage(path, bytes));
-                }
-                catch (RequestFailedException e) when (e.Status == 404)
-                {
-                    reason = $"Input image '{path}' does not exist under inputs/.";
-                    break;
-                }
-            }
-
             Core.Manifests.BatchItem? parsed = null;
+            string? reason = null;
             try
             {
                 parsed = item.ItemJson is null ? null : ItemJson.Read(item.ItemJson);
             }
             catch (JsonException e)
             {
-                reason ??= $"The item's stored manifest line cannot be read: {e.Message}";
+                reason = $"The item's stored manifest line cannot be read: {e.Message}";
             }
             if (parsed is null)
-                reason ??= "The item has no stored manifest line.";
+            {
+                unreadable.Add((item, reason ?? "The item has no stored manifest line."));
+                continue;
+            }
+
+            var inputs = new List<InputImage>();
+            var targets = new List<InputImage>();
+            foreach (var (path, into) in parsed.Input.Select(p => (p, inputs)).Concat(parsed.Target.Select(p => (p, targets))))
+            {
+                (var image, reason) = await DownloadInputAsync(batchId, path, cancellationToken);
+                if (image is null)
+                    break;
+                into.Add(image);
+            }
 
             if (reason is null)
-                ready.Add((item, new WorkItemInput(batchId, parsed! with { Id = item.ItemId }, images)));
+                ready.Add((item, new WorkItemInput(batchId, parsed with { Id = item.ItemId }, inputs, targets)));
             else
                 unreadable.Add((item, reason));
         }
         return (ready, unreadable);
+    }
+
+    /// <summary>An input or target image's bytes, or why it cannot be used (missing, over the byte limit).</summary>
+    private async Task<(InputImage? Image, string? Reason)> DownloadInputAsync(string batchId, string path, CancellationToken cancellationToken)
+    {
+        var blob = clients.Batches.GetBlobClient(StorageLayout.InputPath(batchId, path));
+        try
+        {
+            var download = await blob.DownloadContentAsync(cancellationToken);
+            var bytes = download.Value.Content.ToMemory();
+            return bytes.Length > options.Value.MaxInputBytes
+                ? (null, $"Input image '{path}' is {bytes.Length} bytes, more than the limit of {options.Value.MaxInputBytes}.")
+                : (new InputImage(path, bytes), null);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return (null, $"Input image '{path}' does not exist under inputs/.");
+        }
     }
 
     private async Task FinishAsync(ItemEntity item, WorkItemOutput? output, string? error, long startedTimestamp, CancellationToken cancellationToken)

@@ -8,10 +8,10 @@ using SixLabors.ImageSharp.Processing;
 namespace LvmCloud.Platform.Tests.Infrastructure;
 
 /// <summary>
-/// Stands in for the TorchSharp completion pipeline until it is wired into the worker: real image work on
-/// the real input bytes (decode the last prompt PNG with ImageSharp, flip it, encode a PNG), deterministic,
-/// so the platform's plumbing (queues, state, outputs, HTTP) is tested end to end without model weights.
-/// It records how often each item was completed, and can be slowed down or made to throw.
+/// Stands in for the model pipeline in the tests of the platform's plumbing (leases, poison, cancel, races, the
+/// HTTP API) that need control over timing and failures: real image work on the real input bytes (decode the
+/// last prompt PNG with ImageSharp, flip it, encode a PNG), deterministic. It records how often each item was
+/// completed, and can be slowed down or made to throw. The end-to-end and CLI tests use the real pipeline.
 /// </summary>
 public sealed class FlippingCompleter : IBatchItemCompleter
 {

@@ -57,13 +57,19 @@ public sealed class PlatformHarness : IAsyncDisposable
         return harness;
     }
 
-    /// <summary>Starts a worker host (as Program.cs builds it) with <paramref name="completer"/> as its model pipeline.</summary>
-    public async Task<(IHost Host, WorkerStats Stats)> StartWorkerAsync(IBatchItemCompleter completer)
+    /// <summary>
+    /// Starts a worker host built as Program.cs builds it: with the real model pipeline (models per the
+    /// <c>Worker:*</c> settings), or with <paramref name="completer"/> in its place.
+    /// </summary>
+    public async Task<(IHost Host, WorkerStats Stats)> StartWorkerAsync(IBatchItemCompleter? completer = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(Settings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSingleton(completer);
+        if (completer is not null)
+            builder.Services.AddSingleton(completer);
+        else
+            builder.Services.AddLvmModelCompleter();
         builder.Services.AddLvmWorker();
         var host = builder.Build();
         await host.StartAsync();

@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace LvmCloud.PlatformBench;
+
+/// <summary>Azurite from <c>local/node_modules</c> (run <c>npm ci</c> in local/ first), in memory, on free loopback ports.</summary>
+internal sealed class AzuriteProcess : IDisposable
+{
+    // Azurite's fixed, publicly documented development account key (not a secret).
+    private const string DevKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+    private readonly Process _process;
+
+    private AzuriteProcess(Process process, string connectionString)
+    {
+        _process = process;
+        ConnectionString = connectionString;
+    }
+
+    public string ConnectionString { get; }
+
+    public static async Task<AzuriteProcess> StartAsync(string repoRoot)
+    {
+        var local = Path.Combine(repoRoot, "local");
+        var script = Path.Combine(local, "node_modules", "azurite", "dist", "src", "azurite.js");
+        if (!File.Exists(script))
+            throw new InvalidOperationException($"Azurite is not installed: run 'npm ci' in {local}, or pass --storage CONNECTION_STRING.");
+        var (blob, queue, table) = (FreePort(), FreePort(), FreePort());
+        var start = new ProcessStartInfo("node") { WorkingDirectory = local, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[]
+                 {
+                     script, "--inMemoryPersistence", "--skipApiVersionCheck", "--silent",
+                     "--blobHost", "127.0.0.1", "--blobPort", $"{blob}",
+                     "--queueHost", "127.0.0.1", "--queuePort", $"{queue}",
+                     "--tableHost", "127.0.0.1", "--tablePort", $"{table}",
+                 })
+            start.ArgumentList.Add(arg);
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node for Azurite.");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        foreach (var port in new[] { blob, queue, table })
+            await WaitForPortAsync(process, port);
+        const string account = "devstoreaccount1";
+        return new AzuriteProcess(process,
+            $"DefaultEndpointsProtocol=http;AccountName={account};AccountKey={DevKey};" +
+            $"BlobEndpoint=http://127.0.0.1:{blob}/{account};QueueEndpoint=http://127.0.0.1:{queue}/{account};TableEndpoint=http://127.0.0.1:{table}/{account};");
+    }
+
+    private static async Task WaitForPortAsync(Process process, int port)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            if (process.HasExited)
+                throw new InvalidOperationException($"Azurite exited with code {process.ExitCode}.");
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, port);
+                return;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(5000);
+        }
+        _process.Dispose();
+    }
+}

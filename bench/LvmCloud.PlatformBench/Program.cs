@@ -1,0 +1,55 @@
+using System.Globalization;
+using LvmCloud.PlatformBench;
+using LvmCloud.Vision.Native;
+
+// Platform overhead: per-item time spent outside the model (queue, storage, state) for a batch through Azurite,
+// with 1 and 2 workers. Usage: dotnet run -c Release --project bench/LvmCloud.PlatformBench -- [--items 200]
+// [--workers 1,2] [--per-message 4] [--storage CONNECTION_STRING] (default: starts Azurite from local/node_modules).
+TorchRuntime.EnsureLoaded();
+TorchSharp.torch.set_num_threads(1);
+
+var items = IntArg("--items", 200);
+var perMessage = IntArg("--per-message", 4);
+var workerCounts = (Arg("--workers") ?? "1,2").Split(',').Select(w => int.Parse(w, CultureInfo.InvariantCulture)).ToList();
+var storage = Arg("--storage");
+
+using var azurite = storage is null ? await AzuriteProcess.StartAsync(FindRepoRoot()) : null;
+var connectionString = storage ?? azurite!.ConnectionString;
+var temp = Directory.CreateTempSubdirectory("lvm-platform-bench-");
+try
+{
+    BenchModel.Save(temp.FullName);
+    Console.Error.WriteLine("warm-up (8 items, not reported)...");
+    await BenchRun.RunAsync(connectionString, temp.FullName, 8, 1, perMessage);
+    var results = new List<BenchResult>();
+    foreach (var workers in workerCounts)
+    {
+        Console.Error.WriteLine($"{items} items, {workers} worker(s)...");
+        results.Add(await BenchRun.RunAsync(connectionString, temp.FullName, items, workers, perMessage));
+    }
+
+    Console.WriteLine($"{items} items, {perMessage} per message, tiny model (16 px, 64 tokens), 1 torch thread, worker concurrency 1, {Environment.ProcessorCount} cores");
+    Console.WriteLine();
+    Console.WriteLine("| workers | items ok | results.jsonl writes | wall s | items/s | intake ms/item | mean queue wait ms | model ms/item | outside model ms/item |");
+    Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    foreach (var r in results)
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {r.Workers} | {r.Succeeded}/{r.Items} | {r.ResultsWritten} | {r.Wall.TotalSeconds:0.0} | {r.ItemsPerSecond:0.0} | {r.IntakeMsPerItem:0.0} | {r.MeanQueueWaitMs:0} | {r.ModelMsPerItem:0.0} | {r.OutsideModelMsPerItem:0.0} |"));
+    return results.All(r => r.Succeeded == r.Items && r.ResultsWritten == 1) ? 0 : 1;
+}
+finally
+{
+    temp.Delete(recursive: true);
+}
+
+string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+
+int IntArg(string name, int fallback) => Arg(name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+
+static string FindRepoRoot()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        if (File.Exists(Path.Combine(dir.FullName, "LvmCloud.sln")))
+            return dir.FullName;
+    throw new InvalidOperationException("LvmCloud.sln not found above the benchmark's binaries; pass --storage CONNECTION_STRING.");
+}

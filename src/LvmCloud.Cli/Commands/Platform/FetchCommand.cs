@@ -1,0 +1,91 @@
+using System.CommandLine;
+using LvmCloud.Cli.Interaction;
+using LvmCloud.Core.Paths;
+using LvmCloud.Core.Reports;
+using LvmCloud.Core.Results;
+
+namespace LvmCloud.Cli.Commands.Platform;
+
+/// <summary>
+/// <c>lvm fetch BATCH --out DIR</c>: downloads a finished batch: every output file to
+/// <c>DIR/items/{itemId}/{file}</c>, <c>DIR/results.jsonl</c> (the format <c>lvm complete</c> writes, outputs
+/// relative to DIR) and <c>DIR/gallery.html</c>.
+/// </summary>
+public sealed class FetchCommand() : PlatformCommand("fetch", "Download a finished batch: results.jsonl, every output image and a gallery.")
+{
+    public const string ResultsFileName = "results.jsonl";
+    public const string GalleryFileName = "gallery.html";
+    private const int ParallelDownloads = 4;
+
+    private readonly Argument<string> _batch = new("BATCH") { Description = "The batch id printed by 'lvm submit'." };
+    private readonly Option<DirectoryInfo> _out = new("--out") { Description = "Folder to write into (created if missing).", Required = true };
+
+    protected override void ConfigureCommand(Command command)
+    {
+        command.Arguments.Add(_batch);
+        command.Options.Add(_out);
+    }
+
+    protected override async Task<int> ExecuteAsync(ParseResult parse, PlatformApiClient api, IConsoleInteraction console, CancellationToken cancellationToken)
+    {
+        var batchId = parse.GetValue(_batch)!;
+        var outDir = parse.GetValue(_out)!.FullName;
+        var results = await api.GetResultsAsync(batchId, cancellationToken);
+
+        var downloads = new List<(Uri Url, string Path)>();
+        var records = new List<ResultRecord>();
+        foreach (var item in results.Items)
+        {
+            var outputs = new List<string>();
+            foreach (var output in item.Outputs)
+            {
+                var relative = $"items/{item.Id}/{output.File}";
+                if (item.Id.Contains('/') || output.File.Contains('/'))
+                    throw new InvalidDataException($"The platform named an output '{relative}' with extra '/' segments.");
+                if (RelativePath.Check(relative) is { } problem)
+                    throw new InvalidDataException($"The platform named an output that is not a safe relative path: {problem.Message}.");
+                downloads.Add((output.Url, Path.Combine(outDir, "items", item.Id, output.File)));
+                outputs.Add(relative);
+            }
+            records.Add(new ResultRecord(item.Id, ParseStatus(item.Status), item.ErrorCode, item.Error, outputs, null, item.Timings, item.Seed, item.Perplexity));
+        }
+
+        Directory.CreateDirectory(outDir);
+        await console.WithProgressAsync("download", downloads.Count, async progress =>
+        {
+            await Parallel.ForEachAsync(
+                downloads,
+                new ParallelOptions { MaxDegreeOfParallelism = ParallelDownloads, CancellationToken = cancellationToken },
+                async (download, ct) =>
+                {
+                    await api.DownloadAsync(download.Url, download.Path, ct);
+                    progress.Advance(1);
+                });
+            return downloads.Count;
+        });
+
+        var resultsPath = Path.Combine(outDir, ResultsFileName);
+        await File.WriteAllTextAsync(resultsPath, ResultsJsonl.ToJsonl(records), cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(outDir, GalleryFileName), GalleryWriter.Write($"Batch {batchId}", records), cancellationToken);
+
+        var failed = records.Count(r => r.Status != ResultStatus.Succeeded);
+        if (console.JsonOutput)
+            console.WriteJson(new FetchAnswer(batchId, results.State, records.Count, failed, downloads.Count, outDir));
+        else
+        {
+            console.Info($"Batch {batchId} ({results.State}): {records.Count - failed} succeeded, {failed} not; {downloads.Count} files in {outDir}");
+            console.WriteLine(resultsPath);
+        }
+        return failed == 0 ? ExitCodes.Success : ExitCodes.SomeItemsFailed;
+    }
+
+    private static ResultStatus ParseStatus(string status) => status switch
+    {
+        "succeeded" => ResultStatus.Succeeded,
+        "cancelled" => ResultStatus.Cancelled,
+        "failed" => ResultStatus.Failed,
+        _ => throw new InvalidDataException($"The platform reported an unknown item status '{status}'."),
+    };
+
+    private sealed record FetchAnswer(string BatchId, string State, int Items, int NotSucceeded, int Files, string Out);
+}

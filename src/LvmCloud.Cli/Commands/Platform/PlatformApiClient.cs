@@ -1,0 +1,89 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace LvmCloud.Cli.Commands.Platform;
+
+/// <summary>
+/// The platform's HTTP API (the Functions app) over <see cref="HttpClient"/>. The function key goes in the
+/// <c>x-functions-key</c> header; error answers become <see cref="PlatformApiException"/> with the server's detail.
+/// </summary>
+public sealed class PlatformApiClient : IDisposable
+{
+    public const string KeyHeader = "x-functions-key";
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly HttpClient _http;
+
+    public PlatformApiClient(Uri endpoint, string? functionKey, TimeSpan? timeout = null)
+    {
+        Endpoint = endpoint;
+        _http = new HttpClient { BaseAddress = ApiRoot(endpoint), Timeout = timeout ?? TimeSpan.FromMinutes(2) };
+        if (!string.IsNullOrEmpty(functionKey))
+            _http.DefaultRequestHeaders.Add(KeyHeader, functionKey);
+    }
+
+    public Uri Endpoint { get; }
+
+    public Task<UploadGrant> CreateBatchAsync(IReadOnlyList<string> files, CancellationToken cancellationToken) =>
+        SendAsync<UploadGrant>(HttpMethod.Post, "batches", JsonContent.Create(new { files }, options: Json), cancellationToken);
+
+    public Task<BatchStatusView> GetStatusAsync(string batchId, CancellationToken cancellationToken) =>
+        SendAsync<BatchStatusView>(HttpMethod.Get, $"batches/{Uri.EscapeDataString(batchId)}", null, cancellationToken);
+
+    public Task<BatchResultsView> GetResultsAsync(string batchId, CancellationToken cancellationToken) =>
+        SendAsync<BatchResultsView>(HttpMethod.Get, $"batches/{Uri.EscapeDataString(batchId)}/results", null, cancellationToken);
+
+    /// <summary>Downloads an output file (an absolute URL from the results) into <paramref name="path"/>.</summary>
+    public async Task DownloadAsync(Uri url, string path, CancellationToken cancellationToken)
+    {
+        using var response = await _http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        await EnsureSuccessAsync(response, url, cancellationToken);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var partial = path + ".part";
+        await using (var file = File.Create(partial))
+            await response.Content.CopyToAsync(file, cancellationToken);
+        File.Move(partial, path, overwrite: true);
+    }
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string relative, HttpContent? content, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, relative) { Content = content };
+        using var response = await _http.SendAsync(request, cancellationToken);
+        await EnsureSuccessAsync(response, request.RequestUri!, cancellationToken);
+        return await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken)
+            ?? throw new PlatformApiException(response.StatusCode, $"{method} {request.RequestUri} answered an empty body.");
+    }
+
+    private async Task EnsureSuccessAsync(HttpResponseMessage response, Uri requestUri, CancellationToken cancellationToken)
+    {
+        if (response.IsSuccessStatusCode)
+            return;
+        var uri = requestUri.IsAbsoluteUri ? requestUri : new Uri(_http.BaseAddress!, requestUri);
+        var where = $"{response.RequestMessage?.Method} {uri.GetLeftPart(UriPartial.Path)}";
+        string detail;
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        try
+        {
+            var problem = text.Length == 0 ? null : JsonSerializer.Deserialize<ProblemView>(text, Json);
+            detail = problem?.Detail ?? problem?.Title ?? text;
+        }
+        catch (JsonException)
+        {
+            detail = text;
+        }
+        if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden && detail.Length == 0)
+            detail = "the function key is missing or wrong (pass --key or set LVM_FUNCTION_KEY)";
+        throw new PlatformApiException(response.StatusCode, $"{where} answered {(int)response.StatusCode} {response.ReasonPhrase}: {(detail.Length == 0 ? "no detail" : detail)}");
+    }
+
+    /// <summary><c>{endpoint}/api/</c>, accepting an endpoint given with or without the <c>/api</c> suffix.</summary>
+    public static Uri ApiRoot(Uri endpoint)
+    {
+        var path = endpoint.AbsolutePath.TrimEnd('/');
+        if (!path.EndsWith("/api", StringComparison.OrdinalIgnoreCase))
+            path += "/api";
+        return new UriBuilder(endpoint) { Path = path + "/", Query = "" }.Uri;
+    }
+
+    public void Dispose() => _http.Dispose();
+}

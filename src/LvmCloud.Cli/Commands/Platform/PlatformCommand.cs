@@ -1,0 +1,81 @@
+using System.CommandLine;
+using System.Net;
+using LvmCloud.Cli.Interaction;
+
+namespace LvmCloud.Cli.Commands.Platform;
+
+/// <summary>
+/// A command that talks to a deployed platform (or the local stack): adds <c>--endpoint</c> and <c>--key</c>
+/// (defaults from <c>LVM_ENDPOINT</c> and <c>LVM_FUNCTION_KEY</c>) and reports API errors as one line.
+/// </summary>
+public abstract class PlatformCommand(string name, string description) : LvmCommand(name, description)
+{
+    public const string EndpointVariable = "LVM_ENDPOINT";
+    public const string KeyVariable = "LVM_FUNCTION_KEY";
+
+    private readonly Option<string> _endpoint = new("--endpoint")
+    {
+        Description = $"Base URL of the platform's HTTP API, e.g. http://localhost:7071 (default: ${EndpointVariable}).",
+    };
+
+    private readonly Option<string> _key = new("--key")
+    {
+        Description = $"Function key for the HTTP API (default: ${KeyVariable}; none for a local host).",
+    };
+
+    protected sealed override void Configure(Command command)
+    {
+        command.Options.Add(_endpoint);
+        command.Options.Add(_key);
+        ConfigureCommand(command);
+    }
+
+    /// <summary>Adds the command's own arguments and options.</summary>
+    protected abstract void ConfigureCommand(Command command);
+
+    /// <summary>Runs the command against the API.</summary>
+    protected abstract Task<int> ExecuteAsync(ParseResult parse, PlatformApiClient api, IConsoleInteraction console, CancellationToken cancellationToken);
+
+    protected sealed override async Task<int> ExecuteAsync(ParseResult parse, IConsoleInteraction console, CancellationToken cancellationToken)
+    {
+        using var api = new PlatformApiClient(ResolveEndpoint(parse), ResolveKey(parse));
+        try
+        {
+            return await ExecuteAsync(parse, api, console, cancellationToken);
+        }
+        catch (PlatformApiException e)
+        {
+            console.Error(e.Message);
+            return e.Status is HttpStatusCode.BadRequest or HttpStatusCode.NotFound ? ExitCodes.InvalidInput : ExitCodes.Failure;
+        }
+        catch (HttpRequestException e)
+        {
+            console.Error($"Cannot reach the platform at {api.Endpoint}: {e.Message}");
+            return ExitCodes.Failure;
+        }
+    }
+
+    private Uri ResolveEndpoint(ParseResult parse)
+    {
+        var value = parse.GetValue(_endpoint);
+        if (string.IsNullOrWhiteSpace(value))
+            value = Environment.GetEnvironmentVariable(EndpointVariable);
+        if (string.IsNullOrWhiteSpace(value))
+            throw new UserInputException($"No platform endpoint: pass --endpoint URL or set {EndpointVariable}.");
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            throw new UserInputException($"--endpoint '{value}' is not an http(s) URL.");
+        return uri;
+    }
+
+    private string? ResolveKey(ParseResult parse)
+    {
+        var value = parse.GetValue(_key);
+        return string.IsNullOrWhiteSpace(value) ? Environment.GetEnvironmentVariable(KeyVariable) : value;
+    }
+
+    /// <summary>Exit code for a batch that ended: success only when every item succeeded.</summary>
+    protected static int ExitCodeFor(BatchStatusView status) =>
+        status.State == "finished" && status.Count("failed") == 0 && status.Count("cancelled") == 0
+            ? ExitCodes.Success
+            : ExitCodes.SomeItemsFailed;
+}

@@ -1,0 +1,66 @@
+using System.CommandLine;
+using Azure.Storage.Blobs;
+using LvmCloud.Cli.Interaction;
+
+namespace LvmCloud.Cli.Commands.Platform;
+
+/// <summary>
+/// <c>lvm submit MANIFEST [--images DIR]</c>: creates a batch, uploads the referenced images with the returned
+/// SAS URLs, then the manifest (the commit point), and prints the batch id.
+/// </summary>
+public sealed class SubmitCommand() : PlatformCommand("submit", "Submit a batch to the platform: upload its images, then its manifest; prints the batch id.")
+{
+    private const int ParallelUploads = 4;
+
+    private readonly Argument<FileInfo> _manifest = new("MANIFEST") { Description = "The batch manifest (JSON Lines)." };
+    private readonly Option<DirectoryInfo> _images = new("--images") { Description = "Folder the manifest's image paths are relative to (default: inputs/ beside the manifest)." };
+
+    protected override void ConfigureCommand(Command command)
+    {
+        command.Arguments.Add(_manifest);
+        command.Options.Add(_images);
+    }
+
+    protected override async Task<int> ExecuteAsync(ParseResult parse, PlatformApiClient api, IConsoleInteraction console, CancellationToken cancellationToken)
+    {
+        var manifest = parse.GetValue(_manifest)!.FullName;
+        var images = parse.GetValue(_images)?.FullName ?? Path.Combine(Path.GetDirectoryName(manifest)!, "inputs");
+        var plan = SubmitPlan.Create(manifest, images);
+        if (plan.InvalidLines > 0)
+            console.Info($"{plan.InvalidLines} manifest line(s) are invalid; the platform will fail them with their reasons.");
+        foreach (var path in plan.MissingImages)
+            console.Info($"Image '{path}' is not in the images folder; items using it will fail.");
+
+        var grant = await api.CreateBatchAsync(plan.AnnouncedFiles, cancellationToken);
+        console.Info($"Batch {grant.BatchId} created; uploading {plan.Images.Count} images, then the manifest.");
+
+        await console.WithProgressAsync("upload", plan.Images.Count + 1, async progress =>
+        {
+            await Parallel.ForEachAsync(
+                plan.Images,
+                new ParallelOptions { MaxDegreeOfParallelism = ParallelUploads, CancellationToken = cancellationToken },
+                async (file, ct) =>
+                {
+                    await using var stream = File.OpenRead(file.LocalPath);
+                    await UploadUrl(grant, file.UploadPath).UploadAsync(stream, overwrite: true, ct);
+                    progress.Advance(1);
+                });
+            await UploadUrl(grant, SubmitPlan.ManifestName).UploadAsync(BinaryData.FromString(plan.ManifestText), overwrite: true, cancellationToken);
+            progress.Advance(1, "manifest");
+            return true;
+        });
+
+        if (console.JsonOutput)
+            console.WriteJson(new SubmitAnswer(grant.BatchId, plan.ItemCount, plan.InvalidLines, plan.Images.Count, plan.Images.Sum(i => i.Bytes), plan.MissingImages));
+        else
+            console.WriteLine(grant.BatchId);
+        return ExitCodes.Success;
+    }
+
+    private static BlobClient UploadUrl(UploadGrant grant, string path) =>
+        grant.Uploads.TryGetValue(path, out var url)
+            ? new BlobClient(url)
+            : throw new InvalidOperationException($"The platform granted no upload URL for '{path}'.");
+
+    private sealed record SubmitAnswer(string BatchId, int Items, int InvalidLines, int ImagesUploaded, long Bytes, IReadOnlyList<string> MissingImages);
+}

@@ -1,0 +1,48 @@
+using LvmCloud.Core.Manifests;
+
+namespace LvmCloud.Cli.Commands.Platform;
+
+/// <summary>
+/// What <c>lvm submit</c> uploads: every image the manifest's valid lines reference (inputs and targets),
+/// found under the images folder, as <c>inputs/{path}</c>; then the manifest itself. Lines the parser
+/// rejects and images that are missing locally are reported but do not stop the submit: the platform
+/// fails those items with their reasons and runs the rest.
+/// </summary>
+public sealed record SubmitPlan(
+    string ManifestText,
+    IReadOnlyList<SubmitFile> Images,
+    IReadOnlyList<string> MissingImages,
+    int ItemCount,
+    int InvalidLines)
+{
+    public const string InputsPrefix = "inputs/";
+    public const string ManifestName = "manifest.jsonl";
+
+    public static SubmitPlan Create(string manifestPath, string imagesDirectory)
+    {
+        if (!File.Exists(manifestPath))
+            throw new FileNotFoundException($"Manifest '{manifestPath}' does not exist.", manifestPath);
+        if (!Directory.Exists(imagesDirectory))
+            throw new DirectoryNotFoundException($"Images folder '{imagesDirectory}' does not exist.");
+
+        var text = File.ReadAllText(manifestPath);
+        var parsed = BatchManifestParser.Parse(text);
+        var images = new List<SubmitFile>();
+        var missing = new List<string>();
+        foreach (var path in parsed.Items.SelectMany(i => i.Input.Concat(i.Target)).Distinct(StringComparer.Ordinal))
+        {
+            var local = Path.Combine(imagesDirectory, path.Replace('/', Path.DirectorySeparatorChar));
+            if (File.Exists(local))
+                images.Add(new SubmitFile(InputsPrefix + path, local, new FileInfo(local).Length));
+            else
+                missing.Add(path);
+        }
+        return new SubmitPlan(text, images, missing, parsed.Items.Count, parsed.Invalid.Count);
+    }
+
+    /// <summary>The files announced to <c>POST /api/batches</c>: the images, then the manifest.</summary>
+    public IReadOnlyList<string> AnnouncedFiles => [.. Images.Select(i => i.UploadPath), ManifestName];
+}
+
+/// <summary>A local file and the path it gets under <c>batches/{batchId}/</c>.</summary>
+public sealed record SubmitFile(string UploadPath, string LocalPath, long Bytes);

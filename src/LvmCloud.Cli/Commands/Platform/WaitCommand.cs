@@ -1,0 +1,63 @@
+using System.CommandLine;
+using LvmCloud.Cli.Interaction;
+
+namespace LvmCloud.Cli.Commands.Platform;
+
+/// <summary><c>lvm wait BATCH</c>: polls the batch with a progress bar until it is finished or cancelled.</summary>
+public sealed class WaitCommand() : PlatformCommand("wait", "Wait for a submitted batch to finish, showing progress.")
+{
+    private readonly Argument<string> _batch = new("BATCH") { Description = "The batch id printed by 'lvm submit'." };
+    private readonly Option<string> _timeout = new("--timeout") { Description = "Give up after this long: seconds, or 90s, 5m, 2h, or hh:mm:ss (default: no limit)." };
+    private readonly Option<string> _interval = new("--interval") { Description = "Time between polls (default 2s).", DefaultValueFactory = _ => "2s" };
+
+    protected override void ConfigureCommand(Command command)
+    {
+        command.Arguments.Add(_batch);
+        command.Options.Add(_timeout);
+        command.Options.Add(_interval);
+    }
+
+    protected override async Task<int> ExecuteAsync(ParseResult parse, PlatformApiClient api, IConsoleInteraction console, CancellationToken cancellationToken)
+    {
+        var batchId = parse.GetValue(_batch)!;
+        var timeout = parse.GetValue(_timeout) is { } t ? Durations.Parse(t, "--timeout") : (TimeSpan?)null;
+        var interval = Durations.Parse(parse.GetValue(_interval)!, "--interval");
+        var deadline = timeout is null ? DateTimeOffset.MaxValue : DateTimeOffset.UtcNow + timeout.Value;
+
+        var status = await api.GetStatusAsync(batchId, cancellationToken);
+        if (status.Total == 0 && !status.IsTerminal)
+            console.Info($"Batch {batchId} is {status.State}: waiting for its manifest to be planned.");
+        while (status.Total == 0 && !status.IsTerminal && DateTimeOffset.UtcNow < deadline)
+        {
+            await Task.Delay(interval, cancellationToken);
+            status = await api.GetStatusAsync(batchId, cancellationToken);
+        }
+
+        status = await console.WithProgressAsync($"batch {batchId}", status.Total, async progress =>
+        {
+            var reported = status.Done;
+            progress.Advance(reported, status.State);
+            while (!status.IsTerminal && DateTimeOffset.UtcNow < deadline)
+            {
+                await Task.Delay(interval, cancellationToken);
+                status = await api.GetStatusAsync(batchId, cancellationToken);
+                progress.Advance(status.Done - reported, status.State);
+                reported = status.Done;
+            }
+            return status;
+        });
+
+        if (console.JsonOutput)
+            console.WriteJson(status);
+        if (!status.IsTerminal)
+        {
+            console.Error($"Batch {batchId} is still {status.State} ({status.Done}/{status.Total} items done) after {timeout}.");
+            return ExitCodes.Failure;
+        }
+
+        StatusCommand.Report(status, console);
+        if (!console.JsonOutput)
+            console.WriteLine($"{status.BatchId} {status.State} {status.Done}/{status.Total}");
+        return ExitCodeFor(status);
+    }
+}

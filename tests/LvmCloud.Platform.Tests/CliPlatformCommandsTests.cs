@@ -1,0 +1,128 @@
+using System.Text;
+using System.Text.Json;
+using LvmCloud.Core.Results;
+using LvmCloud.Platform.Tests.Infrastructure;
+using SixLabors.ImageSharp;
+
+namespace LvmCloud.Platform.Tests;
+
+/// <summary>
+/// <c>lvm submit/wait/status/fetch</c> against the HTTP API over real HTTP. <see cref="FunctionsHttpHost"/> stands
+/// in for the Functions host (Kestrel routing to the real function classes, key check, a blob watcher in place
+/// of the Event Grid trigger); storage is the collection's Azurite and a real worker host runs the items through
+/// the model pipeline with a tiny random-weight model from a local models folder.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class CliPlatformCommandsTests(AzuriteFixture azurite) : IDisposable
+{
+    private const string Key = "test-function-key";
+    private static readonly JsonSerializerOptions AnyCase = new() { PropertyNameCaseInsensitive = true };
+    private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("lvm-cli-platform-");
+
+    [Fact]
+    public async Task Submit_wait_status_fetch_complete_a_batch_over_http_and_download_pngs_results_and_gallery()
+    {
+        TinyModel.Save(Path.Combine(_temp.FullName, "models"));
+        await using var harness = await PlatformHarness.CreateAsync(azurite, new()
+        {
+            ["Intake:DefaultModelName"] = TinyModel.Name,
+            ["Intake:DefaultModelVersion"] = TinyModel.Version,
+            ["Worker:ModelsDirectory"] = Path.Combine(_temp.FullName, "models"),
+            ["Worker:ModelCacheDirectory"] = Path.Combine(_temp.FullName, "unused-cache"),
+        });
+        await using var host = await FunctionsHttpHost.StartAsync(harness, Key);
+        await harness.StartWorkerAsync();
+        var images = Directory.CreateDirectory(Path.Combine(_temp.FullName, "images"));
+        Directory.CreateDirectory(Path.Combine(images.FullName, "sub"));
+        var lines = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            await File.WriteAllBytesAsync(Path.Combine(images.FullName, "sub", $"p{i}.png"), TestImages.Png(10 + i, 6, (byte)(40 * i)));
+            lines.Add($"{{\"id\": \"ok{i}\", \"input\": [\"sub/p{i}.png\"], \"resize_output\": \"original\"}}");
+        }
+        lines.Add("{\"id\": \"gone\", \"input\": [\"missing.png\"]}");
+        lines.Add("{\"id\": \"bad\", \"input\": ");
+        var manifest = Path.Combine(_temp.FullName, "manifest.jsonl");
+        await File.WriteAllTextAsync(manifest, string.Join('\n', lines) + "\n");
+        var endpoint = host.Endpoint.ToString();
+
+        var (submitExit, submit) = await CliRunner.RunAsync("submit", manifest, "--images", images.FullName, "--endpoint", endpoint, "--key", Key);
+        Assert.True(submitExit == 0, submit.AllStderr);
+        var batchId = Assert.Single(submit.Stdout);
+        Assert.Contains("'missing.png' is not in the images folder", submit.AllStderr);
+        Assert.Equal(5, submit.ProgressReported); // 4 images + the manifest
+
+        var (waitExit, wait) = await CliRunner.RunAsync("wait", batchId, "--endpoint", endpoint, "--key", Key, "--timeout", "60s", "--interval", "0.1s");
+        Assert.Equal(1, waitExit); // finished, with two items failed
+        Assert.Equal($"{batchId} finished 6/6", Assert.Single(wait.Stdout));
+        Assert.Equal(6, wait.ProgressReported);
+        Assert.Contains("missing.png", wait.AllStderr);
+        Assert.Empty(host.TriggerErrors);
+
+        var (statusExit, status) = await CliRunner.RunAsync("status", batchId, "--endpoint", endpoint, "--key", Key, "--json");
+        Assert.Equal(0, statusExit);
+        using var statusJson = JsonDocument.Parse(Assert.Single(status.Stdout));
+        Assert.Equal("finished", statusJson.RootElement.GetProperty("State").GetString());
+        Assert.Equal(4, statusJson.RootElement.GetProperty("Counts").GetProperty("succeeded").GetInt32());
+        Assert.Equal(2, statusJson.RootElement.GetProperty("Counts").GetProperty("failed").GetInt32());
+
+        var outDir = Path.Combine(_temp.FullName, "out");
+        var (fetchExit, fetch) = await CliRunner.RunAsync("fetch", batchId, "--endpoint", endpoint, "--key", Key, "--out", outDir);
+        Assert.True(fetchExit == 1, fetch.AllStderr);
+        var records = ResultsJsonl.Read(await File.ReadAllTextAsync(Path.Combine(outDir, "results.jsonl")));
+        Assert.Equal(6, records.Count);
+        Assert.Equal(ResultStatus.Failed, records.Single(r => r.Id == "gone").Status);
+        Assert.Contains(records, r => r.Id.StartsWith("line-", StringComparison.Ordinal) && r.Status == ResultStatus.Failed && r.Error is not null);
+        foreach (var i in Enumerable.Range(0, 4))
+        {
+            var record = records.Single(r => r.Id == $"ok{i}");
+            Assert.Equal(ResultStatus.Succeeded, record.Status);
+            Assert.Equal([$"items/ok{i}/ok{i}.png"], record.Outputs);
+            Assert.NotNull(record.Timings);
+            using var png = Image.Load(Path.Combine(outDir, record.Outputs[0]));
+            Assert.Equal((10 + i, 6), (png.Width, png.Height));
+        }
+        var gallery = await File.ReadAllTextAsync(Path.Combine(outDir, "gallery.html"));
+        Assert.Contains($"Batch {batchId}", gallery);
+        Assert.Contains("src=\"items/ok3/ok3.png\"", gallery);
+        Assert.False(Directory.Exists(Path.Combine(_temp.FullName, "unused-cache")), "a model in Worker:ModelsDirectory is not downloaded");
+    }
+
+    [Fact]
+    public async Task Platform_commands_report_a_wrong_key_an_unknown_batch_and_an_unfinished_fetch_as_errors()
+    {
+        await using var harness = await PlatformHarness.CreateAsync(azurite);
+        await using var host = await FunctionsHttpHost.StartAsync(harness, Key);
+        var endpoint = host.Endpoint.ToString();
+        var images = Directory.CreateDirectory(Path.Combine(_temp.FullName, "inputs"));
+        await File.WriteAllBytesAsync(Path.Combine(images.FullName, "a.png"), TestImages.Png(8, 8, 1));
+        var manifest = Path.Combine(_temp.FullName, "manifest.jsonl");
+        await File.WriteAllTextAsync(manifest, "{\"id\": \"a\", \"input\": [\"a.png\"]}\n", Encoding.UTF8);
+
+        var (wrongKeyExit, wrongKey) = await CliRunner.RunAsync("submit", manifest, "--images", images.FullName, "--endpoint", endpoint, "--key", "nope");
+        Assert.Equal(3, wrongKeyExit);
+        Assert.Contains("401", wrongKey.AllStderr);
+        Assert.Contains("function key", wrongKey.AllStderr);
+
+        var (unknownExit, unknown) = await CliRunner.RunAsync("status", "b20990101000000-0000000000000000", "--endpoint", endpoint, "--key", Key);
+        Assert.Equal(2, unknownExit);
+        Assert.Contains("does not exist", unknown.AllStderr);
+
+        // No worker runs: the batch is planned but never finishes. Images come from inputs/ beside the manifest.
+        var (submitExit, submit) = await CliRunner.RunAsync("submit", manifest, "--endpoint", endpoint, "--key", Key);
+        Assert.Equal(0, submitExit);
+        var batchId = Assert.Single(submit.Stdout);
+        var (fetchExit, fetch) = await CliRunner.RunAsync("fetch", batchId, "--endpoint", endpoint, "--key", Key, "--out", Path.Combine(_temp.FullName, "out"));
+        Assert.Equal(3, fetchExit);
+        Assert.Contains("409", fetch.AllStderr);
+        var (waitExit, wait) = await CliRunner.RunAsync("wait", batchId, "--endpoint", endpoint, "--key", Key, "--timeout", "1s", "--interval", "0.2s");
+        Assert.Equal(3, waitExit);
+        Assert.Contains("after 00:00:01", wait.AllStderr);
+
+        var (noEndpointExit, noEndpoint) = await CliRunner.RunAsync("status", batchId);
+        Assert.Equal(2, noEndpointExit);
+        Assert.Contains("LVM_ENDPOINT", noEndpoint.AllStderr);
+    }
+
+    public void Dispose() => _temp.Delete(recursive: true);
+}

@@ -1,0 +1,43 @@
+using LvmCloud.Platform.Storage;
+using LvmCloud.Vision.Pipelines;
+using LvmCloud.Vision.Tokenizer;
+using LvmCloud.Vision.Transformer;
+using static TorchSharp.torch;
+
+namespace LvmCloud.Platform.Tests.Infrastructure;
+
+/// <summary>
+/// A real LVM with random weights, small enough for tests: the Tiny VQGAN (16 px, 64 tokens, 64 codes) and a
+/// 2-layer transformer whose vocabulary covers the codebook, saved in the <c>{name}/{version}/</c> layout the
+/// worker loads (tokenizer/, transformer/, lvm.json).
+/// </summary>
+internal static class TinyModel
+{
+    public const string Name = "tiny";
+    public const string Version = "1";
+    public const int Resolution = 16;
+
+    /// <summary>Saves the model under <paramref name="root"/>/tiny/1 and returns that folder.</summary>
+    public static string Save(string root, int seed = 0)
+    {
+        manual_seed(seed);
+        using var model = new LvmModel(
+            new VqganTokenizer(new VqganModel(VqganPresets.Tiny)),
+            new LlamaForCausalLM(new LlamaConfig(72, 32, 64, 2, 4, 2, MaxPositionEmbeddings: 4 * 64)),
+            new LvmModelSettings(ContextFrames: 4, Name, Version));
+        var folder = Path.Combine(root, Name, Version);
+        model.Save(folder);
+        return folder;
+    }
+
+    /// <summary>Uploads a saved model folder to the <c>models</c> container as <c>tiny/1/...</c>.</summary>
+    public static async Task UploadAsync(StorageClients clients, string folder)
+    {
+        var container = clients.Blobs.GetBlobContainerClient(StorageLayout.ModelsContainer);
+        foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(folder, file).Replace(Path.DirectorySeparatorChar, '/');
+            await container.GetBlobClient($"{Name}/{Version}/{relative}").UploadAsync(file, overwrite: true);
+        }
+    }
+}
