@@ -1,0 +1,233 @@
+// LvmCloud on Azure, as `azd up` provisions it (see docs/deploy.md).
+// Subscription scope: creates the resource group rg-{environmentName} and everything in it.
+
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('azd environment name (AZURE_ENV_NAME); names the resource group and tags every resource.')
+param environmentName string
+
+@minLength(1)
+@description('Azure region for every resource (AZURE_LOCATION).')
+param location string
+
+@description('Object id of the deploying user or service principal (AZURE_PRINCIPAL_ID): gets data access to the storage account and push access to the registry. Empty: none.')
+param principalId string = ''
+
+@allowed(['User', 'ServicePrincipal'])
+param principalType string = 'User'
+
+@description('Worker workload profile: empty for consumption CPU, or a serverless GPU profile type.')
+@allowed(['', 'Consumption-GPU-NC8as-T4', 'Consumption-GPU-NC24-A100'])
+param workerGpuProfile string = ''
+
+@description('Create the Event Grid subscription to the manifest trigger. Needs the function code deployed first: run `azd up`, then set this to true and run `azd provision` again.')
+param deployEventSubscription bool = false
+
+@description('Whether the worker container app exists already (azd sets SERVICE_WORKER_RESOURCE_EXISTS); keeps its deployed image.')
+param workerExists bool = false
+
+@description('Most worker replicas KEDA may run.')
+@minValue(1)
+@maxValue(300)
+param workerMaxReplicas int = 10
+
+@description('Most instances the Functions app may scale out to.')
+@minValue(1)
+@maxValue(1000)
+param apiMaximumInstanceCount int = 40
+
+// Names the code uses (StorageLayout, QueueNames, the [Function] name of the manifest trigger).
+var manifestContainerName = 'batches'
+var manifestFileName = 'manifest.jsonl'
+var manifestFunctionName = 'ManifestUploaded'
+var generateQueueName = 'generate'
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+var deploymentContainerName = 'app-package-api-${take(resourceToken, 7)}'
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-11-01' = {
+  name: 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    logAnalyticsName: 'log-${resourceToken}'
+    applicationInsightsName: 'appi-${resourceToken}'
+  }
+}
+
+module apiIdentity 'modules/identity.bicep' = {
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: 'id-api-${resourceToken}'
+  }
+}
+
+module workerIdentity 'modules/identity.bicep' = {
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: 'id-worker-${resourceToken}'
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: 'st${resourceToken}'
+    deploymentContainerName: deploymentContainerName
+  }
+}
+
+module apiStorageAccess 'modules/storage-access.bicep' = {
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    principalId: apiIdentity.outputs.principalId
+    includeBlobDataOwner: true
+  }
+}
+
+module workerStorageAccess 'modules/storage-access.bicep' = {
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    principalId: workerIdentity.outputs.principalId
+  }
+}
+
+module userStorageAccess 'modules/storage-access.bicep' = if (!empty(principalId)) {
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    principalId: principalId
+    principalType: principalType
+  }
+}
+
+module registry 'modules/registry.bicep' = {
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: 'cr${resourceToken}'
+    pullPrincipalIds: [workerIdentity.outputs.principalId]
+    pushPrincipalId: principalId
+    pushPrincipalType: principalType
+  }
+}
+
+module api 'modules/function-app.bicep' = {
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    planName: 'plan-${resourceToken}'
+    appName: 'func-api-${resourceToken}'
+    identityId: apiIdentity.outputs.id
+    identityClientId: apiIdentity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    blobEndpoint: storage.outputs.blobEndpoint
+    queueEndpoint: storage.outputs.queueEndpoint
+    tableEndpoint: storage.outputs.tableEndpoint
+    deploymentContainerName: deploymentContainerName
+    applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
+    maximumInstanceCount: apiMaximumInstanceCount
+  }
+  // The host reads its storage and package through the identity from its first start.
+  dependsOn: [apiStorageAccess]
+}
+
+module containerAppsEnvironment 'modules/container-apps-environment.bicep' = {
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: 'cae-${resourceToken}'
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+    gpuProfileType: workerGpuProfile
+  }
+}
+
+module workerImage 'modules/existing-image.bicep' = {
+  scope: rg
+  params: {
+    name: 'ca-worker-${resourceToken}'
+    exists: workerExists
+  }
+}
+
+module worker 'modules/worker-app.bicep' = {
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: 'ca-worker-${resourceToken}'
+    environmentId: containerAppsEnvironment.outputs.id
+    workloadProfileName: containerAppsEnvironment.outputs.workerProfileName
+    gpuProfileType: workerGpuProfile
+    identityId: workerIdentity.outputs.id
+    identityClientId: workerIdentity.outputs.clientId
+    registryLoginServer: registry.outputs.loginServer
+    image: workerImage.outputs.image
+    storageAccountName: storage.outputs.name
+    blobEndpoint: storage.outputs.blobEndpoint
+    queueEndpoint: storage.outputs.queueEndpoint
+    tableEndpoint: storage.outputs.tableEndpoint
+    generateQueueName: generateQueueName
+    applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
+    maxReplicas: workerMaxReplicas
+  }
+  // Reading the queue length (KEDA) and storage use the identity's role assignments.
+  dependsOn: [workerStorageAccess]
+}
+
+module eventGridTopic 'modules/event-grid-topic.bicep' = {
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: 'evgt-${resourceToken}'
+    storageAccountName: storage.outputs.name
+  }
+}
+
+module manifestEvents 'modules/event-subscription.bicep' = if (deployEventSubscription) {
+  scope: rg
+  params: {
+    systemTopicName: eventGridTopic.outputs.name
+    functionAppName: api.outputs.name
+    functionName: manifestFunctionName
+    containerName: manifestContainerName
+    manifestFileName: manifestFileName
+  }
+}
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_CONTAINER_REGISTRY_ENDPOINT string = registry.outputs.loginServer
+output AZURE_CONTAINER_REGISTRY_NAME string = registry.outputs.name
+output AZURE_CONTAINER_ENVIRONMENT_NAME string = containerAppsEnvironment.outputs.name
+output SERVICE_API_NAME string = api.outputs.name
+output SERVICE_WORKER_NAME string = worker.outputs.name
+output API_URL string = api.outputs.uri
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_STORAGE_BLOB_ENDPOINT string = storage.outputs.blobEndpoint
+output AZURE_STORAGE_QUEUE_ENDPOINT string = storage.outputs.queueEndpoint
+output AZURE_STORAGE_TABLE_ENDPOINT string = storage.outputs.tableEndpoint
+output EVENT_GRID_SYSTEM_TOPIC_NAME string = eventGridTopic.outputs.name
+output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
