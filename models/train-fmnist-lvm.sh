@@ -26,7 +26,7 @@ $LVM train-tokenizer --data data/fmnist/train --eval-data data/fmnist/test --out
 
 # 4. Transformer: next-token prediction on the sentences.
 $LVM train --tokens data/fmnist/train-tokens.bin --eval-tokens data/fmnist/test-tokens.bin --out runs/transformer \
-  --preset fmnist_lm --steps "${LM_STEPS:-1500}" --batch-size 16 --lr 2e-3 --warmup 100 --threads "$THREADS"
+  --preset fmnist_lm --steps "${LM_STEPS:-2400}" --batch-size 16 --lr 2e-3 --warmup 100 --threads "$THREADS"
 
 # 5. One model folder, then its measurements.
 $LVM assemble-model --tokenizer runs/tokenizer/checkpoint/model --transformer runs/transformer/checkpoint/model \
