@@ -14,8 +14,8 @@ namespace LvmCloud.Platform;
 public static class PlatformServiceCollectionExtensions
 {
     /// <summary>
-    /// Storage clients, job state and the batch services, with options bound from <c>Storage</c> and
-    /// <c>Intake</c> and validated at start. A plain value at <c>Storage</c> is taken as its connection
+    /// Storage clients, job state and the batch services, with options bound from <c>Storage</c>,
+    /// <c>Intake</c> and <c>Finalizer</c> and validated at start. A plain value at <c>Storage</c> is taken as its connection
     /// string (the Functions convention for a connection named "Storage").
     /// </summary>
     public static IServiceCollection AddLvmPlatform(this IServiceCollection services)
@@ -27,6 +27,10 @@ public static class PlatformServiceCollectionExtensions
         services.AddSingleton<IPostConfigureOptions<StorageOptions>, StorageConnectionStringFallback>();
         services.AddOptions<IntakeOptions>()
             .BindConfiguration(IntakeOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<FinalizerOptions>()
+            .BindConfiguration(FinalizerOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
 

@@ -43,6 +43,9 @@ public sealed class BatchIntakeService(
         {
             var existing = await state.GetBatchAsync(batchId, cancellationToken);
             logger.LogInformation("Batch {BatchId} is already {State}; manifest upload ignored", batchId, existing?.State);
+            // A trigger delivered again retries closing a batch that has nothing queued (every line invalid).
+            if (existing is { State: BatchStates.Queued or BatchStates.Finalizing })
+                await finalizer.TryFinalizeAsync(batchId, cancellationToken);
             return new IntakeOutcome(batchId, false, existing?.State ?? "unknown", 0, 0, 0);
         }
 

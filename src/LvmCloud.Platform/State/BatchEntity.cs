@@ -19,6 +19,8 @@ public sealed class BatchEntity : ITableEntity
     public DateTimeOffset? PlanningStartedAt { get; set; }
     public DateTimeOffset? QueuedAt { get; set; }
     public DateTimeOffset? FinalizeClaimedAt { get; set; }
+    /// <summary>Identifies the current finalization claim (also stamped on the <c>results.jsonl</c> it writes).</summary>
+    public string? FinalizeClaimId { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
     public int TotalItems { get; set; }
     public int MessagesEnqueued { get; set; }

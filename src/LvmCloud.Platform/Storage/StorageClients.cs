@@ -11,22 +11,33 @@ namespace LvmCloud.Platform.Storage;
 /// <summary>The storage clients every platform service shares, built once from <see cref="StorageOptions"/>.</summary>
 public sealed class StorageClients
 {
-    private static readonly QueueClientOptions QueueOptions = new() { MessageEncoding = QueueMessageEncoding.None };
-
-    public StorageClients(StorageOptions options, TokenCredential? credential = null)
+    /// <param name="options">Where storage is.</param>
+    /// <param name="credential">Managed identity (or another credential) when there is no connection string.</param>
+    /// <param name="configureClients">
+    /// Adjusts the blob, queue and table client options (retries, diagnostics, extra pipeline policies) before
+    /// the clients are built.
+    /// </param>
+    public StorageClients(StorageOptions options, TokenCredential? credential = null, Action<ClientOptions>? configureClients = null)
     {
+        var blobOptions = new BlobClientOptions();
+        var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None };
+        var tableOptions = new TableClientOptions();
+        configureClients?.Invoke(blobOptions);
+        configureClients?.Invoke(queueOptions);
+        configureClients?.Invoke(tableOptions);
+
         if (!string.IsNullOrWhiteSpace(options.ConnectionString))
         {
-            Blobs = new BlobServiceClient(options.ConnectionString);
-            Queues = new QueueServiceClient(options.ConnectionString, QueueOptions);
-            Tables = new TableServiceClient(options.ConnectionString);
+            Blobs = new BlobServiceClient(options.ConnectionString, blobOptions);
+            Queues = new QueueServiceClient(options.ConnectionString, queueOptions);
+            Tables = new TableServiceClient(options.ConnectionString, tableOptions);
         }
         else
         {
             credential ??= new DefaultAzureCredential();
-            Blobs = new BlobServiceClient(options.BlobServiceUri ?? throw Missing(nameof(options.BlobServiceUri)), credential);
-            Queues = new QueueServiceClient(options.QueueServiceUri ?? throw Missing(nameof(options.QueueServiceUri)), credential, QueueOptions);
-            Tables = new TableServiceClient(options.TableServiceUri ?? throw Missing(nameof(options.TableServiceUri)), credential);
+            Blobs = new BlobServiceClient(options.BlobServiceUri ?? throw Missing(nameof(options.BlobServiceUri)), credential, blobOptions);
+            Queues = new QueueServiceClient(options.QueueServiceUri ?? throw Missing(nameof(options.QueueServiceUri)), credential, queueOptions);
+            Tables = new TableServiceClient(options.TableServiceUri ?? throw Missing(nameof(options.TableServiceUri)), credential, tableOptions);
         }
 
         QueueNames = new QueueNames(options.QueuePrefix);

@@ -18,8 +18,9 @@ namespace LvmCloud.Worker.Processing;
 /// <summary>
 /// Runs one <c>generate</c> message: claims its unfinished items (conditional writes, so a duplicate delivery
 /// or a racing worker skips them), runs them through the completer as one batch, writes outputs under
-/// deterministic names, records each item's end with a conditional write, and closes the batch if this was
-/// its last item. Finished items are skipped, so a redelivered message for finished work is a no-op.
+/// deterministic names and records each item's end with a conditional write; <see cref="FinalizeBatchAsync"/>
+/// then closes the batch if this was its last item. Finished items are skipped, so a redelivered message for
+/// finished work is a no-op.
 /// </summary>
 public sealed class GenerateJobProcessor(
     StorageClients clients,
@@ -59,8 +60,16 @@ public sealed class GenerateJobProcessor(
                 }
             }
         }
+    }
 
-        if (await finalizer.TryFinalizeAsync(job.BatchId, cancellationToken))
+    /// <summary>
+    /// Closes the message's batch if its items are all done. Called after every message, finished or skipped,
+    /// so a redelivery closes a batch whose finalization failed; it waits out another worker's live claim (and
+    /// takes the claim over if it lapses), so the message is only deleted once the batch is closed.
+    /// </summary>
+    public async Task FinalizeBatchAsync(JobMessage job, CancellationToken cancellationToken)
+    {
+        if (await finalizer.FinalizeAsync(job.BatchId, cancellationToken))
             stats.ResultsWrittenOnce();
     }
 
@@ -87,8 +96,7 @@ public sealed class GenerateJobProcessor(
             }
         }
 
-        if (await finalizer.TryFinalizeAsync(job.BatchId, cancellationToken))
-            stats.ResultsWrittenOnce();
+        await FinalizeBatchAsync(job, cancellationToken);
     }
 
     /// <summary>Records the failure of an attempt on the message's unfinished items, for the poison path to report.</summary>

@@ -100,6 +100,9 @@ public sealed class GenerateQueueWorker(
         try
         {
             await processor.ProcessAsync(job, work.Token);
+            // Not tied to the message's lease: closing the batch is batch-level work, and stopping half-way
+            // would leave it finalizing until the claim lapses.
+            await processor.FinalizeBatchAsync(job, stoppingToken);
             await lease.CompleteAsync(stoppingToken);
             stats.MessageCompleted();
         }

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace LvmCloud.Platform.Tests.Infrastructure;
 
@@ -59,9 +60,10 @@ public sealed class PlatformHarness : IAsyncDisposable
 
     /// <summary>
     /// Starts a worker host built as Program.cs builds it: with the real model pipeline (models per the
-    /// <c>Worker:*</c> settings), or with <paramref name="completer"/> in its place.
+    /// <c>Worker:*</c> settings), or with <paramref name="completer"/> in its place; <paramref name="configureClients"/>
+    /// adjusts its storage clients (fault injection).
     /// </summary>
-    public async Task<(IHost Host, WorkerStats Stats)> StartWorkerAsync(IBatchItemCompleter? completer = null)
+    public async Task<(IHost Host, WorkerStats Stats)> StartWorkerAsync(IBatchItemCompleter? completer = null, Action<Azure.Core.ClientOptions>? configureClients = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(Settings);
@@ -70,6 +72,8 @@ public sealed class PlatformHarness : IAsyncDisposable
             builder.Services.AddSingleton(completer);
         else
             builder.Services.AddLvmModelCompleter();
+        if (configureClients is not null)
+            builder.Services.AddSingleton(sp => new StorageClients(sp.GetRequiredService<IOptions<Configuration.StorageOptions>>().Value, null, configureClients));
         builder.Services.AddLvmWorker();
         var host = builder.Build();
         await host.StartAsync();
