@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   apt-get update -qq && apt-get install -y -qq chromium >/dev/null
 fi
-if [ -f local/package-lock.json ]; then
+# Azurite, pinned by the lockfile; reinstalled only when the lockfile changed since the last install.
+if [ -f local/package-lock.json ] && { [ ! -f local/node_modules/.package-lock.json ] || [ local/package-lock.json -nt local/node_modules/.package-lock.json ]; }; then
   (cd local && npm ci --no-audit --no-fund --loglevel=error)
 fi
 dotnet test LvmCloud.sln "$@"
