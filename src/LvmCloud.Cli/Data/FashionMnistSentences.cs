@@ -54,8 +54,9 @@ public static class FashionMnistSentences
         {
             yield return Kinds[i % Kinds.Length] switch
             {
-                "invert" => generator.Pairs(invert, 2),
-                "flip" => generator.Pairs(flip, 2),
+                // The transform is part of the kind, so evaluation can score each analogy on its own.
+                "invert" => generator.Pairs(invert, 2) with { Kind = "pairs-invert" },
+                "flip" => generator.Pairs(flip, 2) with { Kind = "pairs-flip" },
                 "inpaint" => generator.Inpainting(2),
                 "video" => generator.Sequence(4, VideoMotion.Translate),
                 _ => generator.Category(4),
