@@ -34,7 +34,7 @@ public sealed class CompletionPipeline(LvmModel model)
         // 1. Tokenize every prompt and target frame of every item at once.
         var clock = Stopwatch.StartNew();
         var frameImages = valid.SelectMany(i => items[i].Frames.Concat(items[i].Target)).Select(f => f.Pixels).ToList();
-        var codes = EncodeAll(frameImages);
+        var codes = FrameCodec.Encode(model.Tokenizer, frameImages);
         double tokenizeMs = clock.Elapsed.TotalMilliseconds / valid.Count;
         var promptTokens = new Dictionary<int, IReadOnlyList<long[]>>();
         var targetTokens = new Dictionary<int, IReadOnlyList<long[]>>();
@@ -69,7 +69,7 @@ public sealed class CompletionPipeline(LvmModel model)
         // 3. Decode every new frame at once.
         clock.Restart();
         var allNew = valid.SelectMany(i => newTokens[i].SelectMany(c => c)).ToList();
-        var decoded = DecodeAll(allNew);
+        var decoded = FrameCodec.Decode(model.Tokenizer, allNew);
         double decodeMs = clock.Elapsed.TotalMilliseconds / valid.Count;
 
         // 4. Perplexity of targets given prompts.
@@ -118,34 +118,4 @@ public sealed class CompletionPipeline(LvmModel model)
 
     private static CompletionOutput Failed(CompletionInput input, string error) =>
         new(input.Item.Id, [], null, new ResultTimings(0, 0, 0, 0, 0), input.Item.Seed, error, 0);
-
-    private List<long[]> EncodeAll(IReadOnlyList<RgbImage> images)
-    {
-        var result = new List<long[]>(images.Count);
-        const int chunk = 64;
-        for (int start = 0; start < images.Count; start += chunk)
-        {
-            using var scope = NewDisposeScope();
-            var batch = ImageTensors.Stack(images.Skip(start).Take(chunk).ToList());
-            var codes = model.Tokenizer.Encode(batch).cpu(); // (B, n)
-            var flat = codes.data<long>().ToArray();
-            int n = (int)codes.shape[1];
-            for (int b = 0; b < codes.shape[0]; b++) result.Add(flat.AsSpan(b * n, n).ToArray());
-        }
-        return result;
-    }
-
-    private List<RgbImage> DecodeAll(IReadOnlyList<long[]> frames)
-    {
-        var result = new List<RgbImage>(frames.Count);
-        const int chunk = 64;
-        for (int start = 0; start < frames.Count; start += chunk)
-        {
-            using var scope = NewDisposeScope();
-            var part = frames.Skip(start).Take(chunk).ToList();
-            var codes = tensor(part.SelectMany(f => f).ToArray(), [part.Count, part[0].Length]);
-            result.AddRange(ImageTensors.Unstack(model.Tokenizer.Decode(codes)));
-        }
-        return result;
-    }
 }

@@ -56,7 +56,7 @@ public sealed class EvalCommand() : LvmCommand("eval",
             {
                 var rows = group.ToList();
                 var frames = rows.Select(s => dataset.LoadImages(s.Images, res)).ToList();
-                var tokens = frames.Select(f => Encode(model, f)).ToList(); // per sentence, per frame
+                var tokens = frames.Select(f => FrameCodec.Encode(model.Tokenizer, f)).ToList(); // per sentence, per frame
                 var prompts = tokens.Select((t, i) => new VisualPrompt(t.Take(t.Count - 1).ToList(), Seed: i)).ToList();
                 double modelPsnr = 0, copyPsnr = 0, ceiling = 0;
                 var generatedFrames = new List<long[]>();
@@ -65,8 +65,8 @@ public sealed class EvalCommand() : LvmCommand("eval",
                     var generated = prompter.Generate(byLength.Select(x => x.p).ToList(), 1, 1, sampling);
                     foreach (var (x, g) in byLength.Zip(generated)) { while (generatedFrames.Count <= x.i) generatedFrames.Add([]); generatedFrames[x.i] = g[0][0]; }
                 }
-                var decoded = Decode(model, generatedFrames);
-                var reconstructed = Decode(model, tokens.Select(t => t[^1]).ToList());
+                var decoded = FrameCodec.Decode(model.Tokenizer, generatedFrames);
+                var reconstructed = FrameCodec.Decode(model.Tokenizer, tokens.Select(t => t[^1]).ToList());
                 for (int i = 0; i < rows.Count; i++)
                 {
                     var truth = frames[i][^1];
@@ -103,22 +103,6 @@ public sealed class EvalCommand() : LvmCommand("eval",
     }
 
     private static string TaskName(Core.Sentences.VisualSentence s) => s.Kind ?? "sentence";
-
-    private static List<long[]> Encode(LvmModel model, IReadOnlyList<RgbImage> frames)
-    {
-        using var scope = NewDisposeScope();
-        var codes = model.Tokenizer.Encode(ImageTensors.Stack(frames)).cpu();
-        int n = (int)codes.shape[1];
-        var flat = codes.data<long>().ToArray();
-        return Enumerable.Range(0, frames.Count).Select(i => flat.AsSpan(i * n, n).ToArray()).ToList();
-    }
-
-    private static List<RgbImage> Decode(LvmModel model, IReadOnlyList<long[]> frames)
-    {
-        using var scope = NewDisposeScope();
-        var codes = tensor(frames.SelectMany(f => f).ToArray(), [frames.Count, frames[0].Length]);
-        return ImageTensors.Unstack(model.Tokenizer.Decode(codes));
-    }
 
     private static double Psnr(RgbImage a, RgbImage b)
     {
