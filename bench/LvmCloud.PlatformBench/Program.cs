@@ -1,3 +1,4 @@
+using LvmCloud.Local;
 using System.Globalization;
 using LvmCloud.PlatformBench;
 using LvmCloud.Vision.Native;

@@ -2,14 +2,18 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace LvmCloud.PlatformBench;
+namespace LvmCloud.Local;
 
-/// <summary>Azurite from <c>local/node_modules</c> (run <c>npm ci</c> in local/ first), in memory, on free loopback ports.</summary>
+/// <summary>
+/// Azurite from <c>local/node_modules</c> (run <c>npm ci</c> in local/ first), in memory, on free loopback ports.
+/// Shared source, compiled into the platform tests and the platform benchmark (linked from their project files).
+/// </summary>
 internal sealed class AzuriteProcess : IDisposable
 {
     // Azurite's fixed, publicly documented development account key (not a secret).
     private const string DevKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
     private readonly Process _process;
+
 
     private AzuriteProcess(Process process, string connectionString)
     {
@@ -36,25 +40,26 @@ internal sealed class AzuriteProcess : IDisposable
                  })
             start.ArgumentList.Add(arg);
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node for Azurite.");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var output = new List<string>();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.Add(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.Add(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         foreach (var port in new[] { blob, queue, table })
-            await WaitForPortAsync(process, port);
+            await WaitForPortAsync(process, port, output);
         const string account = "devstoreaccount1";
         return new AzuriteProcess(process,
             $"DefaultEndpointsProtocol=http;AccountName={account};AccountKey={DevKey};" +
             $"BlobEndpoint=http://127.0.0.1:{blob}/{account};QueueEndpoint=http://127.0.0.1:{queue}/{account};TableEndpoint=http://127.0.0.1:{table}/{account};");
     }
 
-    private static async Task WaitForPortAsync(Process process, int port)
+    private static async Task WaitForPortAsync(Process process, int port, List<string> output)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (true)
         {
             if (process.HasExited)
-                throw new InvalidOperationException($"Azurite exited with code {process.ExitCode}.");
+                throw new InvalidOperationException($"Azurite exited with code {process.ExitCode}: {string.Join('\n', output)}");
             try
             {
                 using var client = new TcpClient();
