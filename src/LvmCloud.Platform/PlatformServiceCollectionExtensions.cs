@@ -1,6 +1,9 @@
 using LvmCloud.Platform.Batches;
 using LvmCloud.Platform.Configuration;
 using LvmCloud.Platform.Intake;
+using LvmCloud.Platform.Queues;
+using LvmCloud.Platform.Resilience;
+using Microsoft.Extensions.Logging;
 using LvmCloud.Platform.Security;
 using LvmCloud.Platform.State;
 using LvmCloud.Platform.Storage;
@@ -34,9 +37,12 @@ public static class PlatformServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
+        services.AddPlatformResilience();
+        services.Configure<LoggerFilterOptions>(o => o.AddFilter("Polly", LogLevel.Error)); // each retry of a conflict is routine
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new StorageClients(sp.GetRequiredService<IOptions<StorageOptions>>().Value));
         services.TryAddSingleton<JobStateStore>();
+        services.TryAddSingleton<JobPublisher>();
         services.TryAddSingleton<SasIssuer>();
         services.TryAddSingleton<BatchFinalizer>();
         services.TryAddSingleton<BatchCreationService>();

@@ -2,12 +2,19 @@ using System.ComponentModel.DataAnnotations;
 
 namespace LvmCloud.Worker;
 
-/// <summary>How the worker consumes the <c>generate</c> queue.</summary>
+/// <summary>
+/// How the worker consumes its queues. <see cref="Queues"/> picks the job kinds this process serves; the settings
+/// below are the defaults of every queue, and <see cref="PerQueue"/> overrides them for one kind
+/// (<c>Worker:PerQueue:train-shard:VisibilityTimeout</c>, say).
+/// </summary>
 public sealed record WorkerOptions : IValidatableObject
 {
     public const string Section = "Worker";
 
-    /// <summary>Messages processed at once by this process.</summary>
+    /// <summary>Comma-separated job kinds to serve (<c>generate,tokenize,train-shard</c>); empty serves every kind this worker has a handler for.</summary>
+    public string Queues { get; init; } = "";
+
+    /// <summary>Messages processed at once per queue by this process.</summary>
     [Range(1, 64)]
     public int Concurrency { get; init; } = 1;
 
@@ -15,7 +22,7 @@ public sealed record WorkerOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "02:00:00")]
     public TimeSpan VisibilityTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>Deliveries after which a failing message moves to the -poison queue and its items fail.</summary>
+    /// <summary>Deliveries after which a failing message moves to the -poison queue and its work fails.</summary>
     [Range(1, 100)]
     public int MaxDequeueCount { get; init; } = 5;
 
@@ -26,17 +33,21 @@ public sealed record WorkerOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>Polling backs off up to this while the queue stays empty.</summary>
+    /// <summary>Polling backs off up to this while the queue stays empty (or unreachable).</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
     public TimeSpan MaxPollInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Per job kind: settings that differ from the defaults above.</summary>
+    public Dictionary<string, QueueOverrides> PerQueue { get; init; } = new(StringComparer.Ordinal);
 
     /// <summary>Largest input image the worker downloads (limits are enforced again after intake).</summary>
     [Range(1, 1L << 30)]
     public long MaxInputBytes { get; init; } = 32L << 20;
 
     /// <summary>
-    /// A local folder holding models as <c>{name}/{version}/</c> (tokenizer/, transformer/, lvm.json). A model found
-    /// here is used as is; otherwise it is downloaded from the <c>models</c> container.
+    /// A local folder holding models: <c>{name}/{version}/</c>, or <c>{name}/</c> itself for version <c>latest</c>
+    /// (the layout of the bundled <c>models/fmnist-lvm</c>). A model found here is used as is; otherwise it is
+    /// downloaded from the <c>models</c> container.
     /// </summary>
     public string? ModelsDirectory { get; init; }
 
@@ -48,9 +59,49 @@ public sealed record WorkerOptions : IValidatableObject
     [RegularExpression("^(auto|cpu|cuda)$")]
     public string Device { get; init; } = "auto";
 
+    /// <summary>The kinds named by <see cref="Queues"/> (empty: all).</summary>
+    public IReadOnlyList<string> ServedKinds() =>
+        Queues.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal).ToList();
+
+    public bool Serves(string kind) => ServedKinds() is { Count: 0 } || ServedKinds().Contains(kind);
+
+    /// <summary>The settings of one queue: its overrides over the defaults.</summary>
+    public QueueSettings SettingsFor(string kind)
+    {
+        var o = PerQueue.GetValueOrDefault(kind);
+        return new QueueSettings(
+            o?.Concurrency ?? Concurrency,
+            o?.VisibilityTimeout ?? VisibilityTimeout,
+            o?.MaxDequeueCount ?? MaxDequeueCount,
+            o?.RetryDelay ?? RetryDelay);
+    }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (MaxPollInterval < PollInterval)
             yield return new ValidationResult("Worker:MaxPollInterval must not be shorter than Worker:PollInterval.", [nameof(MaxPollInterval)]);
+        foreach (var (kind, o) in PerQueue)
+        {
+            if (o.Concurrency is < 1 or > 64)
+                yield return new ValidationResult($"Worker:PerQueue:{kind}:Concurrency must be between 1 and 64.", [nameof(PerQueue)]);
+            if (o.VisibilityTimeout is { } v && (v < TimeSpan.FromSeconds(1) || v > TimeSpan.FromHours(2)))
+                yield return new ValidationResult($"Worker:PerQueue:{kind}:VisibilityTimeout must be between 1 second and 2 hours.", [nameof(PerQueue)]);
+            if (o.MaxDequeueCount is < 1 or > 100)
+                yield return new ValidationResult($"Worker:PerQueue:{kind}:MaxDequeueCount must be between 1 and 100.", [nameof(PerQueue)]);
+            if (o.RetryDelay is { } r && (r < TimeSpan.Zero || r > TimeSpan.FromHours(1)))
+                yield return new ValidationResult($"Worker:PerQueue:{kind}:RetryDelay must be between 0 and 1 hour.", [nameof(PerQueue)]);
+        }
     }
 }
+
+/// <summary>Settings of one queue that differ from the worker's defaults (null: the default).</summary>
+public sealed record QueueOverrides
+{
+    public int? Concurrency { get; init; }
+    public TimeSpan? VisibilityTimeout { get; init; }
+    public int? MaxDequeueCount { get; init; }
+    public TimeSpan? RetryDelay { get; init; }
+}
+
+/// <summary>The settings a queue is consumed with.</summary>
+public sealed record QueueSettings(int Concurrency, TimeSpan VisibilityTimeout, int MaxDequeueCount, TimeSpan RetryDelay);

@@ -1,14 +1,19 @@
 using LvmCloud.Platform;
-using LvmCloud.Worker.Processing;
+using LvmCloud.Platform.Queues;
+using LvmCloud.Worker.Generate;
+using LvmCloud.Worker.Jobs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace LvmCloud.Worker;
 
 public static class WorkerServiceCollectionExtensions
 {
     /// <summary>
-    /// The queue worker and the platform services it uses. The model pipeline is the
+    /// The queue worker: the platform services, one <see cref="QueueConsumer"/> per job kind (each serving its
+    /// queue when <c>Worker:Queues</c> names it, or names nothing), and the handlers. The model pipeline is the
     /// <see cref="Completion.IBatchItemCompleter"/> registered first: <see cref="AddLvmModelCompleter"/> unless the
     /// caller registered another one.
     /// </summary>
@@ -19,10 +24,26 @@ public static class WorkerServiceCollectionExtensions
             .BindConfiguration(WorkerOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<WorkerOptions>, ServedQueuesValidation>();
         services.TryAddSingleton<WorkerStats>();
-        services.TryAddSingleton<GenerateJobProcessor>();
         services.AddLvmModelCompleter();
-        services.AddHostedService<GenerateQueueWorker>();
+        services.AddJobHandler<GeneratePayload, GenerateJobHandler>();
+        return services;
+    }
+
+    /// <summary>
+    /// Registers a job kind: its handler and a consumer for its queue. Adding a kind is a payload record
+    /// (<see cref="IJobPayload"/>), a handler (<see cref="IJobHandler{TPayload}"/>) and this call.
+    /// </summary>
+    public static IServiceCollection AddJobHandler<TPayload, THandler>(this IServiceCollection services)
+        where TPayload : IJobPayload
+        where THandler : class, IJobHandler<TPayload>
+    {
+        services.TryAddSingleton<THandler>();
+        services.AddSingleton(new RegisteredJobKind(TPayload.Kind));
+        services.AddSingleton<IJobKind>(sp => new JobKind<TPayload>(sp.GetRequiredService<THandler>()));
+        services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<QueueConsumer>(
+            sp, sp.GetServices<IJobKind>().First(k => k.Kind == TPayload.Kind)));
         return services;
     }
 
@@ -37,4 +58,21 @@ public static class WorkerServiceCollectionExtensions
         services.TryAddSingleton<Completion.IBatchItemCompleter, Completion.ModelCompleter>();
         return services;
     }
+
+    /// <summary><c>Worker:Queues</c> may only name kinds this worker has a handler for.</summary>
+    /// <remarks>It takes the kinds' names, not the kinds: a handler depends on the options it validates.</remarks>
+    private sealed class ServedQueuesValidation(IEnumerable<RegisteredJobKind> kinds) : IValidateOptions<WorkerOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, WorkerOptions options)
+        {
+            var known = kinds.Select(k => k.Kind).ToHashSet(StringComparer.Ordinal);
+            var unknown = options.ServedKinds().Where(k => !known.Contains(k)).ToList();
+            return unknown.Count == 0
+                ? ValidateOptionsResult.Success
+                : ValidateOptionsResult.Fail($"Worker:Queues names {string.Join(", ", unknown.Select(k => $"'{k}'"))}, for which this worker has no handler (it has: {string.Join(", ", known.Order())}).");
+        }
+    }
+
+    /// <summary>The name of a job kind this worker has a handler for.</summary>
+    private sealed record RegisteredJobKind(string Kind);
 }

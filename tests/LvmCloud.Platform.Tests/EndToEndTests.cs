@@ -133,7 +133,7 @@ public sealed class EndToEndTests(AzuriteFixture azurite)
         Assert.Equal(ItemStates.Failed, items["junk"].State);
         Assert.Contains("junk.png", items["junk"].Error);
         var queued = await harness.Clients.Queue(harness.Clients.QueueNames.Generate).PeekMessagesAsync(10);
-        var message = Queues.JobMessageCodec.Decode(Assert.Single(queued.Value).MessageText);
+        var message = Queues.JobCodec.DecodePayload<Queues.GeneratePayload>(Queues.JobCodec.DecodeEnvelope(Assert.Single(queued.Value).MessageText));
         Assert.Equal(["ok1", "ok2"], message.ItemIds);
     }
 

@@ -56,7 +56,7 @@ public sealed class WorkerTests(AzuriteFixture azurite)
         Assert.Equal(1, stats.MessagesPoisoned);
         var poison = await harness.Clients.Queue(harness.Clients.QueueNames.GeneratePoison).PeekMessagesAsync(10);
         var poisoned = Assert.Single(poison.Value);
-        Assert.Equal(messages[0].JobId, JobMessageCodec.Decode(poisoned.MessageText).JobId);
+        Assert.Equal(messages[0].JobId, JobCodec.DecodeEnvelope(poisoned.MessageText).JobId);
 
         var items = await harness.State.GetItemsAsync(batchId, CancellationToken.None);
         foreach (var id in messages[0].ItemIds)
@@ -86,7 +86,7 @@ public sealed class WorkerTests(AzuriteFixture azurite)
         var etagBefore = (await resultsBlob.GetPropertiesAsync()).Value.ETag;
         var itemsBefore = await harness.State.GetItemsAsync(batchId, CancellationToken.None);
 
-        await harness.Clients.Queue(harness.Clients.QueueNames.Generate).SendMessageAsync(JobMessageCodec.Encode(messages[0]));
+        await harness.Clients.Queue(harness.Clients.QueueNames.Generate).SendMessageAsync(messages[0].Text);
         await WaitUntilAsync(() => stats.MessagesCompleted == 2);
 
         Assert.All(completer.Calls.Values, calls => Assert.Equal(1, calls));

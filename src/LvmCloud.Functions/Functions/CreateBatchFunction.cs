@@ -1,7 +1,7 @@
 using System.Text.Json;
 using LvmCloud.Functions.Http;
 using LvmCloud.Platform.Batches;
-using LvmCloud.Platform.Queues;
+using LvmCloud.Platform;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -22,7 +22,7 @@ public sealed class CreateBatchFunction(BatchCreationService batches)
             {
                 body = request.ContentLength is 0 || request.Body is null
                     ? new CreateBatchRequest([])
-                    : await JsonSerializer.DeserializeAsync<CreateBatchRequest>(request.Body, JobMessageCodec.Json, cancellationToken) ?? new CreateBatchRequest([]);
+                    : await JsonSerializer.DeserializeAsync<CreateBatchRequest>(request.Body, PlatformJson.Web, cancellationToken) ?? new CreateBatchRequest([]);
             }
             catch (JsonException e)
             {

@@ -6,7 +6,10 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace LvmCloud.Functions.Functions;
 
-/// <summary><c>GET /api/batches/{batchId}</c>: counts by state, progress, per-item errors and timings.</summary>
+/// <summary>
+/// <c>GET /api/batches/{batchId}?pageSize=100&amp;continuationToken=…&amp;state=failed</c>: counts by state and progress,
+/// and one page of items (optionally only those in one state) with their errors and timings.
+/// </summary>
 public sealed class GetBatchStatusFunction(BatchQueryService query)
 {
     [Function("GetBatchStatus")]
@@ -14,5 +17,6 @@ public sealed class GetBatchStatusFunction(BatchQueryService query)
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "batches/{batchId}")] HttpRequest request,
         string batchId,
         CancellationToken cancellationToken) =>
-        ApiResults.HandleAsync(async () => ApiResults.Json(await query.GetStatusAsync(batchId, cancellationToken)));
+        ApiResults.HandleAsync(async () => ApiResults.Json(await query.GetStatusAsync(
+            batchId, cancellationToken, ApiResults.PageSize(request), request.Query["continuationToken"].FirstOrDefault(), request.Query["state"].FirstOrDefault())));
 }

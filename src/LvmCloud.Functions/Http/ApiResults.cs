@@ -1,6 +1,6 @@
 using System.Text.Json;
 using LvmCloud.Platform.Batches;
-using LvmCloud.Platform.Queues;
+using LvmCloud.Platform;
 using Microsoft.AspNetCore.Mvc;
 
 namespace LvmCloud.Functions.Http;
@@ -14,14 +14,14 @@ public static class ApiResults
     {
         StatusCode = status,
         ContentType = "application/json; charset=utf-8",
-        Content = JsonSerializer.Serialize(value, JobMessageCodec.Json),
+        Content = JsonSerializer.Serialize(value, PlatformJson.Web),
     };
 
     public static ContentResult Problem(int status, string title, string detail) => new()
     {
         StatusCode = status,
         ContentType = ProblemJson,
-        Content = JsonSerializer.Serialize(new ProblemDetails { Status = status, Title = title, Detail = detail }, JobMessageCodec.Json),
+        Content = JsonSerializer.Serialize(new ProblemDetails { Status = status, Title = title, Detail = detail }, PlatformJson.Web),
     };
 
     /// <summary>Runs <paramref name="action"/>, answering problem+json for the exceptions the services use.</summary>
@@ -48,6 +48,13 @@ public static class ApiResults
             return Problem(409, "Conflict", e.Message);
         }
     }
+
+    /// <summary>The <c>pageSize</c> query parameter, when given.</summary>
+    /// <exception cref="BadRequestException">It is not a whole number.</exception>
+    public static int? PageSize(Microsoft.AspNetCore.Http.HttpRequest request) =>
+        request.Query["pageSize"].FirstOrDefault() is not { Length: > 0 } text ? null
+        : int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var size) ? size
+        : throw new BadRequestException($"pageSize '{text}' is not a whole number.");
 
     private const int StatusCodes200 = 200;
 }

@@ -1,5 +1,8 @@
+using LvmCloud.Platform.Resilience;
 using LvmCloud.Platform.State;
 using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Registry;
 
 namespace LvmCloud.Platform.Batches;
 
@@ -11,9 +14,10 @@ public sealed class BatchCancellationService(
     JobStateStore state,
     BatchQueryService query,
     BatchFinalizer finalizer,
+    ResiliencePipelineProvider<string> pipelines,
     ILogger<BatchCancellationService> logger)
 {
-    private const int MaxAttempts = 10;
+    private readonly ResiliencePipeline _conflicts = pipelines.GetPipeline(PlatformResilience.StateConflict);
 
     public async Task<BatchStatus> CancelAsync(string batchId, CancellationToken cancellationToken)
     {
@@ -21,37 +25,41 @@ public sealed class BatchCancellationService(
         if (BatchStates.IsTerminal(batch.State))
             return await query.GetStatusAsync(batchId, cancellationToken);
 
-        for (var attempt = 0; !batch.CancelRequested; attempt++)
+        await _conflicts.ExecuteAsync(async ct =>
         {
-            batch.CancelRequested = true;
-            if (await state.TryUpdateBatchAsync(batch, cancellationToken))
-                break;
-            if (attempt == MaxAttempts)
-                throw new ConflictException($"Batch {batchId} kept changing; cancel was not recorded, try again.");
-            batch = await query.RequireBatchAsync(batchId, cancellationToken);
-        }
+            var current = await query.RequireBatchAsync(batchId, ct);
+            if (current.CancelRequested || BatchStates.IsTerminal(current.State))
+                return;
+            current.CancelRequested = true;
+            if (!await state.TryUpdateBatchAsync(current, ct))
+                throw new ConcurrencyConflictException($"Batch {batchId} changed while its cancel was recorded.");
+        }, cancellationToken);
 
-        var cancelled = await CancelQueuedItemsAsync(state, batchId, null, cancellationToken);
+        var cancelled = await CancelQueuedItemsAsync(state, batchId, await state.GetItemsAsync(batchId, cancellationToken), cancellationToken);
         logger.LogInformation("Batch {BatchId}: cancel requested, {Cancelled} queued items cancelled", batchId, cancelled);
         await finalizer.TryFinalizeAsync(batchId, cancellationToken);
         return await query.GetStatusAsync(batchId, cancellationToken);
     }
 
-    /// <summary>Marks queued items cancelled with conditional writes (an item a worker just started is left to finish).</summary>
-    public static async Task<int> CancelQueuedItemsAsync(JobStateStore state, string batchId, IReadOnlyCollection<string>? only, CancellationToken cancellationToken)
+    /// <summary>
+    /// Marks the queued ones of <paramref name="items"/> cancelled, with the batch's counts, in conditional
+    /// transactions (an item a worker just started is left to finish). Returns how many were cancelled.
+    /// </summary>
+    public static async Task<int> CancelQueuedItemsAsync(JobStateStore state, string batchId, IEnumerable<ItemEntity> items, CancellationToken cancellationToken)
     {
-        var count = 0;
-        foreach (var item in await state.GetItemsAsync(batchId, cancellationToken))
+        var now = DateTimeOffset.UtcNow;
+        var changes = new List<ItemChange>();
+        foreach (var item in items.Where(i => i.State == ItemStates.Queued))
         {
-            if (item.State != ItemStates.Queued || (only is not null && !only.Contains(item.ItemId)))
-                continue;
+            var from = item.State;
             item.State = ItemStates.Cancelled;
             item.ErrorCode = "cancelled";
             item.Error = "Cancelled before it started.";
-            item.FinishedAt = DateTimeOffset.UtcNow;
-            if (await state.TryUpdateItemAsync(item, cancellationToken))
-                count++;
+            item.FinishedAt = now;
+            changes.Add(new ItemChange(item, from));
         }
-        return count;
+        if (changes.Count == 0)
+            return 0;
+        return (await state.TransitionItemsAsync(batchId, changes, cancellationToken)).Written.Count;
     }
 }

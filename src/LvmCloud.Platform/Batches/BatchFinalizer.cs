@@ -8,11 +8,16 @@ using LvmCloud.Platform.State;
 using LvmCloud.Platform.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using LvmCloud.Platform.Resilience;
+using Polly;
+using Polly.Registry;
 
 namespace LvmCloud.Platform.Batches;
 
 /// <summary>
-/// Closes a batch once every item is terminal. Racing callers are serialised by a conditional write on the
+/// Closes a batch once every item is terminal, which it learns from the batch row's counts (kept exact by the
+/// state transitions), so a look costs one read however large the batch is; only the claimer reads the items, once.
+/// Racing callers are serialised by a conditional write on the
 /// batch row (only the one whose ETag still matches claims it, <c>queued</c> → <c>finalizing</c>). The claimer
 /// then writes <c>results.jsonl</c> (If-None-Match: *, stamped with its claim id), <c>status.json</c> and the
 /// closed batch row, retrying those idempotent steps up to <see cref="FinalizerOptions.MaxAttempts"/> times; if
@@ -24,9 +29,11 @@ public sealed class BatchFinalizer(
     StorageClients clients,
     JobStateStore state,
     IOptions<FinalizerOptions> options,
+    ResiliencePipelineProvider<string> pipelines,
     TimeProvider time,
     ILogger<BatchFinalizer> logger)
 {
+    private readonly ResiliencePipeline _steps = pipelines.GetPipeline(PlatformResilience.FinalizeSteps);
     /// <summary>Blob metadata key on <c>results.jsonl</c> naming the claim that wrote it.</summary>
     public const string ClaimMetadataKey = "finalizeclaim";
 
@@ -39,18 +46,23 @@ public sealed class BatchFinalizer(
     /// this call wrote <c>results.jsonl</c>. Throws (after releasing its claim) when the steps keep failing.
     /// </summary>
     public async Task<bool> TryFinalizeAsync(string batchId, CancellationToken cancellationToken) =>
-        (await PassAsync(batchId, cancellationToken)).WroteResults;
+        (await PassAsync(batchId, null, cancellationToken)).WroteResults;
 
     /// <summary>
     /// As <see cref="TryFinalizeAsync"/>, but when another caller holds a live claim it waits until the batch is
     /// closed or that claim lapses (then takes it over), so the caller's work is not done before the batch is.
     /// </summary>
-    public async Task<bool> FinalizeAsync(string batchId, CancellationToken cancellationToken)
+    /// <param name="known">
+    /// The batch row as the caller just wrote it (after recording items): when it shows items still open, no read
+    /// is needed at all.
+    /// </param>
+    public async Task<bool> FinalizeAsync(string batchId, CancellationToken cancellationToken, BatchEntity? known = null)
     {
         var poll = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(1).Ticks, _options.ClaimLease.Ticks / 5));
         while (true)
         {
-            var pass = await PassAsync(batchId, cancellationToken);
+            var pass = await PassAsync(batchId, known, cancellationToken);
+            known = null;
             if (pass.ClaimedElsewhereUntil is not { } until)
                 return pass.WroteResults;
             var wait = until - time.GetUtcNow();
@@ -58,21 +70,21 @@ public sealed class BatchFinalizer(
         }
     }
 
-    private async Task<Pass> PassAsync(string batchId, CancellationToken cancellationToken)
+    private async Task<Pass> PassAsync(string batchId, BatchEntity? known, CancellationToken cancellationToken)
     {
+        if (known is { State: BatchStates.Queued, AllItemsDone: false })
+            return default;
         var batch = await state.GetBatchAsync(batchId, cancellationToken);
         if (batch is null || BatchStates.IsTerminal(batch.State))
             return default;
         var now = time.GetUtcNow();
         if (batch.State is BatchStates.Finalizing && batch.FinalizeClaimedAt + _options.ClaimLease is { } expiry && expiry > now)
             return new Pass(false, expiry);
-        var closable = batch.State is BatchStates.Queued or BatchStates.Finalizing
+        // A finalizing row is closable: its (lapsed) claimer saw every item done.
+        var closable = batch.State is BatchStates.Finalizing
+            || (batch.State is BatchStates.Queued && batch.AllItemsDone)
             || (batch.State is BatchStates.AwaitingUpload && batch.CancelRequested);
         if (!closable)
-            return default;
-
-        var items = await state.GetItemsAsync(batchId, cancellationToken);
-        if (items.Any(i => !ItemStates.IsTerminal(i.State)))
             return default;
 
         var retaken = batch.State is BatchStates.Finalizing;
@@ -87,6 +99,7 @@ public sealed class BatchFinalizer(
 
         try
         {
+            var items = await state.GetItemsAsync(batchId, cancellationToken);
             return new Pass(await CloseAsync(batch, items, claimId, cancellationToken), null);
         }
         catch (Exception e)
@@ -97,30 +110,29 @@ public sealed class BatchFinalizer(
         }
     }
 
-    /// <summary>The claimed steps, each idempotent, tried up to MaxAttempts times; true when this claim wrote results.jsonl.</summary>
+    /// <summary>The claimed steps, each idempotent, run through the finalize-steps pipeline; true when this claim wrote results.jsonl.</summary>
     private async Task<bool> CloseAsync(BatchEntity batch, IReadOnlyList<ItemEntity> items, string claimId, CancellationToken cancellationToken)
     {
         batch.State = batch.CancelRequested ? BatchStates.Cancelled : BatchStates.Finished;
         batch.FinishedAt = time.GetUtcNow();
         var wrote = false;
-        for (var attempt = 1; ; attempt++)
+        var attempt = 0;
+        await _steps.ExecuteAsync(async ct =>
         {
-            try
-            {
-                wrote |= await TryWriteResultsAsync(batch.BatchId, items, claimId, cancellationToken);
-                if (wrote)
-                    batch.ResultsWrittenBy = Environment.MachineName + "/" + Environment.ProcessId;
-                await WriteStatusAsync(batch, items, cancellationToken);
-                if (await RecordClosedAsync(batch, claimId, cancellationToken))
-                    logger.LogInformation("Batch {BatchId} {State}: {Count} items", batch.BatchId, batch.State, items.Count);
-                return wrote;
-            }
-            catch (Exception e) when (attempt < _options.MaxAttempts && !cancellationToken.IsCancellationRequested)
-            {
-                logger.LogWarning(e, "Batch {BatchId}: finalization try {Attempt} of {Max} failed; trying again", batch.BatchId, attempt, _options.MaxAttempts);
-                await Task.Delay(_options.RetryDelay, time, cancellationToken);
-            }
-        }
+            if (attempt++ > 0)
+                logger.LogWarning("Batch {BatchId}: finalization try {Attempt} of {Max}", batch.BatchId, attempt, _options.MaxAttempts);
+            wrote |= await TryWriteResultsAsync(batch.BatchId, items, claimId, ct);
+            if (wrote)
+                batch.ResultsWrittenBy = Environment.MachineName + "/" + Environment.ProcessId;
+            await WriteStatusAsync(batch, items, ct);
+            if (await RecordClosedAsync(batch, claimId, ct))
+                logger.LogInformation("Batch {BatchId} {State}: {Total} items, {Succeeded} succeeded, {Failed} failed, {Cancelled} cancelled, in {Seconds:F1} s",
+                    batch.BatchId, batch.State, items.Count, Count(ItemStates.Succeeded), Count(ItemStates.Failed), Count(ItemStates.Cancelled),
+                    ((batch.FinishedAt ?? batch.CreatedAt) - batch.CreatedAt).TotalSeconds);
+        }, cancellationToken);
+        return wrote;
+
+        int Count(string itemState) => items.Count(i => i.State == itemState);
     }
 
     /// <summary>
@@ -182,10 +194,10 @@ public sealed class BatchFinalizer(
 
     private async Task WriteStatusAsync(BatchEntity batch, IReadOnlyList<ItemEntity> items, CancellationToken cancellationToken)
     {
-        var status = BatchStatus.From(batch, items);
+        var status = BatchStatus.From(batch, items, null);
         var blob = clients.Results.GetBlobClient(StorageLayout.StatusPath(batch.BatchId));
         await blob.UploadAsync(
-            BinaryData.FromString(JsonSerializer.Serialize(status, JobMessageCodec.Json)),
+            BinaryData.FromString(JsonSerializer.Serialize(status, PlatformJson.Web)),
             new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } },
             cancellationToken);
     }

@@ -5,14 +5,35 @@ using LvmCloud.Platform.Storage;
 
 namespace LvmCloud.Platform.Batches;
 
-/// <summary>Read side of the HTTP API: status, the results manifest, output files.</summary>
+/// <summary>Read side of the HTTP API: batch list, status, the results manifest, output files.</summary>
 public sealed class BatchQueryService(StorageClients clients, JobStateStore state)
 {
-    public async Task<BatchStatus> GetStatusAsync(string batchId, CancellationToken cancellationToken)
+    public const int DefaultPageSize = 100;
+    public const int MaxPageSize = 1000;
+    public const int DefaultListPageSize = 20;
+    public const int MaxListPageSize = 100;
+
+    /// <summary>
+    /// Counts and progress from the batch row, plus one page of items (item-id order; <paramref name="itemState"/>
+    /// keeps only items in that state). Two storage reads whatever the batch's size.
+    /// </summary>
+    public async Task<BatchStatus> GetStatusAsync(string batchId, CancellationToken cancellationToken, int? pageSize = null, string? continuationToken = null, string? itemState = null)
     {
         var batch = await RequireBatchAsync(batchId, cancellationToken);
-        var items = await state.GetItemsAsync(batchId, cancellationToken);
-        return BatchStatus.From(batch, items);
+        if (itemState is not null && !ItemStates.All.Contains(itemState))
+            throw new BadRequestException($"Item state '{itemState}' is not one of {string.Join(", ", ItemStates.All)}.");
+        var size = CheckPageSize(pageSize ?? DefaultPageSize, MaxPageSize);
+        var (items, next) = await state.GetItemsPageAsync(batchId, itemState, size, EmptyToNull(continuationToken), cancellationToken);
+        return BatchStatus.From(batch, items, next);
+    }
+
+    /// <summary>The batches, newest first, one page at a time.</summary>
+    public async Task<BatchList> ListAsync(int? pageSize, string? continuationToken, CancellationToken cancellationToken)
+    {
+        var size = CheckPageSize(pageSize ?? DefaultListPageSize, MaxListPageSize);
+        var (index, next) = await state.GetBatchIndexPageAsync(size, EmptyToNull(continuationToken), cancellationToken);
+        var rows = await Task.WhenAll(index.Select(i => state.GetBatchAsync(i.BatchId, cancellationToken)));
+        return new BatchList(rows.OfType<BatchEntity>().Select(BatchSummary.From).ToList(), next);
     }
 
     /// <summary>
@@ -72,6 +93,11 @@ public sealed class BatchQueryService(StorageClients clients, JobStateStore stat
         return await state.GetBatchAsync(batchId, cancellationToken)
             ?? throw new NotFoundException($"Batch {batchId} does not exist.");
     }
+
+    private static int CheckPageSize(int size, int max) =>
+        size >= 1 && size <= max ? size : throw new BadRequestException($"pageSize must be between 1 and {max}, got {size}.");
+
+    private static string? EmptyToNull(string? token) => string.IsNullOrWhiteSpace(token) ? null : token;
 }
 
 public sealed record BatchResults(string BatchId, string State, DateTimeOffset? FinishedAt, IReadOnlyList<ResultItem> Items);

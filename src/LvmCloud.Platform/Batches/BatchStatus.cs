@@ -2,7 +2,10 @@ using LvmCloud.Platform.State;
 
 namespace LvmCloud.Platform.Batches;
 
-/// <summary>What <c>GET /api/batches/{batchId}</c> returns: counts by state, progress, per-item outcome and timings.</summary>
+/// <summary>
+/// What <c>GET /api/batches/{batchId}</c> returns: counts by state and progress (from the batch row, exact and
+/// O(1)), and one page of items with their outcome and timings; <see cref="ContinuationToken"/> asks for the next page.
+/// </summary>
 public sealed record BatchStatus(
     string BatchId,
     string State,
@@ -13,24 +16,21 @@ public sealed record BatchStatus(
     IReadOnlyDictionary<string, int> Counts,
     double Progress,
     string Model,
-    IReadOnlyList<ItemStatus> Items)
+    IReadOnlyList<ItemStatus> Items,
+    string? ContinuationToken = null)
 {
-    public static BatchStatus From(BatchEntity batch, IReadOnlyList<ItemEntity> items)
-    {
-        var counts = ItemStates.All.ToDictionary(s => s, s => items.Count(i => i.State == s));
-        var done = items.Count(i => ItemStates.IsTerminal(i.State));
-        return new BatchStatus(
-            batch.BatchId,
-            batch.State,
-            batch.CancelRequested,
-            batch.CreatedAt,
-            batch.FinishedAt,
-            items.Count,
-            counts,
-            items.Count == 0 ? (BatchStates.IsTerminal(batch.State) ? 1 : 0) : (double)done / items.Count,
-            batch.ModelName.Length == 0 ? "" : $"{batch.ModelName}/{batch.ModelVersion}",
-            items.Select(ItemStatus.From).ToList());
-    }
+    public static BatchStatus From(BatchEntity batch, IReadOnlyList<ItemEntity> items, string? continuationToken) => new(
+        batch.BatchId,
+        batch.State,
+        batch.CancelRequested,
+        batch.CreatedAt,
+        batch.FinishedAt,
+        batch.TotalItems,
+        ItemStates.All.ToDictionary(s => s, batch.Count),
+        batch.TotalItems == 0 ? (BatchStates.IsTerminal(batch.State) ? 1 : 0) : Math.Min(1, (double)batch.ItemsDone / batch.TotalItems),
+        batch.ModelName.Length == 0 ? "" : $"{batch.ModelName}/{batch.ModelVersion}",
+        items.Select(ItemStatus.From).ToList(),
+        continuationToken);
 }
 
 public sealed record ItemStatus(
@@ -47,3 +47,25 @@ public sealed record ItemStatus(
         item.ItemId, item.State, item.Error, item.Attempts, item.Outputs, item.StartedAt, item.FinishedAt,
         new ItemTimings(item.QueueWaitMs, item.ModelMs, item.TotalMs));
 }
+
+/// <summary>One line of <c>GET /api/batches</c>: a batch's state and counts, without its items.</summary>
+public sealed record BatchSummary(
+    string BatchId,
+    string State,
+    bool CancelRequested,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? FinishedAt,
+    int Total,
+    IReadOnlyDictionary<string, int> Counts,
+    double Progress,
+    string Model)
+{
+    public static BatchSummary From(BatchEntity batch)
+    {
+        var status = BatchStatus.From(batch, [], null);
+        return new(status.BatchId, status.State, status.CancelRequested, status.CreatedAt, status.FinishedAt, status.Total, status.Counts, status.Progress, status.Model);
+    }
+}
+
+/// <summary>A page of <c>GET /api/batches</c>, newest first.</summary>
+public sealed record BatchList(IReadOnlyList<BatchSummary> Batches, string? ContinuationToken);

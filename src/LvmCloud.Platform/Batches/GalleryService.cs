@@ -30,7 +30,7 @@ public sealed class GalleryService(StorageClients clients, JobStateStore state, 
                     outputs.Add(await sas.CreateAsync(clients.Results.GetBlobClient(StorageLayout.OutputPath(batchId, item.ItemId, file)), BlobSasPermissions.Read, lifetime, cancellationToken));
             rows.Add(new GalleryItem(item.ItemId, item.State, item.Error, prompts, outputs));
         }
-        return GalleryHtml.Render(BatchStatus.From(batch, items), rows);
+        return GalleryHtml.Render(BatchStatus.From(batch, items, null), rows);
     }
 }
 

@@ -12,6 +12,9 @@ using LvmCloud.Platform.Storage;
 using LvmCloud.Platform.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using LvmCloud.Platform.Resilience;
+using Polly;
+using Polly.Registry;
 
 namespace LvmCloud.Platform.Intake;
 
@@ -26,10 +29,13 @@ public sealed class BatchIntakeService(
     JobStateStore state,
     InputImageCheck imageCheck,
     BatchFinalizer finalizer,
+    JobPublisher publisher,
     IOptions<IntakeOptions> options,
+    ResiliencePipelineProvider<string> pipelines,
     TimeProvider time,
     ILogger<BatchIntakeService> logger)
 {
+    private readonly ResiliencePipeline _conflicts = pipelines.GetPipeline(PlatformResilience.StateConflict);
     private const int ParallelImageChecks = 8;
 
     public async Task<IntakeOutcome> IngestAsync(string batchId, CancellationToken cancellationToken)
@@ -81,8 +87,9 @@ public sealed class BatchIntakeService(
         }
 
         await state.UpsertItemsAsync(entities, cancellationToken);
+        await RecordPlanAsync(batchId, accepted.Count, entities.Count - accepted.Count, cancellationToken);
         var messages = await EnqueueAsync(batch, accepted, cancellationToken);
-        await MarkQueuedAsync(batch, entities.Count, messages, manifest.Value.Details.ETag, cancellationToken);
+        await MarkQueuedAsync(batchId, messages, manifest.Value.Details.ETag, cancellationToken);
 
         PlatformTelemetry.ItemsPlanned.Add(accepted.Count);
         logger.LogInformation("Batch {BatchId} planned: {Accepted} items queued in {Messages} messages, {Rejected} failed at intake",
@@ -129,47 +136,53 @@ public sealed class BatchIntakeService(
 
     private async Task<int> EnqueueAsync(BatchEntity batch, IReadOnlyList<ItemEntity> accepted, CancellationToken cancellationToken)
     {
-        var queue = clients.Queue(clients.QueueNames.Generate);
         var model = new ModelReference(batch.ModelName, batch.ModelVersion);
-        var traceParent = Activity.Current?.Id;
         var index = 0;
         foreach (var chunk in accepted.Chunk(options.Value.ItemsPerMessage))
         {
-            var message = new JobMessage(
-                JobMessage.CurrentSchemaVersion,
-                $"{batch.BatchId}-g{index++:D5}",
-                QueueNames.GenerateKind,
-                batch.BatchId,
-                chunk.Select(i => i.ItemId).ToList(),
-                model,
-                traceParent,
-                time.GetUtcNow());
-            await queue.SendMessageAsync(JobMessageCodec.Encode(message), cancellationToken);
+            var payload = new GeneratePayload(batch.BatchId, chunk.Select(i => i.ItemId).ToList(), model);
+            await publisher.EnqueueAsync(payload, $"{batch.BatchId}-g{index++:D5}", cancellationToken);
         }
         return index;
     }
 
-    private async Task MarkQueuedAsync(BatchEntity batch, int total, int messages, ETag manifestETag, CancellationToken cancellationToken)
+    /// <summary>Records the plan's counts on the batch row (still planning: nothing is enqueued yet, so they are absolute).</summary>
+    private Task RecordPlanAsync(string batchId, int accepted, int rejected, CancellationToken cancellationToken) =>
+        UpdatePlanningBatchAsync(batchId, batch =>
+        {
+            batch.TotalItems = accepted + rejected;
+            batch.ItemsQueued = accepted;
+            batch.ItemsFailed = rejected;
+            batch.ItemsRunning = batch.ItemsSucceeded = batch.ItemsCancelled = 0;
+        }, cancellationToken);
+
+    /// <summary>Moves the batch to queued; counts are left as the transitions keep them (workers may have started already).</summary>
+    private async Task MarkQueuedAsync(string batchId, int messages, ETag manifestETag, CancellationToken cancellationToken)
     {
-        for (var attempt = 0; ; attempt++)
+        var batch = await UpdatePlanningBatchAsync(batchId, batch =>
         {
             batch.State = BatchStates.Queued;
-            batch.TotalItems = total;
             batch.MessagesEnqueued = messages;
             batch.QueuedAt = time.GetUtcNow();
             batch.ManifestETag = manifestETag.ToString();
-            if (await state.TryUpdateBatchAsync(batch, cancellationToken))
-                break;
-            // The row changed under us (a cancel request): take its news and record the plan again.
-            batch = await state.GetBatchAsync(batch.BatchId, cancellationToken)
-                ?? throw new InvalidOperationException($"Batch {batch.BatchId} disappeared while it was planned.");
-            if (batch.State != BatchStates.Planning || attempt == 10)
-                throw new InvalidOperationException($"Batch {batch.BatchId} left the planning state ({batch.State}) while it was planned.");
-        }
-
+        }, cancellationToken);
         if (batch.CancelRequested)
-            await BatchCancellationService.CancelQueuedItemsAsync(state, batch.BatchId, null, cancellationToken);
+            await BatchCancellationService.CancelQueuedItemsAsync(state, batchId, await state.GetItemsAsync(batchId, cancellationToken), cancellationToken);
     }
+
+    /// <summary>Applies <paramref name="change"/> to the planning batch row, re-reading it when another writer (a cancel request) got there first.</summary>
+    private async Task<BatchEntity> UpdatePlanningBatchAsync(string batchId, Action<BatchEntity> change, CancellationToken cancellationToken) =>
+        await _conflicts.ExecuteAsync(async ct =>
+        {
+            var batch = await state.GetBatchAsync(batchId, ct)
+                ?? throw new InvalidOperationException($"Batch {batchId} disappeared while it was planned.");
+            if (batch.State != BatchStates.Planning)
+                throw new InvalidOperationException($"Batch {batchId} left the planning state ({batch.State}) while it was planned.");
+            change(batch);
+            return await state.TryUpdateBatchAsync(batch, ct)
+                ? batch
+                : throw new ConcurrencyConflictException($"Batch {batchId} changed while it was planned.");
+        }, cancellationToken);
 
     private async Task<string?> TryDownloadTextAsync(string path, CancellationToken cancellationToken)
     {

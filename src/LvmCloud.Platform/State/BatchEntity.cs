@@ -30,6 +30,53 @@ public sealed class BatchEntity : ITableEntity
     public bool CancelRequested { get; set; }
     public string? ResultsWrittenBy { get; set; }
 
+    // Items per state. Every change of an item's state is written in one entity-group transaction with these
+    // counts (same partition), so they are exact under racing workers and redeliveries.
+    public int ItemsQueued { get; set; }
+    public int ItemsRunning { get; set; }
+    public int ItemsSucceeded { get; set; }
+    public int ItemsFailed { get; set; }
+    public int ItemsCancelled { get; set; }
+
+    /// <summary>Items that reached succeeded, failed or cancelled.</summary>
+    [IgnoreDataMember]
+    public int ItemsDone => ItemsSucceeded + ItemsFailed + ItemsCancelled;
+
+    /// <summary>Every item is terminal (and the plan is recorded): the batch can be closed.</summary>
+    [IgnoreDataMember]
+    public bool AllItemsDone => ItemsDone >= TotalItems && State is not (BatchStates.AwaitingUpload or BatchStates.Planning);
+
+    public int Count(string itemState) => itemState switch
+    {
+        ItemStates.Queued => ItemsQueued,
+        ItemStates.Running => ItemsRunning,
+        ItemStates.Succeeded => ItemsSucceeded,
+        ItemStates.Failed => ItemsFailed,
+        ItemStates.Cancelled => ItemsCancelled,
+        _ => throw new ArgumentException($"Unknown item state '{itemState}'.", nameof(itemState)),
+    };
+
+    /// <summary>Moves <paramref name="count"/> items from one state's count to another's.</summary>
+    public void MoveCount(string from, string to, int count = 1)
+    {
+        if (from == to) return;
+        Add(from, -count);
+        Add(to, count);
+    }
+
+    private void Add(string itemState, int delta)
+    {
+        switch (itemState)
+        {
+            case ItemStates.Queued: ItemsQueued += delta; break;
+            case ItemStates.Running: ItemsRunning += delta; break;
+            case ItemStates.Succeeded: ItemsSucceeded += delta; break;
+            case ItemStates.Failed: ItemsFailed += delta; break;
+            case ItemStates.Cancelled: ItemsCancelled += delta; break;
+            default: throw new ArgumentException($"Unknown item state '{itemState}'.", nameof(itemState));
+        }
+    }
+
     [IgnoreDataMember]
     public string BatchId => PartitionKey;
 

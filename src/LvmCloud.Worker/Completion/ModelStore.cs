@@ -13,8 +13,10 @@ namespace LvmCloud.Worker.Completion;
 
 /// <summary>
 /// Loaded models by <see cref="ModelReference"/>, each loaded once and kept. A model comes from
-/// <see cref="WorkerOptions.ModelsDirectory"/><c>/{name}/{version}/</c> when that folder exists, else from the
-/// <c>models</c> container's <c>{name}/{version}/</c> prefix, downloaded once into
+/// <see cref="WorkerOptions.ModelsDirectory"/>: <c>{name}/{version}/</c>, or <c>{name}/</c> itself when that is a
+/// model folder and the version asked for is <c>latest</c> or the one in its <c>lvm.json</c> (the bundled
+/// <c>models/fmnist-lvm</c> is such a folder); else from the <c>models</c> container's <c>{name}/{version}/</c>
+/// prefix, downloaded once into
 /// <see cref="WorkerOptions.ModelCacheDirectory"/> (into a temporary folder first, so a crash never leaves a
 /// half-downloaded model that looks complete).
 /// </summary>
@@ -42,14 +44,11 @@ public sealed partial class ModelStore : IDisposable
     /// <summary>Where the models run.</summary>
     public torch.Device Device { get; }
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
-    private static partial Regex SegmentPattern();
-
     /// <summary>The model, loading it on first use; a failed load is retried on the next call.</summary>
     public async Task<LoadedModel> GetAsync(ModelReference reference, CancellationToken cancellationToken)
     {
-        if (!SegmentPattern().IsMatch(reference.Name) || !SegmentPattern().IsMatch(reference.Version) || reference.Version.Contains(".."))
-            throw new ArgumentException($"Model reference '{reference}' is not valid: name and version are 1-64 characters of A-Z a-z 0-9 . _ -.");
+        if (reference.Problem() is { } problem)
+            throw new ArgumentException(problem);
         var lazy = _models.GetOrAdd(reference, r => new Lazy<Task<LoadedModel>>(() => LoadAsync(r, CancellationToken.None)));
         try
         {
@@ -65,19 +64,46 @@ public sealed partial class ModelStore : IDisposable
     private async Task<LoadedModel> LoadAsync(ModelReference reference, CancellationToken cancellationToken)
     {
         var folder = await LocateAsync(reference, cancellationToken);
-        var model = await Task.Run(() => LvmModel.Load(folder, Device), cancellationToken);
+        LvmModel model;
+        try
+        {
+            model = await Task.Run(() => LvmModel.Load(folder, Device), cancellationToken);
+        }
+        catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException or FormatException
+                                      or System.Text.Json.JsonException or ArgumentException or KeyNotFoundException)
+        {
+            // The files are there but do not make a model (a corrupt or incomplete checkpoint): retrying cannot help.
+            throw new ModelLoadException($"Model {reference} in {folder} cannot be loaded: {e.Message}", e);
+        }
         _logger.LogInformation("Model {Model} loaded from {Folder} on {Device}", reference, folder, Device);
         return new LoadedModel(reference, model);
     }
 
+    /// <summary>The local model folder for <paramref name="reference"/> under <paramref name="root"/>, or null (see the class summary for the two layouts).</summary>
+    public static string? FindLocal(string root, ModelReference reference)
+    {
+        var versioned = Path.Combine(root, reference.Name, reference.Version);
+        if (IsModelFolder(versioned))
+            return versioned;
+        var named = Path.Combine(root, reference.Name);
+        if (!IsModelFolder(named))
+            return null;
+        if (reference.Version == LatestVersion)
+            return named;
+        var settingsPath = Path.Combine(named, LvmModelSettings.FileName);
+        return File.Exists(settingsPath) && LvmModelSettings.Load(named).Version == reference.Version ? named : null;
+    }
+
+    /// <summary>The version name that also selects an unversioned model folder.</summary>
+    public const string LatestVersion = "latest";
+
+    private static bool IsModelFolder(string folder) =>
+        Directory.Exists(Path.Combine(folder, LvmModel.TokenizerFolder)) && Directory.Exists(Path.Combine(folder, LvmModel.TransformerFolder));
+
     private async Task<string> LocateAsync(ModelReference reference, CancellationToken cancellationToken)
     {
-        if (_options.ModelsDirectory is { Length: > 0 } local)
-        {
-            var folder = Path.Combine(local, reference.Name, reference.Version);
-            if (Directory.Exists(folder))
-                return folder;
-        }
+        if (_options.ModelsDirectory is { Length: > 0 } local && FindLocal(local, reference) is { } found)
+            return found;
 
         var cached = Path.Combine(_options.ModelCacheDirectory, reference.Name, reference.Version);
         if (Directory.Exists(cached))
@@ -101,7 +127,7 @@ public sealed partial class ModelStore : IDisposable
             }
             if (files == 0)
             {
-                var where = _options.ModelsDirectory is { Length: > 0 } dir ? $"{Path.Combine(dir, reference.Name, reference.Version)} nor in " : "";
+                var where = _options.ModelsDirectory is { Length: > 0 } dir ? $"{Path.Combine(dir, reference.Name, reference.Version)} (or {Path.Combine(dir, reference.Name)}) nor in " : "";
                 throw new ModelNotFoundException($"Model {reference} is neither in {where}the '{StorageLayout.ModelsContainer}' container (no blob under '{prefix}').");
             }
             Directory.CreateDirectory(Path.GetDirectoryName(cached)!);
@@ -147,5 +173,8 @@ public sealed class LoadedModel(ModelReference reference, LvmModel model) : IDis
     }
 }
 
-/// <summary>The model a message names exists neither locally nor in the <c>models</c> container.</summary>
-public sealed class ModelNotFoundException(string message) : Exception(message);
+/// <summary>The model a message names exists neither locally nor in the <c>models</c> container (permanent: retrying will not make it appear).</summary>
+public sealed class ModelNotFoundException(string message) : PermanentJobException(message);
+
+/// <summary>The model's files are there but do not load (corrupt or incomplete checkpoint, bad config): permanent.</summary>
+public sealed class ModelLoadException(string message, Exception inner) : PermanentJobException(message, inner);

@@ -13,7 +13,7 @@ namespace LvmCloud.Platform.Tests.Infrastructure;
 /// </summary>
 internal static class BatchSeeder
 {
-    public static async Task<(string BatchId, List<JobMessage> Messages)> SeedAsync(PlatformHarness harness, int items, int perMessage, Func<int, byte[]>? image = null)
+    public static async Task<(string BatchId, List<SeededJob> Messages)> SeedAsync(PlatformHarness harness, int items, int perMessage, Func<int, byte[]>? image = null)
     {
         var clients = harness.Clients;
         var now = DateTimeOffset.UtcNow;
@@ -38,19 +38,30 @@ internal static class BatchSeeder
         }
         await harness.State.UpsertItemsAsync(entities, CancellationToken.None);
 
-        var messages = new List<JobMessage>();
-        var queue = clients.Queue(clients.QueueNames.Generate);
+        batch.TotalItems = items;
+        batch.ItemsQueued = items;
+        batch.State = BatchStates.Planning;
+        Assert.True(await harness.State.TryUpdateBatchAsync(batch, CancellationToken.None));
+
+        var messages = new List<SeededJob>();
+        var publisher = harness.Get<JobPublisher>();
         foreach (var (chunk, index) in entities.Chunk(perMessage).Select((c, i) => (c, i)))
         {
-            var message = new JobMessage(JobMessage.CurrentSchemaVersion, $"{batchId}-g{index:D5}", QueueNames.GenerateKind, batchId,
-                chunk.Select(e => e.ItemId).ToList(), new ModelReference("tiny", "1"), null, DateTimeOffset.UtcNow);
-            await queue.SendMessageAsync(JobMessageCodec.Encode(message));
-            messages.Add(message);
+            var payload = new GeneratePayload(batchId, chunk.Select(e => e.ItemId).ToList(), new ModelReference("tiny", "1"));
+            var envelope = await publisher.EnqueueAsync(payload, $"{batchId}-g{index:D5}", CancellationToken.None);
+            messages.Add(new SeededJob(envelope, payload));
         }
 
         batch.State = BatchStates.Queued;
-        batch.TotalItems = items;
         Assert.True(await harness.State.TryUpdateBatchAsync(batch, CancellationToken.None));
         return (batchId, messages);
     }
+}
+
+/// <summary>A message the seeder enqueued: its envelope and payload.</summary>
+internal sealed record SeededJob(JobEnvelope Envelope, GeneratePayload Payload)
+{
+    public string JobId => Envelope.JobId;
+    public IReadOnlyList<string> ItemIds => Payload.ItemIds;
+    public string Text => JobCodec.Encode(Envelope);
 }

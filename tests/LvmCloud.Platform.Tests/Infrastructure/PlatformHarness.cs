@@ -3,7 +3,7 @@ using LvmCloud.Platform.State;
 using LvmCloud.Platform.Storage;
 using LvmCloud.Worker;
 using LvmCloud.Worker.Completion;
-using LvmCloud.Worker.Processing;
+using LvmCloud.Worker.Jobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -68,6 +68,8 @@ public sealed class PlatformHarness : IAsyncDisposable
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(Settings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        if (FileLog.Path is { } log)
+            builder.Logging.SetMinimumLevel(LogLevel.Information).AddProvider(new FileLog(log));
         if (completer is not null)
             builder.Services.AddSingleton(completer);
         else

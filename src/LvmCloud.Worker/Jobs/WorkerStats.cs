@@ -1,9 +1,9 @@
-namespace LvmCloud.Worker.Processing;
+namespace LvmCloud.Worker.Jobs;
 
 /// <summary>Counts of what this worker process did (for logs, the items/s gauge, and checks).</summary>
 public sealed class WorkerStats
 {
-    private long _messages, _succeeded, _failed, _skipped, _poisoned, _resultsWritten, _renewals;
+    private long _messages, _succeeded, _failed, _skipped, _poisoned, _resultsWritten, _renewals, _retried, _handedBack;
 
     public long MessagesCompleted => Interlocked.Read(ref _messages);
     public long ItemsSucceeded => Interlocked.Read(ref _succeeded);
@@ -12,6 +12,8 @@ public sealed class WorkerStats
     public long MessagesPoisoned => Interlocked.Read(ref _poisoned);
     public long ResultsWritten => Interlocked.Read(ref _resultsWritten);
     public long VisibilityRenewals => Interlocked.Read(ref _renewals);
+    public long MessagesRetried => Interlocked.Read(ref _retried);
+    public long MessagesHandedBack => Interlocked.Read(ref _handedBack);
 
     internal void MessageCompleted() => Interlocked.Increment(ref _messages);
     internal void ItemSucceeded() => Interlocked.Increment(ref _succeeded);
@@ -20,4 +22,6 @@ public sealed class WorkerStats
     internal void MessagePoisoned() => Interlocked.Increment(ref _poisoned);
     internal void ResultsWrittenOnce() => Interlocked.Increment(ref _resultsWritten);
     internal void VisibilityRenewed() => Interlocked.Increment(ref _renewals);
+    internal void MessageRetried() => Interlocked.Increment(ref _retried);
+    internal void MessageHandedBack() => Interlocked.Increment(ref _handedBack);
 }

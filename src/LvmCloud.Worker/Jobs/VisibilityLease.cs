@@ -2,7 +2,7 @@ using Azure;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Logging;
 
-namespace LvmCloud.Worker.Processing;
+namespace LvmCloud.Worker.Jobs;
 
 /// <summary>
 /// Keeps a received message invisible while it is worked on: every third of the visibility timeout it is
@@ -41,9 +41,12 @@ public sealed class VisibilityLease : IAsyncDisposable
     public Task CompleteAsync(CancellationToken cancellationToken) =>
         SettleAsync(() => _queue.DeleteMessageAsync(_messageId, _popReceipt, cancellationToken));
 
-    /// <summary>Makes the message visible again after <paramref name="delay"/> (work failed, retry later).</summary>
-    public Task ReleaseAsync(TimeSpan delay, CancellationToken cancellationToken) =>
-        SettleAsync(() => _queue.UpdateMessageAsync(_messageId, _popReceipt, visibilityTimeout: delay, cancellationToken: cancellationToken));
+    /// <summary>
+    /// Makes the message visible again after <paramref name="delay"/> (work failed, retry later; or handed back at
+    /// once on shutdown), replacing its text with <paramref name="newText"/> when given (the envelope with its last error).
+    /// </summary>
+    public Task ReleaseAsync(TimeSpan delay, CancellationToken cancellationToken, string? newText = null) =>
+        SettleAsync(() => _queue.UpdateMessageAsync(_messageId, _popReceipt, newText, delay, cancellationToken));
 
     private async Task SettleAsync(Func<Task> action)
     {
