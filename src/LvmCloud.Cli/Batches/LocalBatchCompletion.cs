@@ -48,8 +48,8 @@ public sealed class LocalBatchCompletion(CompletionPipeline pipeline, int itemsP
                 var itemClock = Stopwatch.StartNew();
                 try
                 {
-                    var frames = item.Input.Select(p => Load(imagesDirectory, p, item.Resize)).ToList();
-                    var target = item.Target.Select(p => Load(imagesDirectory, p, item.Resize)).ToList();
+                    var frames = item.Input.Select(p => Load(imagesDirectory, p, item.Sizing.Resize)).ToList();
+                    var target = item.Target.Select(p => Load(imagesDirectory, p, item.Sizing.Resize)).ToList();
                     inputs.Add(new CompletionInput(item, frames, target));
                     loadMs[item.Id] = itemClock.Elapsed.TotalMilliseconds;
                 }

@@ -52,7 +52,7 @@ public sealed class ModelCompleter(ModelStore models, ILogger<ModelCompleter> lo
     private static CompletionInput Decode(WorkItemInput input, int resolution)
     {
         var item = input.Item;
-        return new CompletionInput(item, Load(input.Inputs, item.Resize, resolution), Load(input.Targets, item.Resize, resolution));
+        return new CompletionInput(item, Load(input.Inputs, item.Sizing.Resize, resolution), Load(input.Targets, item.Sizing.Resize, resolution));
     }
 
     private static List<LoadedImage> Load(IReadOnlyList<InputImage> images, ResizeMode mode, int resolution)
