@@ -60,7 +60,7 @@ public sealed class CompletionPipeline(LvmModel model)
             clock.Restart();
             var generated = _prompter.Generate(
                 members.Select(i => new VisualPrompt(promptTokens[i], items[i].Item.Seed)).ToList(),
-                request.NewFrames, request.Candidates, new SamplingSettings(request.Sampling.Temperature, request.Sampling.TopP, request.Sampling.TopK));
+                request.NewFrames, request.Candidates, request.Sampling);
             double ms = clock.Elapsed.TotalMilliseconds / members.Count;
             for (int m = 0; m < members.Count; m++) { newTokens[members[m]] = generated[m]; generateMs[members[m]] = ms; }
         }

@@ -26,7 +26,7 @@ public sealed class VisualPrompter(LvmModel model)
     /// New frame tokens for every prompt: result[p][c][f] is frame f of candidate c of prompt p (TokensPerImage ids).
     /// All prompts must have the same number of frames (after truncation).
     /// </summary>
-    public long[][][][] Generate(IReadOnlyList<VisualPrompt> prompts, int newFrames, int candidates, SamplingSettings sampling, IProgress<int>? tokensProgress = null)
+    public long[][][][] Generate(IReadOnlyList<VisualPrompt> prompts, int newFrames, int candidates, Sampling sampling, IProgress<int>? tokensProgress = null)
     {
         if (prompts.Count == 0) return [];
         if (newFrames < 1) throw new ArgumentException("At least one new frame must be asked for.");
@@ -101,8 +101,8 @@ public sealed class VisualPrompter(LvmModel model)
         return frames.Skip(Math.Max(0, frames.Count - MaxPromptFrames)).ToList();
     }
 
-    private GenerationOptions Options(int newTokens, int candidates, long[] seeds, SamplingSettings sampling) =>
-        new(newTokens, sampling.Temperature, sampling.TopP, sampling.TopK, candidates, seeds, model.CodebookSize);
+    private GenerationOptions Options(int newTokens, int candidates, long[] seeds, Sampling sampling) =>
+        new(newTokens, sampling, candidates, seeds, model.CodebookSize);
 
     private static void AppendFrames(List<long[]>[] sequences, Tensor generated, int frames, int tpi)
     {

@@ -1,3 +1,4 @@
+using LvmCloud.Core.Manifests;
 using LvmCloud.Vision.Generation;
 using LvmCloud.Vision.Pipelines;
 using LvmCloud.Vision.Tests.Training;
@@ -17,7 +18,7 @@ public sealed class VisualPrompterTests : IDisposable
     public void Generates_the_asked_frames_for_every_candidate_and_only_image_codes()
     {
         var prompter = new VisualPrompter(_model);
-        var result = prompter.Generate([new VisualPrompt([Frame(1), Frame(2)], Seed: 5)], newFrames: 3, candidates: 2, new SamplingSettings(1f));
+        var result = prompter.Generate([new VisualPrompt([Frame(1), Frame(2)], Seed: 5)], newFrames: 3, candidates: 2, new Sampling(1f));
         Assert.Single(result);
         Assert.Equal(2, result[0].Length);
         Assert.All(result[0], c => Assert.Equal(3, c.Length));
@@ -30,7 +31,7 @@ public sealed class VisualPrompterTests : IDisposable
         // context 3: a 4-frame prompt keeps frames 3 and 4; the first new frame fits, later ones slide the window.
         var prompter = new VisualPrompter(_model);
         var frames = new[] { Frame(1), Frame(2), Frame(3), Frame(4) };
-        var result = prompter.Generate([new VisualPrompt(frames, Seed: 0)], newFrames: 2, candidates: 1, new SamplingSettings(0f))[0][0];
+        var result = prompter.Generate([new VisualPrompt(frames, Seed: 0)], newFrames: 2, candidates: 1, new Sampling(0f))[0][0];
 
         var engine = new GenerationEngine(_model.Transformer);
         long[] Greedy(params long[][] window)
@@ -47,7 +48,7 @@ public sealed class VisualPrompterTests : IDisposable
     public void A_prompt_decodes_the_same_alone_or_batched_with_others()
     {
         var prompter = new VisualPrompter(_model);
-        var sampling = new SamplingSettings(1f, 0.9f);
+        var sampling = new Sampling(1f, 0.9f);
         var a = new VisualPrompt([Frame(1)], Seed: 11);
         var b = new VisualPrompt([Frame(9)], Seed: 12);
         var alone = prompter.Generate([a], 2, 2, sampling)[0];
@@ -62,7 +63,7 @@ public sealed class VisualPrompterTests : IDisposable
     public void Perplexity_is_lower_for_the_models_own_greedy_continuation()
     {
         var prompter = new VisualPrompter(_model);
-        var greedy = prompter.Generate([new VisualPrompt([Frame(1)], 0)], 1, 1, new SamplingSettings(0f))[0][0][0];
+        var greedy = prompter.Generate([new VisualPrompt([Frame(1)], 0)], 1, 1, new Sampling(0f))[0][0][0];
         var ppl = prompter.Perplexity([[Frame(1)], [Frame(1)]], [[greedy], [Frame(5)]]);
         Assert.True(ppl[0] >= 1 && ppl[0] < ppl[1], $"greedy {ppl[0]} vs other {ppl[1]}");
     }

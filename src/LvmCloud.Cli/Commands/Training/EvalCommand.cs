@@ -2,6 +2,7 @@ using System.CommandLine;
 using LvmCloud.Cli.Data;
 using LvmCloud.Cli.Interaction;
 using LvmCloud.Core.Images;
+using LvmCloud.Core.Manifests;
 using LvmCloud.Core.Tokens;
 using LvmCloud.Vision.Pipelines;
 using LvmCloud.Vision.Training;
@@ -47,7 +48,7 @@ public sealed class EvalCommand() : LvmCommand("eval",
 
         double[]? unigram = parse.GetValue(_trainTokens) is { } shardPath ? UnigramLogProbabilities(shardPath, model.CodebookSize) : null;
         var prompter = new VisualPrompter(model);
-        var sampling = new SamplingSettings(parse.GetValue(_temperature));
+        var sampling = new Sampling(parse.GetValue(_temperature));
         var scores = new List<TaskScore>();
         var groups = sentences.GroupBy(TaskName).OrderBy(g => g.Key).ToList();
         await console.WithProgressAsync("evaluating", sentences.Count, progress =>
