@@ -50,7 +50,7 @@ public sealed class CompletionPipeline(LvmModel model)
         // 2. Generate, one batch per group of items that decode together.
         var groups = valid.GroupBy(i => (
             Frames: Math.Min(items[i].Frames.Count, _prompter.MaxPromptFrames), items[i].Item.Generation));
-        var newTokens = new Dictionary<int, long[][][]>();
+        var newTokens = new Dictionary<int, IReadOnlyList<long[]>>(); // per item: its new frames, candidate-major
         var generateMs = new Dictionary<int, double>();
         foreach (var group in groups)
         {
@@ -62,12 +62,12 @@ public sealed class CompletionPipeline(LvmModel model)
                 members.Select(i => new VisualPrompt(promptTokens[i], items[i].Item.Seed)).ToList(),
                 request.NewFrames, request.Candidates, request.Sampling);
             double ms = clock.Elapsed.TotalMilliseconds / members.Count;
-            for (int m = 0; m < members.Count; m++) { newTokens[members[m]] = generated[m]; generateMs[members[m]] = ms; }
+            for (int m = 0; m < members.Count; m++) { newTokens[members[m]] = generated.OfPrompt(m); generateMs[members[m]] = ms; }
         }
 
         // 3. Decode every new frame at once.
         clock.Restart();
-        var allNew = valid.SelectMany(i => newTokens[i].SelectMany(c => c)).ToList();
+        var allNew = valid.SelectMany(i => newTokens[i]).ToList();
         var decoded = FrameCodec.Decode(model.Tokenizer, allNew);
         double decodeMs = clock.Elapsed.TotalMilliseconds / valid.Count;
 

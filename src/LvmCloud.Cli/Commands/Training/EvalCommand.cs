@@ -64,7 +64,7 @@ public sealed class EvalCommand() : LvmCommand("eval",
                 foreach (var byLength in prompts.Select((p, i) => (p, i)).GroupBy(x => x.p.FrameTokens.Count))
                 {
                     var generated = prompter.Generate(byLength.Select(x => x.p).ToList(), 1, 1, sampling);
-                    foreach (var (x, g) in byLength.Zip(generated)) { while (generatedFrames.Count <= x.i) generatedFrames.Add([]); generatedFrames[x.i] = g[0][0]; }
+                    foreach (var (x, k) in byLength.Select((x, k) => (x, k))) { while (generatedFrames.Count <= x.i) generatedFrames.Add([]); generatedFrames[x.i] = generated.Frame(k, 0, 0); }
                 }
                 var decoded = FrameCodec.Decode(model.Tokenizer, generatedFrames);
                 var reconstructed = FrameCodec.Decode(model.Tokenizer, tokens.Select(t => t[^1]).ToList());
