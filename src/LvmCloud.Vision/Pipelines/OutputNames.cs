@@ -7,7 +7,7 @@ namespace LvmCloud.Vision.Pipelines;
 /// (<c>items/{id}/...</c> locally, <c>results/{batchId}/items/{id}/...</c> in blob storage). Names are
 /// deterministic: a redo overwrites the same files.
 /// </summary>
-public static class CompletionOutputs
+public static class OutputNames
 {
     public const string ContactSheetName = "contact-sheet.png";
 
