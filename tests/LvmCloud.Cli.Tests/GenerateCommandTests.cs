@@ -1,6 +1,7 @@
 using System.Globalization;
 using LvmCloud.Cli.Commands;
 using LvmCloud.Cli.Tests.Support;
+using LvmCloud.Core.Manifests;
 using LvmCloud.Vision.Generation;
 using LvmCloud.Vision.Transformer;
 
@@ -79,7 +80,7 @@ public sealed class GenerateCommandTests
 
         Assert.True(result.ExitCode == 0, result.ToString());
         using var model = LlamaForCausalLM.FromPretrained(llama.Directory);
-        var options = new GenerationOptions(5, Temperature: 0.8f, TopP: 0.9f, TopK: 20, Candidates: 2,
+        var options = new GenerationOptions(5, new Sampling(Temperature: 0.8f, TopP: 0.9f, TopK: 20), Candidates: 2,
             Seeds: Enumerable.Range(0, 4).Select(r => GenerateCommand.RowSeed(3, r)).ToArray(), AllowedVocab: 200);
         using var expected = new GenerationEngine(model).Generate(prompts, options);
         var rows = result.Rows("tokens");

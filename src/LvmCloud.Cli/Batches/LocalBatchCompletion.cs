@@ -48,8 +48,8 @@ public sealed class LocalBatchCompletion(CompletionPipeline pipeline, int itemsP
                 var itemClock = Stopwatch.StartNew();
                 try
                 {
-                    var frames = item.Input.Select(p => Load(imagesDirectory, p, item.Resize)).ToList();
-                    var target = item.Target.Select(p => Load(imagesDirectory, p, item.Resize)).ToList();
+                    var frames = item.Input.Select(p => Load(imagesDirectory, p, item.Sizing.Resize)).ToList();
+                    var target = item.Target.Select(p => Load(imagesDirectory, p, item.Sizing.Resize)).ToList();
                     inputs.Add(new CompletionInput(item, frames, target));
                     loadMs[item.Id] = itemClock.Elapsed.TotalMilliseconds;
                 }
@@ -96,16 +96,16 @@ public sealed class LocalBatchCompletion(CompletionPipeline pipeline, int itemsP
         var timings = output.Timings with { LoadMs = loadMs, TotalMs = output.Timings.TotalMs + loadMs };
         if (output.Error is not null)
             return new ResultRecord(item.Id, ResultStatus.Failed, "invalid-item", output.Error, [], null, timings, item.Seed, null);
-        Directory.CreateDirectory(Path.Combine(outputDirectory, CompletionOutputs.ItemFolder(item.Id)));
+        Directory.CreateDirectory(Path.Combine(outputDirectory, OutputNames.ItemFolder(item.Id)));
         var written = new List<string>();
         for (int c = 0; c < output.Candidates.Count; c++)
             for (int f = 0; f < output.Candidates[c].Count; f++)
             {
-                string relative = $"{CompletionOutputs.ItemFolder(item.Id)}/{CompletionOutputs.FrameName(item, c, f)}";
+                string relative = $"{OutputNames.ItemFolder(item.Id)}/{OutputNames.FrameName(item, c, f)}";
                 ImageWriter.SavePng(output.Candidates[c][f], Path.Combine(outputDirectory, relative));
                 written.Add(relative);
             }
-        string sheet = CompletionOutputs.ContactSheet(item);
+        string sheet = OutputNames.ContactSheet(item);
         ContactSheet.Write(Path.Combine(outputDirectory, sheet), input.Frames.Select(f => f.Pixels).ToList(),
             output.Candidates.Select(c => (IReadOnlyList<RgbImage>)c.Select(i => i.Width == input.Frames[0].Pixels.Width ? i : i.Resize(input.Frames[0].Pixels.Width, input.Frames[0].Pixels.Height)).ToList()).ToList(),
             input.Target.Select(t => t.Pixels).ToList());

@@ -38,9 +38,7 @@ public sealed class GenerateCommand() : LvmCommand("generate", "Continue token p
         long seed = parse.GetValue(seedOption);
         var options = new GenerationOptions(
             MaxNewTokens: parse.GetValue(maxNewTokensOption),
-            Temperature: parse.GetValue(temperatureOption),
-            TopP: parse.GetValue(topPOption),
-            TopK: parse.GetValue(topKOption),
+            Sampling: new Sampling(parse.GetValue(temperatureOption), parse.GetValue(topPOption), parse.GetValue(topKOption)),
             Candidates: candidates,
             Seeds: candidates > 0 ? Enumerable.Range(0, prompts.Count * candidates).Select(r => RowSeed(seed, r)).ToArray() : null,
             AllowedVocab: parse.GetValue(allowedVocabOption));

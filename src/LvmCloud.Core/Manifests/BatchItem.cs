@@ -1,5 +1,3 @@
-using LvmCloud.Core.Images;
-
 namespace LvmCloud.Core.Manifests;
 
 /// <summary>A validated manifest line with every default filled in.</summary>
@@ -8,25 +6,15 @@ namespace LvmCloud.Core.Manifests;
 /// <param name="Input">Prompt images in order, relative to the batch's inputs folder.</param>
 /// <param name="Output">Name of the first output image (default <c>{id}.png</c>).</param>
 /// <param name="Target">Images whose perplexity given the prompt is reported (may be empty).</param>
-/// <param name="NewFrames">Images to generate after the prompt.</param>
-/// <param name="Candidates">Independent samples.</param>
-/// <param name="Temperature">Sampling temperature; 0 is greedy.</param>
-/// <param name="TopP">Nucleus mass.</param>
-/// <param name="TopK">Top-k; 0 disables it.</param>
+/// <param name="Generation">New frames, candidates and sampling.</param>
 /// <param name="Seed">Given seed, or <see cref="StableSeed.Derive"/>(batch seed, id).</param>
-/// <param name="Resize">Input resize mode.</param>
-/// <param name="ResizeOutput">Output size mode.</param>
+/// <param name="Sizing">Input resize mode and output size mode.</param>
 public sealed record BatchItem(
     string Id,
     int LineNumber,
     IReadOnlyList<string> Input,
     string Output,
     IReadOnlyList<string> Target,
-    int NewFrames,
-    int Candidates,
-    float Temperature,
-    float TopP,
-    int TopK,
+    GenerationRequest Generation,
     long Seed,
-    ResizeMode Resize,
-    ResizeOutputMode ResizeOutput) : ManifestLine(LineNumber);
+    ImageSizing Sizing) : ManifestLine(LineNumber);

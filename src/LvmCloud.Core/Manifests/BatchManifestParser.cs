@@ -164,10 +164,10 @@ public static partial class BatchManifestParser
 
         IReadOnlyList<string> target = fields.PathList(TargetField) ?? [];
         (BatchDefaults values, long? seed) = BatchOverrides.Apply(fields, defaults, limits);
-        if (input.Count + values.NewFrames > limits.MaxFramesPerItem)
+        if (input.Count + values.Generation.NewFrames > limits.MaxFramesPerItem)
         {
             throw new ManifestLineException(ManifestErrorReason.TooManyFrames,
-                $"{input.Count} input images + {values.NewFrames} new frames exceed the limit of {limits.MaxFramesPerItem} images per item");
+                $"{input.Count} input images + {values.Generation.NewFrames} new frames exceed the limit of {limits.MaxFramesPerItem} images per item");
         }
 
         if (input.Count + target.Count > limits.MaxFramesPerItem)
@@ -182,14 +182,9 @@ public static partial class BatchManifestParser
             input,
             output,
             target,
-            values.NewFrames,
-            values.Candidates,
-            values.Temperature,
-            values.TopP,
-            values.TopK,
+            values.Generation,
             seed ?? StableSeed.Derive(defaults.Seed, id),
-            values.Resize,
-            values.ResizeOutput);
+            values.Sizing);
     }
 
     private static string ReadId(JsonFields fields, int lineNumber)

@@ -34,17 +34,21 @@ internal static class BatchOverrides
         }
 
         long? seed = fields.Long(Seed, 0, long.MaxValue);
-        BatchDefaults values = baseline with
-        {
-            NewFrames = newFrames ?? baseline.NewFrames,
-            Candidates = candidates ?? baseline.Candidates,
-            Temperature = fields.Float(Temperature, 0, 100) ?? baseline.Temperature,
-            TopP = fields.Float(TopP, 0, 1, minExclusive: true) ?? baseline.TopP,
-            TopK = fields.Int(TopK, 0, int.MaxValue) ?? baseline.TopK,
-            Seed = seed ?? baseline.Seed,
-            Resize = ReadResize(fields) ?? baseline.Resize,
-            ResizeOutput = ReadResizeOutput(fields) ?? baseline.ResizeOutput,
-        };
+        GenerationRequest generation = baseline.Generation;
+        Sampling sampling = generation.Sampling;
+        ImageSizing sizing = baseline.Sizing;
+        BatchDefaults values = new(
+            new GenerationRequest(
+                newFrames ?? generation.NewFrames,
+                candidates ?? generation.Candidates,
+                new Sampling(
+                    fields.Float(Temperature, 0, 100) ?? sampling.Temperature,
+                    fields.Float(TopP, 0, 1, minExclusive: true) ?? sampling.TopP,
+                    fields.Int(TopK, 0, int.MaxValue) ?? sampling.TopK)),
+            seed ?? baseline.Seed,
+            new ImageSizing(
+                ReadResize(fields) ?? sizing.Resize,
+                ReadResizeOutput(fields) ?? sizing.ResizeOutput));
         return (values, seed);
     }
 

@@ -12,8 +12,8 @@ public static class ItemJson
         Converters = { new JsonStringEnumConverter() },
     };
 
-    public static string Write(BatchItem item) => JsonSerializer.Serialize(item, Options);
+    public static string Write(BatchItem item) => JsonSerializer.Serialize(StoredItem.From(item), Options);
 
     public static BatchItem Read(string json) =>
-        JsonSerializer.Deserialize<BatchItem>(json, Options) ?? throw new InvalidOperationException("Stored item JSON is null.");
+        (JsonSerializer.Deserialize<StoredItem>(json, Options) ?? throw new InvalidOperationException("Stored item JSON is null.")).ToItem();
 }

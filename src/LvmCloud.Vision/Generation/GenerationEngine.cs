@@ -30,7 +30,7 @@ public sealed class GenerationEngine(LlamaForCausalLM model)
             throw new ArgumentException(
                 $"The longest prompt ({promptLength} tokens) plus {newTokens} new tokens exceeds the model's context of {Model.Config.MaxPositionEmbeddings}.");
 
-        var generators = options.IsGreedy
+        var generators = options.Sampling.IsGreedy
             ? []
             : Enumerable.Range(0, rows).Select(r => new Generator(unchecked((ulong)options.SeedOf(r)), CPU)).ToList();
         KvCache? cache = null;

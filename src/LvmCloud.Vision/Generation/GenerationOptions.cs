@@ -1,19 +1,17 @@
+using LvmCloud.Core.Manifests;
+
 namespace LvmCloud.Vision.Generation;
 
 /// <summary>How to continue a batch of prompts.</summary>
 /// <param name="MaxNewTokens">Tokens generated per row; generation never stops early (ids 1 and 2 are image codes in LVM).</param>
-/// <param name="Temperature">Divides the logits; 0 means greedy argmax.</param>
-/// <param name="TopP">Nucleus sampling: keep the smallest set of ids whose probability reaches TopP; 1 keeps all.</param>
-/// <param name="TopK">Keep only the K most likely ids; 0 keeps all.</param>
+/// <param name="Sampling">Temperature (0 means greedy argmax), nucleus mass and top-k.</param>
 /// <param name="Candidates">Continuations per prompt; output rows are prompt-major (prompt 0's candidates first).</param>
 /// <param name="Seeds">One seed per output row (prompts × candidates, prompt-major); null seeds row r with r.</param>
 /// <param name="AllowedVocab">Only ids below this are ever produced: the tokenizer's codebook size (8192 for LVM's VQGAN).
 /// A model vocabulary smaller than this allows every id.</param>
 public sealed record GenerationOptions(
     int MaxNewTokens,
-    float Temperature = 1f,
-    float TopP = 1f,
-    int TopK = 0,
+    Sampling Sampling,
     int Candidates = 1,
     IReadOnlyList<long>? Seeds = null,
     int AllowedVocab = GenerationOptions.DefaultAllowedVocab)
@@ -22,21 +20,16 @@ public sealed record GenerationOptions(
     public const int DefaultAllowedVocab = 8192;
 
     public static GenerationOptions Greedy(int maxNewTokens, int allowedVocab = DefaultAllowedVocab) =>
-        new(maxNewTokens, Temperature: 0f, AllowedVocab: allowedVocab);
-
-    public bool IsGreedy => Temperature == 0f;
+        new(maxNewTokens, Sampling.Greedy, AllowedVocab: allowedVocab);
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad option.</summary>
     public GenerationOptions Validate(int prompts)
     {
         if (MaxNewTokens <= 0)
             throw new ArgumentException($"MaxNewTokens must be positive, got {MaxNewTokens}.");
-        if (!(Temperature >= 0) || float.IsInfinity(Temperature))
-            throw new ArgumentException($"Temperature must be 0 (greedy) or a positive number, got {Temperature}.");
-        if (!(TopP > 0 && TopP <= 1))
-            throw new ArgumentException($"TopP must lie in (0, 1], got {TopP}.");
-        if (TopK < 0)
-            throw new ArgumentException($"TopK must be 0 (off) or positive, got {TopK}.");
+        if (Sampling is null)
+            throw new ArgumentException("Sampling must be given.");
+        Sampling.Validate();
         if (Candidates <= 0)
             throw new ArgumentException($"Candidates must be positive, got {Candidates}.");
         if (AllowedVocab <= 0)

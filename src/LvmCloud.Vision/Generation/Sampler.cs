@@ -14,12 +14,12 @@ public static class Sampler
         if (logits.dim() != 2) throw new ArgumentException($"logits must be (rows, vocab), got [{string.Join(", ", logits.shape)}].", nameof(logits));
         using var scope = NewDisposeScope();
         var allowed = RestrictVocabulary(logits.to(ScalarType.Float32), options.AllowedVocab);
-        if (options.IsGreedy)
+        if (options.Sampling.IsGreedy)
             return allowed.argmax(-1).cpu().MoveToOuterDisposeScope();
 
         if (generators.Count != logits.shape[0])
             throw new ArgumentException($"Need one generator per row: {logits.shape[0]} rows, {generators.Count} generators.", nameof(generators));
-        var filtered = TopP(TopK(allowed / options.Temperature, options.TopK), options.TopP);
+        var filtered = TopP(TopK(allowed / options.Sampling.Temperature, options.Sampling.TopK), options.Sampling.TopP);
         var probs = filtered.softmax(-1).cpu();                                        // (R, V)
         var picks = new Tensor[generators.Count];
         for (int r = 0; r < picks.Length; r++)

@@ -49,26 +49,25 @@ public sealed class CompletionPipeline(LvmModel model)
 
         // 2. Generate, one batch per group of items that decode together.
         var groups = valid.GroupBy(i => (
-            Frames: Math.Min(items[i].Frames.Count, _prompter.MaxPromptFrames), items[i].Item.NewFrames, items[i].Item.Candidates,
-            items[i].Item.Temperature, items[i].Item.TopP, items[i].Item.TopK));
-        var newTokens = new Dictionary<int, long[][][]>();
+            Frames: Math.Min(items[i].Frames.Count, _prompter.MaxPromptFrames), items[i].Item.Generation));
+        var newTokens = new Dictionary<int, IReadOnlyList<long[]>>(); // per item: its new frames, candidate-major
         var generateMs = new Dictionary<int, double>();
         foreach (var group in groups)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var members = group.ToList();
-            var first = items[members[0]].Item;
+            var request = group.Key.Generation;
             clock.Restart();
             var generated = _prompter.Generate(
                 members.Select(i => new VisualPrompt(promptTokens[i], items[i].Item.Seed)).ToList(),
-                first.NewFrames, first.Candidates, new SamplingSettings(first.Temperature, first.TopP, first.TopK));
+                request.NewFrames, request.Candidates, request.Sampling);
             double ms = clock.Elapsed.TotalMilliseconds / members.Count;
-            for (int m = 0; m < members.Count; m++) { newTokens[members[m]] = generated[m]; generateMs[members[m]] = ms; }
+            for (int m = 0; m < members.Count; m++) { newTokens[members[m]] = generated.OfPrompt(m); generateMs[members[m]] = ms; }
         }
 
         // 3. Decode every new frame at once.
         clock.Restart();
-        var allNew = valid.SelectMany(i => newTokens[i].SelectMany(c => c)).ToList();
+        var allNew = valid.SelectMany(i => newTokens[i]).ToList();
         var decoded = FrameCodec.Decode(model.Tokenizer, allNew);
         double decodeMs = clock.Elapsed.TotalMilliseconds / valid.Count;
 
@@ -83,13 +82,13 @@ public sealed class CompletionPipeline(LvmModel model)
             var item = items[i].Item;
             var candidates = new List<IReadOnlyList<RgbImage>>();
             var last = items[i].Frames[^1];
-            for (int c = 0; c < item.Candidates; c++)
+            for (int c = 0; c < item.Generation.Candidates; c++)
             {
                 var frames = new List<RgbImage>();
-                for (int f = 0; f < item.NewFrames; f++)
+                for (int f = 0; f < item.Generation.NewFrames; f++)
                 {
                     var image = decoded[offset++];
-                    frames.Add(item.ResizeOutput == ResizeOutputMode.Original && (last.SourceWidth != image.Width || last.SourceHeight != image.Height)
+                    frames.Add(item.Sizing.ResizeOutput == ResizeOutputMode.Original && (last.SourceWidth != image.Width || last.SourceHeight != image.Height)
                         ? image.Resize(last.SourceWidth, last.SourceHeight)
                         : image);
                 }
@@ -99,7 +98,7 @@ public sealed class CompletionPipeline(LvmModel model)
             double total = tokenizeMs + generateMs[i] + decodeMs;
             outputs[i] = new CompletionOutput(item.Id, candidates, w >= 0 ? perplexities[w] : null,
                 new ResultTimings(0, tokenizeMs, generateMs[i], decodeMs, total), item.Seed, null,
-                item.Candidates * item.NewFrames * model.TokensPerImage);
+                item.Generation.Candidates * item.Generation.NewFrames * model.TokensPerImage);
             progress?.Report(1);
         }
         return outputs.Select(o => o!).ToList();

@@ -23,12 +23,12 @@ public sealed class VisualPrompter(LvmModel model)
     public int MaxPromptFrames => model.Settings.ContextFrames - 1;
 
     /// <summary>
-    /// New frame tokens for every prompt: result[p][c][f] is frame f of candidate c of prompt p (TokensPerImage ids).
-    /// All prompts must have the same number of frames (after truncation).
+    /// New frame tokens for every prompt: <see cref="GeneratedFrames.Frame"/>(p, c, f) is frame f of candidate c of prompt p
+    /// (TokensPerImage ids). All prompts must have the same number of frames (after truncation).
     /// </summary>
-    public long[][][][] Generate(IReadOnlyList<VisualPrompt> prompts, int newFrames, int candidates, SamplingSettings sampling, IProgress<int>? tokensProgress = null)
+    public GeneratedFrames Generate(IReadOnlyList<VisualPrompt> prompts, int newFrames, int candidates, Sampling sampling, IProgress<int>? tokensProgress = null)
     {
-        if (prompts.Count == 0) return [];
+        if (prompts.Count == 0) return GeneratedFrames.Empty;
         if (newFrames < 1) throw new ArgumentException("At least one new frame must be asked for.");
         if (candidates < 1) throw new ArgumentException("At least one candidate must be asked for.");
         int tpi = model.TokensPerImage;
@@ -64,14 +64,8 @@ public sealed class VisualPrompter(LvmModel model)
             AppendFrames(sequences, next, 1, tpi);
         }
 
-        var result = new long[prompts.Count][][][];
-        for (int p = 0; p < prompts.Count; p++)
-        {
-            result[p] = new long[candidates][][];
-            for (int c = 0; c < candidates; c++)
-                result[p][c] = sequences[p * candidates + c].Skip(frames).ToArray();
-        }
-        return result;
+        // Rows are already prompt-major, then candidate; each row's new frames follow its prompt frames.
+        return new GeneratedFrames(prompts.Count, candidates, newFrames, sequences.SelectMany(s => s.Skip(frames)).ToList());
     }
 
     /// <summary>LVM's evaluation metric: per prompt, exp of the mean NLL of the target frames' tokens given the prompt.</summary>
@@ -101,8 +95,8 @@ public sealed class VisualPrompter(LvmModel model)
         return frames.Skip(Math.Max(0, frames.Count - MaxPromptFrames)).ToList();
     }
 
-    private GenerationOptions Options(int newTokens, int candidates, long[] seeds, SamplingSettings sampling) =>
-        new(newTokens, sampling.Temperature, sampling.TopP, sampling.TopK, candidates, seeds, model.CodebookSize);
+    private GenerationOptions Options(int newTokens, int candidates, long[] seeds, Sampling sampling) =>
+        new(newTokens, sampling, candidates, seeds, model.CodebookSize);
 
     private static void AppendFrames(List<long[]>[] sequences, Tensor generated, int frames, int tpi)
     {

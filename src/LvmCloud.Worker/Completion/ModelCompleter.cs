@@ -9,7 +9,7 @@ namespace LvmCloud.Worker.Completion;
 /// The worker's model pipeline: <see cref="CompletionPipeline"/> (the engine of <c>lvm complete</c>) over a model
 /// from <see cref="ModelStore"/>. Input images are decoded with <see cref="ImageLoader.LoadForModel(Stream, int, ResizeMode, ImageLimits, string)"/>
 /// (limits checked again: a bad image fails its item only), the items of a message run as one
-/// <see cref="CompletionPipeline.Run"/> call, and new frames become PNGs named by <see cref="CompletionOutputs.FrameName"/>.
+/// <see cref="CompletionPipeline.Run"/> call, and new frames become PNGs named by <see cref="OutputNames.FrameName"/>.
 /// </summary>
 public sealed class ModelCompleter(ModelStore models, ILogger<ModelCompleter> logger) : IBatchItemCompleter
 {
@@ -52,7 +52,7 @@ public sealed class ModelCompleter(ModelStore models, ILogger<ModelCompleter> lo
     private static CompletionInput Decode(WorkItemInput input, int resolution)
     {
         var item = input.Item;
-        return new CompletionInput(item, Load(input.Inputs, item.Resize, resolution), Load(input.Targets, item.Resize, resolution));
+        return new CompletionInput(item, Load(input.Inputs, item.Sizing.Resize, resolution), Load(input.Targets, item.Sizing.Resize, resolution));
     }
 
     private static List<LoadedImage> Load(IReadOnlyList<InputImage> images, ResizeMode mode, int resolution)
@@ -73,7 +73,7 @@ public sealed class ModelCompleter(ModelStore models, ILogger<ModelCompleter> lo
         var files = new List<OutputImage>();
         for (var c = 0; c < output.Candidates.Count; c++)
             for (var f = 0; f < output.Candidates[c].Count; f++)
-                files.Add(new OutputImage(CompletionOutputs.FrameName(input.Item, c, f), ImageWriter.ToPngBytes(output.Candidates[c][f])));
+                files.Add(new OutputImage(OutputNames.FrameName(input.Item, c, f), ImageWriter.ToPngBytes(output.Candidates[c][f])));
         return new WorkItemOutput(output.ItemId, files, null, output.Perplexity, output.TokensGenerated, TimeSpan.FromMilliseconds(output.Timings.TotalMs));
     }
 }

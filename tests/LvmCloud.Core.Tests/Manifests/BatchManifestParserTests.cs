@@ -17,8 +17,8 @@ public sealed class BatchManifestParserTests
         Assert.Equal(["a.png", "b.png"], item.Input);
         Assert.Equal("x.png", item.Output);
         Assert.Empty(item.Target);
-        Assert.Equal((1, 1, 1f, 1f, 0), (item.NewFrames, item.Candidates, item.Temperature, item.TopP, item.TopK));
-        Assert.Equal((ResizeMode.Stretch, ResizeOutputMode.Model), (item.Resize, item.ResizeOutput));
+        Assert.Equal((1, 1, 1f, 1f, 0), (item.Generation.NewFrames, item.Generation.Candidates, item.Generation.Sampling.Temperature, item.Generation.Sampling.TopP, item.Generation.Sampling.TopK));
+        Assert.Equal((ResizeMode.Stretch, ResizeOutputMode.Model), (item.Sizing.Resize, item.Sizing.ResizeOutput));
         Assert.Equal(StableSeed.Derive(0, "item-00001"), item.Seed);
     }
 
@@ -30,7 +30,7 @@ public sealed class BatchManifestParserTests
         BatchItem item = Assert.Single(BatchManifestParser.Parse(line).Items);
 
         Assert.Equal(
-            new BatchItem("cat-1", 1, item.Input, "x.png", item.Target, 2, 3, 0.7f, 0.9f, 50, 7, ResizeMode.CenterCrop, ResizeOutputMode.Original),
+            new BatchItem("cat-1", 1, item.Input, "x.png", item.Target, new GenerationRequest(2, 3, new Sampling(0.7f, 0.9f, 50)), 7, new ImageSizing(ResizeMode.CenterCrop, ResizeOutputMode.Original)),
             item);
         Assert.Equal(["c.png"], item.Target);
     }
@@ -66,12 +66,12 @@ public sealed class BatchManifestParserTests
         ParsedManifest parsed = BatchManifestParser.Parse(jsonl);
 
         Assert.Empty(parsed.Invalid);
-        Assert.Equal(4, parsed.Defaults.Candidates);
+        Assert.Equal(4, parsed.Defaults.Generation.Candidates);
         BatchItem a = parsed.Items[0];
         BatchItem b = parsed.Items[1];
-        Assert.Equal((4, 0.5f, ResizeMode.CenterCrop), (a.Candidates, a.Temperature, a.Resize));
+        Assert.Equal((4, 0.5f, ResizeMode.CenterCrop), (a.Generation.Candidates, a.Generation.Sampling.Temperature, a.Sizing.Resize));
         Assert.Equal(StableSeed.Derive(99, "a"), a.Seed);
-        Assert.Equal((2, 3L), (b.Candidates, b.Seed));
+        Assert.Equal((2, 3L), (b.Generation.Candidates, b.Seed));
         Assert.Equal(2, a.LineNumber);
     }
 
@@ -87,7 +87,7 @@ public sealed class BatchManifestParserTests
         ParsedManifest parsed = BatchManifestParser.Parse(jsonl, batchJson, ManifestLimits.Default);
 
         BatchItem item = Assert.Single(parsed.Items);
-        Assert.Equal((3, 20), (item.NewFrames, item.TopK));
+        Assert.Equal((3, 20), (item.Generation.NewFrames, item.Generation.Sampling.TopK));
     }
 
     [Fact]
@@ -131,7 +131,7 @@ public sealed class BatchManifestParserTests
         ParsedManifest parsed = BatchManifestParser.Parse(jsonl);
 
         Assert.Single(parsed.Items);
-        Assert.Equal(0, parsed.Items[0].TopK);
+        Assert.Equal(0, parsed.Items[0].Generation.Sampling.TopK);
         Assert.Equal(ManifestErrorReason.MisplacedDefaults, Assert.Single(parsed.Invalid).Reason);
     }
 

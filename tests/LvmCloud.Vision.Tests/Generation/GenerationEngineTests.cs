@@ -1,3 +1,4 @@
+using LvmCloud.Core.Manifests;
 using LvmCloud.Vision.Generation;
 using LvmCloud.Vision.Tests.Support;
 using TorchSharp;
@@ -63,7 +64,7 @@ public class GenerationEngineTests
         var engine = new GenerationEngine(model);
         var prompts = MixedPrompts(fixture);
         long[] seeds = [101, 202, 303, 404, 505, 606];
-        var options = new GenerationOptions(12, Temperature: 1f, TopP: 0.95f, Candidates: 2, Seeds: seeds);
+        var options = new GenerationOptions(12, new Sampling(Temperature: 1f, TopP: 0.95f), Candidates: 2, Seeds: seeds);
 
         using var batched = engine.Generate(prompts, options);
 
@@ -86,7 +87,7 @@ public class GenerationEngineTests
         using var model = fixture.LoadModel();
         var engine = new GenerationEngine(model);
         var prompts = MixedPrompts(fixture);
-        var options = new GenerationOptions(16, Temperature: 1.5f);
+        var options = new GenerationOptions(16, new Sampling(Temperature: 1.5f));
 
         using var withSecond = engine.Generate([prompts[0], prompts[1]], options with { Seeds = [7, 8] });
         using var withThird = engine.Generate([prompts[0], prompts[2], prompts[1]], options with { Seeds = [7, 9, 10] });
@@ -102,7 +103,7 @@ public class GenerationEngineTests
         using var model = fixture.LoadModel();
         var engine = new GenerationEngine(model);
         var prompts = MixedPrompts(fixture);
-        var options = new GenerationOptions(16, Temperature: 1.5f, Seeds: [1, 2, 3]);
+        var options = new GenerationOptions(16, new Sampling(Temperature: 1.5f), Seeds: [1, 2, 3]);
 
         using var first = engine.Generate(prompts, options);
         using var again = engine.Generate(prompts, options);
@@ -121,7 +122,7 @@ public class GenerationEngineTests
         var prompts = MixedPrompts(fixture);
 
         using var greedy = engine.Generate(prompts, GenerationOptions.Greedy(12));
-        using var topOne = engine.Generate(prompts, new GenerationOptions(12, Temperature: 2f, TopK: 1, Seeds: [3, 4, 5]));
+        using var topOne = engine.Generate(prompts, new GenerationOptions(12, new Sampling(Temperature: 2f, TopK: 1), Seeds: [3, 4, 5]));
 
         Assert.Equal(Rows(greedy), Rows(topOne));
     }
@@ -133,7 +134,7 @@ public class GenerationEngineTests
         using var model = fixture.LoadModel();
         var engine = new GenerationEngine(model);
         var prompts = MixedPrompts(fixture);
-        var flat = new GenerationOptions(32, Temperature: 20f, Candidates: 2);
+        var flat = new GenerationOptions(32, new Sampling(Temperature: 20f), Candidates: 2);
 
         using var unrestricted = engine.Generate(prompts, flat);
         using var restricted = engine.Generate(prompts, flat with { AllowedVocab = 50 });
@@ -152,7 +153,7 @@ public class GenerationEngineTests
         var engine = new GenerationEngine(model);
         var steps = new List<int>();
 
-        using var tokens = engine.Generate(MixedPrompts(fixture), new GenerationOptions(5, Candidates: 3), new SyncProgress(steps));
+        using var tokens = engine.Generate(MixedPrompts(fixture), new GenerationOptions(5, new Sampling(), Candidates: 3), new SyncProgress(steps));
 
         Assert.Equal(new long[] { 9, 5 }, tokens.shape);
         Assert.Equal(ScalarType.Int64, tokens.dtype);
@@ -173,9 +174,9 @@ public class GenerationEngineTests
         Assert.Contains($"token id {vocab}", badId.Message);
         var empty = Assert.Throws<ArgumentException>(() => engine.Generate([[1, 2], []], GenerationOptions.Greedy(2)));
         Assert.Contains("Prompt 1 is empty", empty.Message);
-        var seeds = Assert.Throws<ArgumentException>(() => engine.Generate([[1, 2]], new GenerationOptions(2, Candidates: 2, Seeds: [1])));
+        var seeds = Assert.Throws<ArgumentException>(() => engine.Generate([[1, 2]], new GenerationOptions(2, new Sampling(), Candidates: 2, Seeds: [1])));
         Assert.Contains("one seed per output row", seeds.Message);
-        var topP = Assert.Throws<ArgumentException>(() => engine.Generate([[1, 2]], new GenerationOptions(2, TopP: 0f)));
+        var topP = Assert.Throws<ArgumentException>(() => engine.Generate([[1, 2]], new GenerationOptions(2, new Sampling(TopP: 0f))));
         Assert.Contains("TopP", topP.Message);
     }
 
@@ -186,7 +187,7 @@ public class GenerationEngineTests
         using var model = fixture.LoadModel();
         var engine = new GenerationEngine(model);
         long[][] prompts = [[3, 4, 5, 6], [7, 8]];
-        var sampled = new GenerationOptions(4, Temperature: 1f, TopP: 0.9f, TopK: 20, Candidates: 2);
+        var sampled = new GenerationOptions(4, new Sampling(Temperature: 1f, TopP: 0.9f, TopK: 20), Candidates: 2);
         var greedy = GenerationOptions.Greedy(4);
         void RunOnce(int i)
         {

@@ -1,3 +1,4 @@
+using LvmCloud.Core.Manifests;
 using LvmCloud.Vision.Generation;
 using static TorchSharp.torch;
 
@@ -61,7 +62,7 @@ public class SamplerTests
     {
         using var row = randn(1, 64);
         using var logits = row.expand(3, 64).contiguous();
-        var options = new GenerationOptions(1, Temperature: 1f);
+        var options = new GenerationOptions(1, new Sampling(Temperature: 1f));
         long Draw(ulong seedA, ulong seedB, ulong seedC)
         {
             using var a = new Generator(seedA, CPU);

@@ -19,8 +19,8 @@ public sealed class CompletionPipelineTests : IDisposable
     }
 
     private static BatchItem Item(string id, int frames, int newFrames = 1, int candidates = 1, long seed = 1, ResizeOutputMode output = ResizeOutputMode.Model) =>
-        new(id, 1, Enumerable.Range(0, frames).Select(i => $"{id}-{i}.png").ToList(), $"{id}.png", [], newFrames, candidates,
-            1f, 1f, 0, seed, ResizeMode.Stretch, output);
+        new(id, 1, Enumerable.Range(0, frames).Select(i => $"{id}-{i}.png").ToList(), $"{id}.png", [],
+            new GenerationRequest(newFrames, candidates, new Sampling(1f, 1f, 0)), seed, new ImageSizing(ResizeMode.Stretch, output));
 
     [Fact]
     public void Completes_items_of_different_shapes_in_one_call()

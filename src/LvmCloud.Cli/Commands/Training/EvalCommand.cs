@@ -2,6 +2,7 @@ using System.CommandLine;
 using LvmCloud.Cli.Data;
 using LvmCloud.Cli.Interaction;
 using LvmCloud.Core.Images;
+using LvmCloud.Core.Manifests;
 using LvmCloud.Core.Tokens;
 using LvmCloud.Vision.Pipelines;
 using LvmCloud.Vision.Training;
@@ -47,7 +48,7 @@ public sealed class EvalCommand() : LvmCommand("eval",
 
         double[]? unigram = parse.GetValue(_trainTokens) is { } shardPath ? UnigramLogProbabilities(shardPath, model.CodebookSize) : null;
         var prompter = new VisualPrompter(model);
-        var sampling = new SamplingSettings(parse.GetValue(_temperature));
+        var sampling = new Sampling(parse.GetValue(_temperature));
         var scores = new List<TaskScore>();
         var groups = sentences.GroupBy(TaskName).OrderBy(g => g.Key).ToList();
         await console.WithProgressAsync("evaluating", sentences.Count, progress =>
@@ -63,7 +64,7 @@ public sealed class EvalCommand() : LvmCommand("eval",
                 foreach (var byLength in prompts.Select((p, i) => (p, i)).GroupBy(x => x.p.FrameTokens.Count))
                 {
                     var generated = prompter.Generate(byLength.Select(x => x.p).ToList(), 1, 1, sampling);
-                    foreach (var (x, g) in byLength.Zip(generated)) { while (generatedFrames.Count <= x.i) generatedFrames.Add([]); generatedFrames[x.i] = g[0][0]; }
+                    foreach (var (x, k) in byLength.Select((x, k) => (x, k))) { while (generatedFrames.Count <= x.i) generatedFrames.Add([]); generatedFrames[x.i] = generated.Frame(k, 0, 0); }
                 }
                 var decoded = FrameCodec.Decode(model.Tokenizer, generatedFrames);
                 var reconstructed = FrameCodec.Decode(model.Tokenizer, tokens.Select(t => t[^1]).ToList());

@@ -7,7 +7,7 @@ namespace LvmCloud.Vision.Pipelines;
 /// (<c>items/{id}/...</c> locally, <c>results/{batchId}/items/{id}/...</c> in blob storage). Names are
 /// deterministic: a redo overwrites the same files.
 /// </summary>
-public static class CompletionOutputs
+public static class OutputNames
 {
     public const string ContactSheetName = "contact-sheet.png";
 
@@ -21,7 +21,7 @@ public static class CompletionOutputs
     public static string FrameName(BatchItem item, int candidate, int frame)
     {
         string name = Path.GetFileName(item.Output);
-        if (item.Candidates == 1 && item.NewFrames == 1) return name;
+        if (item.Generation.Candidates == 1 && item.Generation.NewFrames == 1) return name;
         return $"{Path.GetFileNameWithoutExtension(name)}-c{candidate}-f{frame}.png";
     }
 
@@ -29,8 +29,8 @@ public static class CompletionOutputs
     public static IReadOnlyList<string> AllFrames(BatchItem item)
     {
         var list = new List<string>();
-        for (int c = 0; c < item.Candidates; c++)
-            for (int f = 0; f < item.NewFrames; f++)
+        for (int c = 0; c < item.Generation.Candidates; c++)
+            for (int f = 0; f < item.Generation.NewFrames; f++)
                 list.Add($"{ItemFolder(item.Id)}/{FrameName(item, c, f)}");
         return list;
     }
