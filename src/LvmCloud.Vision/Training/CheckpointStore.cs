@@ -94,11 +94,25 @@ public sealed class CheckpointStore(IFileStore files)
     /// <summary>
     /// Loads the checkpoint that <paramref name="state"/> (from <see cref="ReadStateAsync"/>) commits: the weights into
     /// <paramref name="model"/>, in place, and the optimizer state into <paramref name="optimizer"/>, which must have been
-    /// built over the same parameters in the same groups.
+    /// built over the same parameters in the same groups. Either may be null to load only the other (a job that takes
+    /// its weights from one checkpoint and its optimizer state from another).
     /// </summary>
-    public async Task RestoreAsync(TrainingState state, nn.Module model, OptimizerHelper? optimizer, CancellationToken cancellationToken = default)
+    public async Task RestoreAsync(TrainingState state, nn.Module? model, OptimizerHelper? optimizer, CancellationToken cancellationToken = default)
     {
         string folder = state.Folder ?? throw new ArgumentException("The state names no step folder: read it with ReadStateAsync.", nameof(state));
+        if (model is not null) await LoadWeightsAsync(folder, model, cancellationToken).ConfigureAwait(false);
+        if (optimizer is not null)
+        {
+            // The state streams straight from the store: BinaryReader reads whole tensors even from a network stream.
+            await using var stream = await Files.OpenReadAsync($"{folder}/{OptimizerFile}", cancellationToken).ConfigureAwait(false);
+            using var reader = new BinaryReader(stream);
+            optimizer.load_state_dict(reader);
+        }
+    }
+
+    /// <summary>The weight loader reads files: the step folder's model is downloaded to a local folder first.</summary>
+    private async Task LoadWeightsAsync(string folder, nn.Module model, CancellationToken cancellationToken)
+    {
         var staging = Directory.CreateTempSubdirectory("lvm-checkpoint-");
         try
         {
@@ -112,13 +126,6 @@ public sealed class CheckpointStore(IFileStore files)
         finally
         {
             staging.Delete(recursive: true);
-        }
-        if (optimizer is not null)
-        {
-            // The state streams straight from the store: BinaryReader reads whole tensors even from a network stream.
-            await using var stream = await Files.OpenReadAsync($"{folder}/{OptimizerFile}", cancellationToken).ConfigureAwait(false);
-            using var reader = new BinaryReader(stream);
-            optimizer.load_state_dict(reader);
         }
     }
 

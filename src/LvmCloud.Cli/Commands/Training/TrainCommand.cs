@@ -22,7 +22,7 @@ public sealed class TrainCommand() : LvmCommand("train",
     private readonly Option<double> _lr = new("--lr") { DefaultValueFactory = _ => 1e-3 };
     private readonly Option<double> _endLr = new("--end-lr") { DefaultValueFactory = _ => 5e-5 };
     private readonly Option<int> _warmup = new("--warmup") { DefaultValueFactory = _ => 100 };
-    private readonly Option<double> _weightDecay = new("--weight-decay") { DefaultValueFactory = _ => 0.05 };
+    private readonly Option<double> _weightDecay = new("--weight-decay") { Description = "AdamW decay of the Linear layers' weights (embeddings, norms and biases never decay).", DefaultValueFactory = _ => 0.05 };
     private readonly Option<int> _evalEvery = new("--eval-every") { DefaultValueFactory = _ => 250 };
     private readonly Option<int> _logEvery = new("--log-every") { Description = "Steps between loss.csv rows (evaluations and the last step always log).", DefaultValueFactory = _ => 10 };
     private readonly Option<int> _checkpointEvery = new("--checkpoint-every") { Description = "Steps between checkpoints (the last step always checkpoints).", DefaultValueFactory = _ => 100 };
