@@ -3,7 +3,8 @@ namespace LvmCloud.Core.Storage;
 /// <summary>
 /// An <see cref="IFileStore"/> over a local folder. Writes go to a temporary file beside the target and are
 /// moved into place, so a reader (or a process killed mid-write) never leaves half a file under the real name.
-/// A file's version is its length and last-write time.
+/// A file's version is its length and last-write time. Folders exist only while they hold files, as prefixes do in
+/// blob storage: deleting a folder's last file removes the emptied folders up to the root.
 /// </summary>
 public sealed class FolderStore : IFileStore
 {
@@ -76,7 +77,27 @@ public sealed class FolderStore : IFileStore
         string full = FullPath(path);
         if (!File.Exists(full)) return Task.FromResult(false);
         File.Delete(full);
+        RemoveEmptyFolders(Path.GetDirectoryName(full)!);
         return Task.FromResult(true);
+    }
+
+    /// <summary>Removes <paramref name="folder"/> and its parents while they are empty, stopping at the root.</summary>
+    private void RemoveEmptyFolders(string folder)
+    {
+        string root = Path.TrimEndingDirectorySeparator(Root);
+        while (folder.Length > root.Length && folder.StartsWith(root, StringComparison.Ordinal) && Directory.Exists(folder)
+               && !Directory.EnumerateFileSystemEntries(folder).Any())
+        {
+            try
+            {
+                Directory.Delete(folder);
+            }
+            catch (IOException)
+            {
+                return; // a writer put something there meanwhile: the folder is in use again
+            }
+            folder = Path.GetDirectoryName(folder)!;
+        }
     }
 
     private static StoredFile Info(string path, FileInfo file) =>

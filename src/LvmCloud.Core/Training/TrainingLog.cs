@@ -31,9 +31,23 @@ public sealed class TrainingLog
         if (dir is not null) Directory.CreateDirectory(dir);
         var kept = new List<string> { Header };
         if (resumeStep > 0 && File.Exists(_path))
-            kept.AddRange(File.ReadLines(_path).Skip(1).Where(l => l.Length > 0 && int.Parse(l.Split(',')[0], CultureInfo.InvariantCulture) <= resumeStep));
+            kept.AddRange(CompleteRows(File.ReadAllText(_path)).Where(l => StepOf(l) is { } step && step <= resumeStep));
         File.WriteAllLines(_path, kept);
     }
+
+    /// <summary>
+    /// The rows after the header that were written whole: a process killed in the middle of <see cref="Append"/>
+    /// leaves a last line without its newline (perhaps cut inside the step number), which must not survive a resume.
+    /// </summary>
+    private static IEnumerable<string> CompleteRows(string text)
+    {
+        var lines = text.Split('\n');
+        // The piece after the last '\n' is empty for a whole file and a fragment for a cut one: dropped either way.
+        return lines.Take(lines.Length - 1).Skip(1).Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0);
+    }
+
+    private static int? StepOf(string row) =>
+        int.TryParse(row.AsSpan(0, Math.Max(0, row.IndexOf(','))), NumberStyles.None, CultureInfo.InvariantCulture, out int step) ? step : null;
 
     public void Append(TrainingLogRow row)
     {

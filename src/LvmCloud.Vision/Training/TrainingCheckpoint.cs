@@ -1,54 +1,43 @@
-using System.Text.Json;
-using LvmCloud.Vision.Checkpoints;
+using LvmCloud.Core.Storage;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace LvmCloud.Vision.Training;
 
-/// <summary>What a run saved at a step, beside the weights and the optimizer state.</summary>
-public sealed record TrainingState(int Step, int Seed, string Kind, double LastLoss, Dictionary<string, double>? Extra = null);
-
 /// <summary>
-/// A run's latest checkpoint, <c>{run}/checkpoint/</c>: <c>model/</c> (config.json + model.safetensors, loadable
-/// as a model folder), <c>optimizer.bin</c> and <c>state.json</c>. Written to a temporary folder and swapped in,
-/// so a run killed while saving still has its previous checkpoint.
+/// A local run folder's checkpoints: a <see cref="CheckpointStore"/> over <c>{run}/checkpoint/</c> that also publishes
+/// the committed model to <c>{run}/checkpoint/model/</c>, the fixed folder that <c>lvm assemble-model</c>,
+/// <c>lvm tokenize-dataset</c> and the recipe scripts load. The synchronous calls are for the trainers' loops.
 /// </summary>
 public static class TrainingCheckpoint
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
-
     public static string DirectoryOf(string runDirectory) => Path.Combine(runDirectory, "checkpoint");
-    public static string ModelDirectoryOf(string runDirectory) => Path.Combine(DirectoryOf(runDirectory), "model");
 
-    public static void Save(string runDirectory, nn.Module model, Action<string> writeConfig, OptimizerHelper optimizer, TrainingState state)
-    {
-        string final = DirectoryOf(runDirectory);
-        string tmp = final + ".tmp";
-        string old = final + ".old";
-        if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
-        Directory.CreateDirectory(Path.Combine(tmp, "model"));
-        writeConfig(Path.Combine(tmp, "model", "config.json"));
-        CheckpointWriter.Save(model, Path.Combine(tmp, "model"));
-        optimizer.save_state_dict(Path.Combine(tmp, "optimizer.bin"));
-        File.WriteAllText(Path.Combine(tmp, "state.json"), JsonSerializer.Serialize(state, Json));
-        if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
-        if (Directory.Exists(final)) Directory.Move(final, old);
-        Directory.Move(tmp, final);
-        if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
-    }
+    /// <summary>The model of the run's latest checkpoint, as a model folder (config.json + model.safetensors).</summary>
+    public static string ModelDirectoryOf(string runDirectory) => Path.Combine(DirectoryOf(runDirectory), CheckpointStore.ModelFolder);
+
+    /// <summary>The run's checkpoints as a store.</summary>
+    public static CheckpointStore StoreOf(string runDirectory) => new(new FolderStore(DirectoryOf(runDirectory)));
+
+    /// <summary>Saves, commits and publishes the checkpoint of <paramref name="state"/>'s step (see <see cref="CheckpointStore.SaveAsync"/>).</summary>
+    public static void Save(string runDirectory, nn.Module model, Action<string> writeConfig, OptimizerHelper optimizer, TrainingState state) =>
+        Wait(() => StoreOf(runDirectory).SaveAsync(model, writeConfig, optimizer, state, publishModel: true));
 
     /// <summary>The saved state, or null when the run has no checkpoint yet.</summary>
-    public static TrainingState? ReadState(string runDirectory)
-    {
-        string dir = DirectoryOf(runDirectory);
-        if (!Directory.Exists(dir) && Directory.Exists(dir + ".old")) Directory.Move(dir + ".old", dir); // killed mid-swap
-        string path = Path.Combine(dir, "state.json");
-        return File.Exists(path) ? JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(path), Json) : null;
-    }
+    public static TrainingState? ReadState(string runDirectory) => Wait(() => StoreOf(runDirectory).ReadStateAsync());
 
-    public static void Restore(string runDirectory, nn.Module model, OptimizerHelper optimizer)
+    /// <summary>Loads the run's latest checkpoint into <paramref name="model"/> and <paramref name="optimizer"/>.</summary>
+    /// <exception cref="InvalidOperationException">The run has no checkpoint.</exception>
+    public static void Restore(string runDirectory, nn.Module model, OptimizerHelper optimizer) => Wait(async () =>
     {
-        CheckpointLoader.LoadInto(model, ModelDirectoryOf(runDirectory));
-        optimizer.load_state_dict(Path.Combine(DirectoryOf(runDirectory), "optimizer.bin"));
-    }
+        var store = StoreOf(runDirectory);
+        var state = await store.ReadStateAsync().ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"'{runDirectory}' has no checkpoint to restore.");
+        await store.RestoreAsync(state, model, optimizer).ConfigureAwait(false);
+    });
+
+    // The store calls run on a pool thread, so the blocked caller's synchronization context (if any) is never needed.
+    private static void Wait(Func<Task> work) => Task.Run(work).GetAwaiter().GetResult();
+
+    private static T Wait<T>(Func<Task<T>> work) => Task.Run(work).GetAwaiter().GetResult();
 }

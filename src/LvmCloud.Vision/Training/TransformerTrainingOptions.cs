@@ -7,7 +7,8 @@ namespace LvmCloud.Vision.Training;
 /// <param name="PeakLr">Learning rate after warmup.</param>
 /// <param name="WarmupSteps">Linear warmup length.</param>
 /// <param name="EndLr">Learning rate at the end of the cosine decay.</param>
-/// <param name="WeightDecay">AdamW decoupled weight decay (LVM: 0.1 for large runs).</param>
+/// <param name="WeightDecay">AdamW decoupled weight decay of the Linear layers' weights; embeddings, norms and biases never
+/// decay (<see cref="TransformerOptimizer"/>). LVM: 0.1 for large runs.</param>
 /// <param name="ClipNorm">Global gradient-norm clip (LVM/EasyLM: 1.0).</param>
 /// <param name="Seed">Seeds the initial weights and the data order.</param>
 /// <param name="EvalEvery">Steps between evaluations on held-out data (0: never).</param>

@@ -33,6 +33,23 @@ public sealed class FolderStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Deleting_the_last_files_of_a_folder_removes_the_emptied_folders_but_not_the_root()
+    {
+        var store = new FolderStore(_dir.Path);
+        await store.WriteTextAsync("run/step-1/model/config.json", "{}");
+        await store.WriteTextAsync("run/step-1/optimizer.bin", "o");
+        await store.WriteTextAsync("run/state.json", "{}");
+        Assert.True(await store.DeleteAsync("run/step-1/model/config.json"));
+        Assert.False(Directory.Exists(Path.Combine(_dir.Path, "run", "step-1", "model")));
+        Assert.True(Directory.Exists(Path.Combine(_dir.Path, "run", "step-1")));
+        Assert.True(await store.DeleteAsync("run/step-1/optimizer.bin"));
+        Assert.False(Directory.Exists(Path.Combine(_dir.Path, "run", "step-1")));
+        Assert.True(await store.DeleteAsync("run/state.json"));
+        Assert.True(Directory.Exists(_dir.Path));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_dir.Path));
+    }
+
+    [Fact]
     public async Task A_rewrite_changes_the_version_and_leaves_no_partial_files()
     {
         var store = new FolderStore(_dir.Path);

@@ -22,14 +22,16 @@ public sealed class TrainCommand() : LvmCommand("train",
     private readonly Option<double> _lr = new("--lr") { DefaultValueFactory = _ => 1e-3 };
     private readonly Option<double> _endLr = new("--end-lr") { DefaultValueFactory = _ => 5e-5 };
     private readonly Option<int> _warmup = new("--warmup") { DefaultValueFactory = _ => 100 };
-    private readonly Option<double> _weightDecay = new("--weight-decay") { DefaultValueFactory = _ => 0.05 };
+    private readonly Option<double> _weightDecay = new("--weight-decay") { Description = "AdamW decay of the Linear layers' weights (embeddings, norms and biases never decay).", DefaultValueFactory = _ => 0.05 };
     private readonly Option<int> _evalEvery = new("--eval-every") { DefaultValueFactory = _ => 250 };
+    private readonly Option<int> _logEvery = new("--log-every") { Description = "Steps between loss.csv rows (evaluations and the last step always log).", DefaultValueFactory = _ => 10 };
+    private readonly Option<int> _checkpointEvery = new("--checkpoint-every") { Description = "Steps between checkpoints (the last step always checkpoints).", DefaultValueFactory = _ => 100 };
     private readonly Option<int> _seed = new("--seed") { DefaultValueFactory = _ => 0 };
     private readonly Option<int> _threads = new("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount };
 
     protected override void Configure(Command command)
     {
-        foreach (var o in new Option[] { _tokens, _evalTokens, _out, _preset, _config, _steps, _batch, _accum, _lr, _endLr, _warmup, _weightDecay, _evalEvery, _seed, _threads })
+        foreach (var o in new Option[] { _tokens, _evalTokens, _out, _preset, _config, _steps, _batch, _accum, _lr, _endLr, _warmup, _weightDecay, _evalEvery, _logEvery, _checkpointEvery, _seed, _threads })
             command.Options.Add(o);
     }
 
@@ -41,7 +43,7 @@ public sealed class TrainCommand() : LvmCommand("train",
             Steps: parse.GetValue(_steps), BatchSize: parse.GetValue(_batch), GradientAccumulation: parse.GetValue(_accum),
             PeakLr: parse.GetValue(_lr), WarmupSteps: parse.GetValue(_warmup), EndLr: parse.GetValue(_endLr),
             WeightDecay: parse.GetValue(_weightDecay), Seed: parse.GetValue(_seed), EvalEvery: parse.GetValue(_evalEvery),
-            CheckpointEvery: 100, LogEvery: 10, EvalBatches: 8);
+            CheckpointEvery: parse.GetValue(_checkpointEvery), LogEvery: parse.GetValue(_logEvery), EvalBatches: 8);
         options.Validate();
         var train = ShardSequences.Load(parse.GetValue(_tokens)!, config.VocabSize);
         var eval = parse.GetValue(_evalTokens) is { } evalPath ? ShardSequences.Load([evalPath], config.VocabSize) : null;
@@ -56,17 +58,16 @@ public sealed class TrainCommand() : LvmCommand("train",
         var result = await console.WithProgressAsync("training transformer", options.Steps, progress =>
         {
             int resumedAt = -1;
-            var r = trainer.Train(train, eval, step =>
+            return trainer.TrainAsync(train, eval, step =>
             {
                 if (resumedAt < 0) { resumedAt = step.Step - 1; progress.Advance(resumedAt); }
                 progress.Advance(1, $"loss {step.Loss:F4}{(step.EvalLoss is { } e ? $", eval {e:F4}" : "")}");
             }, ct);
-            return Task.FromResult(r);
         });
         string plot = LossPlots.Write(run, "transformer loss", "train_loss", "eval_loss");
         string modelDir = TrainingCheckpoint.ModelDirectoryOf(run);
         if (console.JsonOutput)
-            console.WriteJson(new { steps = result.EndStep, loss = result.FinalLoss, eval_loss = result.FinalEvalLoss, model = modelDir, plot });
+            console.WriteJson(new { steps = result.EndStep, resumed_from = result.StartStep, loss = double.IsFinite(result.FinalLoss) ? result.FinalLoss : (double?)null, eval_loss = result.FinalEvalLoss, model = modelDir, plot });
         else
             console.Info($"step {result.EndStep}: loss {result.FinalLoss:F4}{(result.FinalEvalLoss is { } e ? $", held-out {e:F4}" : "")}\nmodel: {modelDir}\ncurves: {plot}");
         return ExitCodes.Success;
