@@ -8,7 +8,7 @@ using LvmCloud.Platform.State;
 using LvmCloud.Platform.Storage;
 using LvmCloud.Worker;
 using LvmCloud.Worker.Completion;
-using LvmCloud.Worker.Processing;
+using LvmCloud.Worker.Jobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
