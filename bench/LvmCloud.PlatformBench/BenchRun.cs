@@ -125,8 +125,8 @@ internal static class BenchRun
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton<ModelStore>();
-        builder.Services.AddSingleton(sp => new TimedCompleter(new ModelCompleter(sp.GetRequiredService<ModelStore>(), sp.GetRequiredService<ILogger<ModelCompleter>>())));
-        builder.Services.AddSingleton<IBatchItemCompleter>(sp => sp.GetRequiredService<TimedCompleter>());
+        builder.Services.AddSingleton(sp => new TimedCompleter(sp.GetRequiredService<ModelStore>()));
+        builder.Services.AddSingleton<IModelSource>(sp => sp.GetRequiredService<TimedCompleter>());
         builder.Services.AddLvmWorker();
         var host = builder.Build();
         await host.Services.GetRequiredService<ModelStore>().GetAsync(new ModelReference(BenchModel.Name, BenchModel.Version), CancellationToken.None);

@@ -13,9 +13,9 @@ public static class WorkerServiceCollectionExtensions
 {
     /// <summary>
     /// The queue worker: the platform services, one <see cref="QueueConsumer"/> per job kind (each serving its
-    /// queue when <c>Worker:Queues</c> names it, or names nothing), and the handlers. The model pipeline is the
-    /// <see cref="Completion.IBatchItemCompleter"/> registered first: <see cref="AddLvmModelCompleter"/> unless the
-    /// caller registered another one.
+    /// queue when <c>Worker:Queues</c> names it, or names nothing), and the handlers. Models come from the
+    /// <see cref="Completion.IModelSource"/> registered first: <see cref="AddLvmModels"/> unless the caller
+    /// registered another one.
     /// </summary>
     public static IServiceCollection AddLvmWorker(this IServiceCollection services)
     {
@@ -26,7 +26,7 @@ public static class WorkerServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<WorkerOptions>, ServedQueuesValidation>();
         services.TryAddSingleton<WorkerStats>();
-        services.AddLvmModelCompleter();
+        services.AddLvmModels();
         services.AddJobHandler<GeneratePayload, GenerateJobHandler>();
         return services;
     }
@@ -48,14 +48,13 @@ public static class WorkerServiceCollectionExtensions
     }
 
     /// <summary>
-    /// The real model pipeline: <see cref="Completion.ModelCompleter"/> over models loaded once by
-    /// <see cref="Completion.ModelStore"/> (from <c>Worker:ModelsDirectory</c> or the <c>models</c> container).
-    /// Call before <see cref="AddLvmWorker"/>.
+    /// The real models: <see cref="Completion.ModelStore"/> (from <c>Worker:ModelsDirectory</c> or the <c>models</c>
+    /// container, each loaded once). Call before <see cref="AddLvmWorker"/>.
     /// </summary>
-    public static IServiceCollection AddLvmModelCompleter(this IServiceCollection services)
+    public static IServiceCollection AddLvmModels(this IServiceCollection services)
     {
         services.TryAddSingleton<Completion.ModelStore>();
-        services.TryAddSingleton<Completion.IBatchItemCompleter, Completion.ModelCompleter>();
+        services.TryAddSingleton<Completion.IModelSource>(sp => sp.GetRequiredService<Completion.ModelStore>());
         return services;
     }
 

@@ -147,11 +147,16 @@ public sealed class WorkerTests(AzuriteFixture azurite)
     }
 
     /// <summary>Throws for every message containing one item; completes the others with the inner completer.</summary>
-    private sealed class ThrowingForItemCompleter(string itemId, Worker.Completion.IBatchItemCompleter inner) : Worker.Completion.IBatchItemCompleter
+    private sealed class ThrowingForItemCompleter(string itemId, FlippingCompleter inner) : Worker.Completion.IModelSource, Vision.Batches.IFrameCompleter
     {
-        public Task<IReadOnlyList<Worker.Completion.WorkItemOutput>> CompleteAsync(IReadOnlyList<Worker.Completion.WorkItemInput> items, ModelReference model, CancellationToken cancellationToken) =>
-            items.Any(i => i.ItemId == itemId)
+        public int Resolution => inner.Resolution;
+
+        public Task<Vision.Batches.IFrameCompleter> OpenAsync(ModelReference model, CancellationToken cancellationToken) =>
+            Task.FromResult<Vision.Batches.IFrameCompleter>(this);
+
+        public IReadOnlyList<Vision.Pipelines.CompletionOutput> Complete(IReadOnlyList<Vision.Pipelines.CompletionInput> items, CancellationToken cancellationToken) =>
+            items.Any(i => i.Item.Id == itemId)
                 ? throw new InvalidOperationException("model exploded")
-                : inner.CompleteAsync(items, model, cancellationToken);
+                : inner.Complete(items, cancellationToken);
     }
 }

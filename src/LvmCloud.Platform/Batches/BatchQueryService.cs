@@ -56,9 +56,11 @@ public sealed class BatchQueryService(StorageClients clients, JobStateStore stat
             throw new ConflictException($"Batch {batchId} is {batch.State} but its results.jsonl is missing.");
         }
 
+        // Records name outputs relative to the batch (items/{id}/{file}); the API links each by its file name.
+        ResultOutput Link(string id, string path) => new(Path.GetFileName(path), outputUrl(id, Path.GetFileName(path)));
         var items = ResultsJsonl.Read(text)
             .Select(r => new ResultItem(r.Id, r.Status.ToString().ToLowerInvariant(), r.ErrorCode, r.Error, r.Perplexity, r.Seed,
-                r.Outputs.Select(file => new ResultOutput(file, outputUrl(r.Id, file))).ToList(), r.Timings))
+                r.Outputs.Select(path => Link(r.Id, path)).ToList(), r.Timings, r.ContactSheet is { } sheet ? Link(r.Id, sheet) : null))
             .ToList();
         return new BatchResults(batchId, batch.State, batch.FinishedAt, items);
     }
@@ -102,7 +104,7 @@ public sealed class BatchQueryService(StorageClients clients, JobStateStore stat
 
 public sealed record BatchResults(string BatchId, string State, DateTimeOffset? FinishedAt, IReadOnlyList<ResultItem> Items);
 
-public sealed record ResultItem(string Id, string Status, string? ErrorCode, string? Error, double? Perplexity, long? Seed, IReadOnlyList<ResultOutput> Outputs, ResultTimings? Timings);
+public sealed record ResultItem(string Id, string Status, string? ErrorCode, string? Error, double? Perplexity, long? Seed, IReadOnlyList<ResultOutput> Outputs, ResultTimings? Timings, ResultOutput? ContactSheet = null);
 
 public sealed record ResultOutput(string File, Uri Url);
 

@@ -1,5 +1,7 @@
 using Azure.Storage.Sas;
+using LvmCloud.Core.Reports;
 using LvmCloud.Platform.Configuration;
+using LvmCloud.Platform.Intake;
 using LvmCloud.Platform.Security;
 using LvmCloud.Platform.State;
 using LvmCloud.Platform.Storage;
@@ -8,31 +10,39 @@ using Microsoft.Extensions.Options;
 namespace LvmCloud.Platform.Batches;
 
 /// <summary>
-/// The batch gallery: per item its prompt images and its completions. Images are linked with short-lived
-/// read SAS URLs (a browser cannot send the API's function key on an &lt;img&gt;).
+/// The batch gallery, rendered by Core's <see cref="GalleryWriter"/> (the page <c>lvm complete</c> writes): per item
+/// its prompt images, its completions and targets. Images are linked with short-lived read SAS URLs (a browser cannot
+/// send the API's function key on an &lt;img&gt;). Reads every item row once and signs each image link locally.
 /// </summary>
 public sealed class GalleryService(StorageClients clients, JobStateStore state, BatchQueryService query, SasIssuer sas, IOptions<IntakeOptions> options)
 {
+    private const string InputsPrefix = StorageLayout.InputsFolder + "/";
+
     public async Task<string> RenderAsync(string batchId, CancellationToken cancellationToken)
     {
         var batch = await query.RequireBatchAsync(batchId, cancellationToken);
         var items = await state.GetItemsAsync(batchId, cancellationToken);
+        var entries = items.Select(Entry).ToList();
+
         var lifetime = options.Value.ReadSasLifetime;
-        var rows = new List<GalleryItem>(items.Count);
-        foreach (var item in items)
+        var urls = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var path in entries.SelectMany(e => e.PromptLinks.Concat(e.TargetLinks).Concat(e.Result.Outputs).Concat(e.Result.ContactSheet is { } s ? [s] : [])).Distinct())
         {
-            var prompts = new List<Uri>();
-            foreach (var input in item.Inputs)
-                prompts.Add(await sas.CreateAsync(clients.Batches.GetBlobClient(StorageLayout.InputPath(batchId, input)), BlobSasPermissions.Read, lifetime, cancellationToken));
-            var outputs = new List<Uri>();
-            if (item.State == ItemStates.Succeeded)
-                foreach (var file in item.Outputs.Where(f => f.EndsWith(".png", StringComparison.Ordinal)))
-                    outputs.Add(await sas.CreateAsync(clients.Results.GetBlobClient(StorageLayout.OutputPath(batchId, item.ItemId, file)), BlobSasPermissions.Read, lifetime, cancellationToken));
-            rows.Add(new GalleryItem(item.ItemId, item.State, item.Error, prompts, outputs));
+            var blob = path.StartsWith(InputsPrefix, StringComparison.Ordinal)
+                ? clients.Batches.GetBlobClient($"{batchId}/{path}")
+                : clients.Results.GetBlobClient($"{batchId}/{path}");
+            urls[path] = (await sas.CreateAsync(blob, BlobSasPermissions.Read, lifetime, cancellationToken)).AbsoluteUri;
         }
-        return GalleryHtml.Render(BatchStatus.From(batch, items, null), rows);
+        return GalleryWriter.Write($"Batch {batchId}", entries, path => urls.GetValueOrDefault(path), batch.State);
+    }
+
+    /// <summary>An item's record with its prompt and target images as <c>inputs/...</c> paths of the batch.</summary>
+    private static GalleryEntry Entry(ItemEntity item)
+    {
+        var record = ResultLine.From(item);
+        var parsed = ItemJson.TryRead(item.ItemJson);
+        var prompts = (parsed?.Input ?? item.Inputs).Select(p => InputsPrefix + p).ToList();
+        var targets = (parsed?.Target ?? []).Select(p => InputsPrefix + p).ToList();
+        return new GalleryEntry(record, prompts, targets);
     }
 }
-
-/// <summary>One gallery row: the item, its prompt images and its completions.</summary>
-public sealed record GalleryItem(string Id, string State, string? Error, IReadOnlyList<Uri> Prompts, IReadOnlyList<Uri> Completions);

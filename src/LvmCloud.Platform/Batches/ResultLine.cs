@@ -3,10 +3,19 @@ using LvmCloud.Platform.State;
 
 namespace LvmCloud.Platform.Batches;
 
-/// <summary>Maps an item row to its line of <c>results.jsonl</c> (<see cref="ResultRecord"/>, the format <c>lvm complete</c> writes).</summary>
+/// <summary>
+/// Maps an item row to its line of <c>results.jsonl</c> (<see cref="ResultRecord"/>, the format <c>lvm complete</c>
+/// writes): the record the item runner made when the item ran, else one built from the row (failed at intake,
+/// cancelled, poisoned).
+/// </summary>
 public static class ResultLine
 {
-    public static ResultRecord From(ItemEntity item) => new(
+    public static ResultRecord From(ItemEntity item) =>
+        item.ResultJson is { Length: > 0 } json && item.State is ItemStates.Succeeded or ItemStates.Failed
+            ? ResultsJsonl.Deserialize(json)
+            : FromRow(item);
+
+    private static ResultRecord FromRow(ItemEntity item) => new(
         item.ItemId,
         item.State switch
         {

@@ -16,4 +16,19 @@ public static class ItemJson
 
     public static BatchItem Read(string json) =>
         (JsonSerializer.Deserialize<StoredItem>(json, Options) ?? throw new InvalidOperationException("Stored item JSON is null.")).ToItem();
+
+    /// <summary>The stored item, or null when the row holds none or it cannot be read.</summary>
+    public static BatchItem? TryRead(string? json)
+    {
+        if (string.IsNullOrEmpty(json))
+            return null;
+        try
+        {
+            return Read(json);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
 }

@@ -23,6 +23,11 @@ public sealed class ItemEntity : ITableEntity
     public string? ItemJson { get; set; }
     /// <summary>Input image paths relative to <c>{batchId}/inputs/</c>, JSON array.</summary>
     public string InputsJson { get; set; } = "[]";
+    /// <summary>
+    /// The item's line of <c>results.jsonl</c> as the worker's item runner wrote it (the same record <c>lvm complete</c>
+    /// writes: outputs and contact sheet relative to <c>results/{batchId}/</c>); null until the item ran.
+    /// </summary>
+    public string? ResultJson { get; set; }
     /// <summary>Output file names under <c>results/{batchId}/items/{itemId}/</c>, JSON array.</summary>
     public string OutputsJson { get; set; } = "[]";
     /// <summary>Machine-readable failure reason (manifest or image reject code, <c>model-error</c>, <c>poison</c>, <c>cancelled</c>).</summary>

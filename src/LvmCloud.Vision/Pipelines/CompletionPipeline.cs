@@ -11,11 +11,16 @@ namespace LvmCloud.Vision.Pipelines;
 /// sampling) into one generation batch each, decodes all new frames in one tokenizer batch, and reports
 /// perplexity of targets. An item that fails (bad frame count, ...) fails alone with its reason.
 /// </summary>
-public sealed class CompletionPipeline(LvmModel model)
+public sealed class CompletionPipeline(LvmModel model) : Batches.IFrameCompleter
 {
     private readonly VisualPrompter _prompter = new(model);
 
     public LvmModel Model => model;
+
+    public int Resolution => model.Resolution;
+
+    public IReadOnlyList<CompletionOutput> Complete(IReadOnlyList<CompletionInput> items, CancellationToken cancellationToken) =>
+        Run(items, null, cancellationToken);
 
     /// <param name="progress">Reports each finished item (1 per item).</param>
     public IReadOnlyList<CompletionOutput> Run(IReadOnlyList<CompletionInput> items, IProgress<int>? progress = null, CancellationToken cancellationToken = default)

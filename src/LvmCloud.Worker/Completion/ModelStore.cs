@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
-using System.Text.RegularExpressions;
 using Azure.Storage.Blobs.Models;
 using LvmCloud.Platform.Queues;
 using LvmCloud.Platform.Storage;
+using LvmCloud.Vision.Batches;
 using LvmCloud.Vision.Native;
 using LvmCloud.Vision.Pipelines;
 using Microsoft.Extensions.Logging;
@@ -20,7 +20,7 @@ namespace LvmCloud.Worker.Completion;
 /// <see cref="WorkerOptions.ModelCacheDirectory"/> (into a temporary folder first, so a crash never leaves a
 /// half-downloaded model that looks complete).
 /// </summary>
-public sealed partial class ModelStore : IDisposable
+public sealed class ModelStore : IModelSource, IDisposable
 {
     private readonly StorageClients _clients;
     private readonly WorkerOptions _options;
@@ -43,6 +43,9 @@ public sealed partial class ModelStore : IDisposable
 
     /// <summary>Where the models run.</summary>
     public torch.Device Device { get; }
+
+    public async Task<IFrameCompleter> OpenAsync(ModelReference model, CancellationToken cancellationToken) =>
+        (await GetAsync(model, cancellationToken)).Completer;
 
     /// <summary>The model, loading it on first use; a failed load is retried on the next call.</summary>
     public async Task<LoadedModel> GetAsync(ModelReference reference, CancellationToken cancellationToken)
@@ -164,12 +167,25 @@ public sealed class LoadedModel(ModelReference reference, LvmModel model) : IDis
     public ModelReference Reference { get; } = reference;
     public LvmModel Model { get; } = model;
     public CompletionPipeline Pipeline { get; } = new(model);
-    public SemaphoreSlim Gate { get; } = new(1, 1);
 
-    public void Dispose()
+    /// <summary>The pipeline behind a lock: several queue loops may share one model.</summary>
+    public IFrameCompleter Completer => _completer ??= new SerializedCompleter(Pipeline);
+
+    private IFrameCompleter? _completer;
+
+    public void Dispose() => Model.Dispose();
+
+    private sealed class SerializedCompleter(IFrameCompleter inner) : IFrameCompleter
     {
-        Model.Dispose();
-        Gate.Dispose();
+        private readonly Lock _gate = new();
+
+        public int Resolution => inner.Resolution;
+
+        public IReadOnlyList<CompletionOutput> Complete(IReadOnlyList<CompletionInput> items, CancellationToken cancellationToken)
+        {
+            lock (_gate)
+                return inner.Complete(items, cancellationToken);
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Azure;
-using Azure.Storage.Blobs.Models;
+using LvmCloud.Core.Images;
+using LvmCloud.Core.Manifests;
 using LvmCloud.Core.Results;
 using LvmCloud.Platform.Batches;
 using LvmCloud.Platform.Intake;
@@ -10,6 +10,7 @@ using LvmCloud.Platform.State;
 using LvmCloud.Platform.Storage;
 using LvmCloud.Platform.Telemetry;
 using LvmCloud.Worker.Completion;
+using LvmCloud.Vision.Batches;
 using LvmCloud.Worker.Jobs;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -18,9 +19,10 @@ namespace LvmCloud.Worker.Generate;
 
 /// <summary>
 /// The <c>generate</c> job: claims the message's unfinished items (one conditional transaction with the batch's
-/// counts, so a duplicate delivery or a racing worker skips them), runs them through the completer as one batch,
-/// writes outputs under deterministic names, records every item's end in one more transaction, then closes the
-/// batch if this was its last work. Finished items are skipped, so a redelivered message for finished work is a
+/// counts, so a duplicate delivery or a racing worker skips them), runs them as one generation batch through
+/// <see cref="BatchItemRunner"/> (the code <c>lvm complete</c> runs: inputs from <c>batches/{batchId}/inputs/</c>,
+/// frames, contact sheets and <c>result.json</c> to <c>results/{batchId}/items/{id}/</c>), records every item's end
+/// with its result record in one more transaction, then closes the batch if this was its last work. Finished items are skipped, so a redelivered message for finished work is a
 /// no-op. Storage work per message is constant: a query for its items, a batch-row read per transaction, two
 /// transactions, the input and output blobs.
 /// </summary>
@@ -28,7 +30,7 @@ public sealed class GenerateJobHandler(
     StorageClients clients,
     JobStateStore state,
     BatchFinalizer finalizer,
-    IBatchItemCompleter completer,
+    IModelSource models,
     WorkerStats stats,
     IOptions<WorkerOptions> options,
     TimeProvider time,
@@ -61,19 +63,27 @@ public sealed class GenerateJobHandler(
         if (claimed.Count > 0)
         {
             var started = Stopwatch.GetTimestamp();
-            var finished = new List<(ItemEntity Item, WorkItemOutput? Output, string? Error)>();
-            var (inputs, unreadable) = await LoadInputsAsync(batchId, claimed, cancellation);
-            finished.AddRange(unreadable.Select(u => (u.Item, (WorkItemOutput?)null, (string?)u.Reason)));
-            if (inputs.Count > 0)
+            var runs = new List<(ItemEntity Item, ItemRun Run)>();
+            var runnable = new List<(ItemEntity Item, BatchItem Parsed)>();
+            foreach (var item in claimed)
             {
-                var outputs = await completer.CompleteAsync(inputs.Select(i => i.Input).ToList(), job.Payload.Model, cancellation);
-                var byId = outputs.ToDictionary(o => o.ItemId, StringComparer.Ordinal);
-                foreach (var (item, _) in inputs)
-                    finished.Add(byId.TryGetValue(item.ItemId, out var output)
-                        ? (item, output, output.Error)
-                        : (item, null, "The model pipeline returned no output for this item."));
+                if (Parse(item) is { } parsed)
+                    runnable.Add((item, parsed));
+                else
+                    runs.Add((item, new ItemRun(ResultRecord.Failed(item.ItemId, "input-error", UnreadableReason(item), item.Seed), 0, 0)));
             }
-            (known, succeeded, failed) = await FinishAsync(batchId, finished, started, cancellation);
+            if (runnable.Count > 0)
+            {
+                var completer = await models.OpenAsync(job.Payload.Model, cancellation);
+                var runner = new BatchItemRunner(completer, ImageLimits.Default with { MaxBytes = Math.Min(ImageLimits.Default.MaxBytes, options.Value.MaxInputBytes) });
+                var done = await runner.RunAsync(
+                    runnable.Select(r => r.Parsed).ToList(),
+                    new BlobStore(clients.Batches, StorageLayout.InputPath(batchId, "")),
+                    new BlobStore(clients.Results, StorageLayout.BatchPrefix(batchId)),
+                    cancellationToken: cancellation);
+                runs.AddRange(runnable.Zip(done, (r, run) => (r.Item, run)));
+            }
+            (known, succeeded, failed) = await FinishAsync(batchId, runs, started, cancellation);
         }
 
         // Not tied to the message's lease: closing the batch is batch-level work, and stopping half-way would leave
@@ -152,108 +162,32 @@ public sealed class GenerateJobHandler(
         return (result.Written.ToList(), result.Batch);
     }
 
-    private async Task<(List<(ItemEntity Item, WorkItemInput Input)> Ready, List<(ItemEntity Item, string Reason)> Unreadable)> LoadInputsAsync(
-        string batchId, IReadOnlyList<ItemEntity> items, CancellationToken cancellationToken)
-    {
-        var ready = new List<(ItemEntity, WorkItemInput)>();
-        var unreadable = new List<(ItemEntity, string)>();
-        foreach (var item in items)
-        {
-            Core.Manifests.BatchItem? parsed = null;
-            string? reason = null;
-            try
-            {
-                parsed = item.ItemJson is null ? null : ItemJson.Read(item.ItemJson);
-            }
-            catch (JsonException e)
-            {
-                reason = $"The item's stored manifest line cannot be read: {e.Message}";
-            }
-            if (parsed is null)
-            {
-                unreadable.Add((item, reason ?? "The item has no stored manifest line."));
-                continue;
-            }
+    /// <summary>The item's manifest line as intake stored it, with its id; null when it is missing or unreadable.</summary>
+    private static BatchItem? Parse(ItemEntity item) => ItemJson.TryRead(item.ItemJson) is { } parsed ? parsed with { Id = item.ItemId } : null;
 
-            var inputs = new List<InputImage>();
-            var targets = new List<InputImage>();
-            foreach (var (path, into) in parsed.Input.Select(p => (p, inputs)).Concat(parsed.Target.Select(p => (p, targets))))
-            {
-                (var image, reason) = await DownloadInputAsync(batchId, path, cancellationToken);
-                if (image is null)
-                    break;
-                into.Add(image);
-            }
+    private static string UnreadableReason(ItemEntity item) =>
+        item.ItemJson is null ? "The item has no stored manifest line." : "The item's stored manifest line cannot be read.";
 
-            if (reason is null)
-                ready.Add((item, new WorkItemInput(batchId, parsed with { Id = item.ItemId }, inputs, targets)));
-            else
-                unreadable.Add((item, reason));
-        }
-        return (ready, unreadable);
-    }
-
-    /// <summary>An input or target image's bytes, or why it cannot be used (missing, over the byte limit).</summary>
-    private async Task<(InputImage? Image, string? Reason)> DownloadInputAsync(string batchId, string path, CancellationToken cancellationToken)
-    {
-        var blob = clients.Batches.GetBlobClient(StorageLayout.InputPath(batchId, path));
-        try
-        {
-            var download = await blob.DownloadContentAsync(cancellationToken);
-            var bytes = download.Value.Content.ToMemory();
-            return bytes.Length > options.Value.MaxInputBytes
-                ? (null, $"Input image '{path}' is {bytes.Length} bytes, more than the limit of {options.Value.MaxInputBytes}.")
-                : (new InputImage(path, bytes), null);
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            return (null, $"Input image '{path}' does not exist under inputs/.");
-        }
-    }
-
-    /// <summary>Writes each item's outputs, then records every item's end (with the batch's counts) in one transaction.</summary>
+    /// <summary>Records every item's end (its result record, with the batch's counts) in one transaction.</summary>
     private async Task<(BatchEntity? Batch, int Succeeded, int Failed)> FinishAsync(
-        string batchId, List<(ItemEntity Item, WorkItemOutput? Output, string? Error)> finished, long startedTimestamp, CancellationToken cancellationToken)
+        string batchId, List<(ItemEntity Item, ItemRun Run)> runs, long startedTimestamp, CancellationToken cancellationToken)
     {
+        var now = time.GetUtcNow();
+        var elapsed = Stopwatch.GetElapsedTime(startedTimestamp);
         var changes = new List<ItemChange>();
-        foreach (var (item, output, given) in finished)
+        foreach (var (item, run) in runs)
         {
-            var error = given;
-            var outputs = new List<string>();
-            if (error is null && output is not null)
-            {
-                foreach (var file in output.Files)
-                {
-                    if (!Identifiers.IsValidOutputFileName(file.Name))
-                    {
-                        error = $"The model pipeline produced an output named '{file.Name}', which is not a valid file name.";
-                        break;
-                    }
-                    await clients.Results.GetBlobClient(StorageLayout.OutputPath(batchId, item.ItemId, file.Name)).UploadAsync(
-                        BinaryData.FromBytes(file.Png),
-                        new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "image/png" } },
-                        cancellationToken);
-                    outputs.Add(file.Name);
-                }
-            }
-
-            var elapsed = Stopwatch.GetElapsedTime(startedTimestamp);
-            item.State = error is null ? ItemStates.Succeeded : ItemStates.Failed;
-            item.ErrorCode = error is null ? null : output is null ? "input-error" : "model-error";
-            item.Error = error;
-            item.OutputsJson = JsonSerializer.Serialize(outputs);
-            item.FinishedAt = time.GetUtcNow();
+            var record = run.Record;
+            item.State = record.Status == ResultStatus.Succeeded ? ItemStates.Succeeded : ItemStates.Failed;
+            item.ErrorCode = record.ErrorCode;
+            item.Error = record.Error;
+            item.ResultJson = ResultsJsonl.Serialize(record);
+            item.OutputsJson = JsonSerializer.Serialize(record.Outputs.Select(Path.GetFileName));
+            item.FinishedAt = now;
             item.TotalMs = elapsed.TotalMilliseconds;
-            item.ModelMs = output?.ModelTime.TotalMilliseconds;
-            item.Perplexity = output?.Perplexity;
-            item.TokensGenerated = output?.TokensGenerated;
-            if (error is null)
-            {
-                await clients.Results.GetBlobClient(StorageLayout.ItemResultPath(batchId, item.ItemId)).UploadAsync(
-                    BinaryData.FromString(ResultsJsonl.Serialize(ResultLine.From(item))),
-                    new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } },
-                    cancellationToken);
-            }
+            item.ModelMs = run.ModelMs;
+            item.Perplexity = record.Perplexity;
+            item.TokensGenerated = run.TokensGenerated;
             changes.Add(new ItemChange(item, ItemStates.Running));
         }
 
@@ -266,11 +200,10 @@ public sealed class GenerateJobHandler(
         var (succeeded, failed) = (0, 0);
         foreach (var item in result.Written)
         {
-            var output = finished.First(f => f.Item == item).Output;
             PlatformTelemetry.ItemDuration.Record(item.TotalMs ?? 0);
             PlatformTelemetry.ItemsCompleted.Add(1, new KeyValuePair<string, object?>("status", item.State));
-            if (output?.TokensGenerated > 0)
-                PlatformTelemetry.TokensGenerated.Add(output.TokensGenerated);
+            if (item.TokensGenerated > 0)
+                PlatformTelemetry.TokensGenerated.Add(item.TokensGenerated.Value);
             if (item.State == ItemStates.Succeeded)
             {
                 succeeded++;

@@ -1,48 +1,54 @@
 using System.Collections.Concurrent;
+using LvmCloud.Core.Images;
+using LvmCloud.Core.Results;
 using LvmCloud.Platform.Queues;
+using LvmCloud.Vision.Batches;
+using LvmCloud.Vision.Pipelines;
 using LvmCloud.Worker.Completion;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
-using SixLabors.ImageSharp.Processing;
 
 namespace LvmCloud.Platform.Tests.Infrastructure;
 
 /// <summary>
-/// Stands in for the model pipeline in the tests of the platform's plumbing (leases, poison, cancel, races, the
-/// HTTP API) that need control over timing and failures: real image work on the real input bytes (decode the
-/// last prompt PNG with ImageSharp, flip it, encode a PNG), deterministic. It records how often each item was
-/// completed, and can be slowed down or made to throw. The end-to-end and CLI tests use the real pipeline.
+/// Stands in for the model in the tests of the platform's plumbing (leases, poison, cancel, races, the HTTP API)
+/// that need control over timing and failures. Everything around it is the real worker: the item runner reads the
+/// real input PNGs (at 16 px) and writes the frames, contact sheets and result records. It returns the last prompt
+/// frame mirrored, at the prompt's source size; deterministic. It records how often each item was completed, and can
+/// be slowed down or made to throw. The end-to-end and CLI tests use the real model.
 /// </summary>
-public sealed class FlippingCompleter : IBatchItemCompleter
+public sealed class FlippingCompleter : IModelSource, IFrameCompleter
 {
     public ConcurrentDictionary<string, int> Calls { get; } = new();
     public TimeSpan Delay { get; init; }
     public Exception? AlwaysThrow { get; init; }
 
-    public async Task<IReadOnlyList<WorkItemOutput>> CompleteAsync(IReadOnlyList<WorkItemInput> items, ModelReference model, CancellationToken cancellationToken)
+    public int Resolution => 16;
+
+    public Task<IFrameCompleter> OpenAsync(ModelReference model, CancellationToken cancellationToken) => Task.FromResult<IFrameCompleter>(this);
+
+    public IReadOnlyList<CompletionOutput> Complete(IReadOnlyList<CompletionInput> items, CancellationToken cancellationToken)
     {
         if (AlwaysThrow is not null)
             throw AlwaysThrow;
         if (Delay > TimeSpan.Zero)
-            await Task.Delay(Delay, cancellationToken);
-
-        var outputs = new List<WorkItemOutput>();
-        foreach (var item in items)
+            Task.Delay(Delay, cancellationToken).GetAwaiter().GetResult();
+        var outputs = new List<CompletionOutput>();
+        foreach (var input in items)
         {
-            Calls.AddOrUpdate($"{item.BatchId}/{item.ItemId}", 1, (_, n) => n + 1);
-            try
-            {
-                using var image = Image.Load<Rgb24>(item.Inputs[^1].Bytes.Span);
-                image.Mutate(x => x.Flip(FlipMode.Horizontal));
-                using var png = new MemoryStream();
-                await image.SaveAsPngAsync(png, cancellationToken);
-                outputs.Add(new WorkItemOutput(item.ItemId, [new OutputImage(item.Item.Output, png.ToArray())], TokensGenerated: 256));
-            }
-            catch (Exception e) when (e is UnknownImageFormatException or InvalidImageContentException)
-            {
-                outputs.Add(WorkItemOutput.Failed(item.ItemId, $"Input '{item.Inputs[^1].Path}' could not be decoded: {e.Message}"));
-            }
+            Calls.AddOrUpdate(input.Item.Id, 1, (_, n) => n + 1);
+            var last = input.Frames[^1];
+            var flipped = Mirror(last.Pixels).Resize(last.SourceWidth, last.SourceHeight);
+            outputs.Add(new CompletionOutput(input.Item.Id, [[flipped]], null, new ResultTimings(0, 0, 0, 0, 0), input.Item.Seed, null, 256));
         }
         return outputs;
+    }
+
+    private static RgbImage Mirror(RgbImage image)
+    {
+        var mirrored = new RgbImage(image.Width, image.Height);
+        for (int c = 0; c < RgbImage.Channels; c++)
+            for (int y = 0; y < image.Height; y++)
+                for (int x = 0; x < image.Width; x++)
+                    mirrored.Data[(c * image.Height + y) * image.Width + x] = image[c, y, image.Width - 1 - x];
+        return mirrored;
     }
 }

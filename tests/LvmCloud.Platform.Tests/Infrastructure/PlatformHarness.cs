@@ -63,7 +63,7 @@ public sealed class PlatformHarness : IAsyncDisposable
     /// <c>Worker:*</c> settings), or with <paramref name="completer"/> in its place; <paramref name="configureClients"/>
     /// adjusts its storage clients (fault injection).
     /// </summary>
-    public async Task<(IHost Host, WorkerStats Stats)> StartWorkerAsync(IBatchItemCompleter? completer = null, Action<Azure.Core.ClientOptions>? configureClients = null)
+    public async Task<(IHost Host, WorkerStats Stats)> StartWorkerAsync(IModelSource? completer = null, Action<Azure.Core.ClientOptions>? configureClients = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(Settings);
@@ -73,7 +73,7 @@ public sealed class PlatformHarness : IAsyncDisposable
         if (completer is not null)
             builder.Services.AddSingleton(completer);
         else
-            builder.Services.AddLvmModelCompleter();
+            builder.Services.AddLvmModels();
         if (configureClients is not null)
             builder.Services.AddSingleton(sp => new StorageClients(sp.GetRequiredService<IOptions<Configuration.StorageOptions>>().Value, null, configureClients));
         builder.Services.AddLvmWorker();

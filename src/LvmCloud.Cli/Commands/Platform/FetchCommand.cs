@@ -7,9 +7,9 @@ using LvmCloud.Core.Results;
 namespace LvmCloud.Cli.Commands.Platform;
 
 /// <summary>
-/// <c>lvm fetch BATCH --out DIR</c>: downloads a finished batch: every output file to
-/// <c>DIR/items/{itemId}/{file}</c>, <c>DIR/results.jsonl</c> (the format <c>lvm complete</c> writes, outputs
-/// relative to DIR) and <c>DIR/gallery.html</c>.
+/// <c>lvm fetch BATCH --out DIR</c>: downloads a finished batch: every output file and contact sheet to
+/// <c>DIR/items/{itemId}/{file}</c>, <c>DIR/results.jsonl</c> (the records <c>lvm complete</c> writes, outputs
+/// relative to DIR) and <c>DIR/gallery.html</c> (the same page).
 /// </summary>
 public sealed class FetchCommand() : PlatformCommand("fetch", "Download a finished batch: results.jsonl, every output image and a gallery.")
 {
@@ -36,8 +36,7 @@ public sealed class FetchCommand() : PlatformCommand("fetch", "Download a finish
         var records = new List<ResultRecord>();
         foreach (var item in results.Items)
         {
-            var outputs = new List<string>();
-            foreach (var output in item.Outputs)
+            string Add(ResultOutputView output)
             {
                 var relative = $"items/{item.Id}/{output.File}";
                 if (item.Id.Contains('/') || output.File.Contains('/'))
@@ -45,9 +44,11 @@ public sealed class FetchCommand() : PlatformCommand("fetch", "Download a finish
                 if (RelativePath.Check(relative) is { } problem)
                     throw new InvalidDataException($"The platform named an output that is not a safe relative path: {problem.Message}.");
                 downloads.Add((output.Url, Path.Combine(outDir, "items", item.Id, output.File)));
-                outputs.Add(relative);
+                return relative;
             }
-            records.Add(new ResultRecord(item.Id, ParseStatus(item.Status), item.ErrorCode, item.Error, outputs, null, item.Timings, item.Seed, item.Perplexity));
+            var outputs = item.Outputs.Select(Add).ToList();
+            var sheet = item.ContactSheet is { } s ? Add(s) : null;
+            records.Add(new ResultRecord(item.Id, ParseStatus(item.Status), item.ErrorCode, item.Error, outputs, sheet, item.Timings, item.Seed, item.Perplexity));
         }
 
         Directory.CreateDirectory(outDir);
@@ -66,7 +67,7 @@ public sealed class FetchCommand() : PlatformCommand("fetch", "Download a finish
 
         var resultsPath = Path.Combine(outDir, ResultsFileName);
         await File.WriteAllTextAsync(resultsPath, ResultsJsonl.ToJsonl(records), cancellationToken);
-        await File.WriteAllTextAsync(Path.Combine(outDir, GalleryFileName), GalleryWriter.Write($"Batch {batchId}", records), cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(outDir, GalleryFileName), GalleryWriter.Write($"Batch {batchId}", records, batchState: results.State), cancellationToken);
 
         var failed = records.Count(r => r.Status != ResultStatus.Succeeded);
         if (console.JsonOutput)

@@ -43,7 +43,8 @@ public sealed record ResultItemView(
     double? Perplexity,
     long? Seed,
     IReadOnlyList<ResultOutputView> Outputs,
-    ResultTimings? Timings);
+    ResultTimings? Timings,
+    ResultOutputView? ContactSheet = null);
 
 public sealed record ResultOutputView(string File, Uri Url);
 

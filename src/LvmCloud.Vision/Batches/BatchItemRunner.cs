@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using LvmCloud.Core.Images;
+using LvmCloud.Core.Manifests;
+using LvmCloud.Core.Reports;
+using LvmCloud.Core.Results;
+using LvmCloud.Core.Storage;
+using LvmCloud.Vision.Pipelines;
+
+namespace LvmCloud.Vision.Batches;
+
+/// <summary>
+/// Runs batch items, the same way for <c>lvm complete</c> (folders) and the queue worker (blob prefixes): reads each
+/// item's prompt and target images from <c>inputs</c> (limits checked, a bad image fails its item alone), completes
+/// them together with the <see cref="IFrameCompleter"/>, and writes under <c>outputs</c> each new frame
+/// (<see cref="OutputNames"/>), a contact sheet and <c>items/{id}/result.json</c>. The result records name outputs
+/// relative to <c>outputs</c>, so <c>results.jsonl</c> reads the same wherever the batch ran. Reads every input once
+/// and writes every output once: work grows with the items.
+/// </summary>
+public sealed class BatchItemRunner(IFrameCompleter completer, ImageLimits? limits = null)
+{
+    public const string ResultFileName = "result.json";
+    private readonly ImageLimits _limits = limits ?? ImageLimits.Default;
+
+    /// <summary>Path of an item's result record under the outputs root.</summary>
+    public static string ResultPath(string itemId) => $"{OutputNames.ItemFolder(itemId)}/{ResultFileName}";
+
+    /// <param name="onItemDone">Hears each item as its record is ready.</param>
+    public async Task<IReadOnlyList<ItemRun>> RunAsync(
+        IReadOnlyList<BatchItem> items, IFileStore inputs, IFileStore outputs, Action<ItemRun>? onItemDone = null, CancellationToken cancellationToken = default)
+    {
+        var runs = new ItemRun?[items.Count];
+        var loaded = new List<(int Index, CompletionInput Input, double LoadMs)>();
+        for (int i = 0; i < items.Count; i++)
+        {
+            var item = items[i];
+            var clock = Stopwatch.StartNew();
+            try
+            {
+                var frames = await LoadAsync(inputs, item.Input, item.Sizing.Resize, cancellationToken);
+                var targets = await LoadAsync(inputs, item.Target, item.Sizing.Resize, cancellationToken);
+                loaded.Add((i, new CompletionInput(item, frames, targets), clock.Elapsed.TotalMilliseconds));
+            }
+            catch (ImageRejectedException e)
+            {
+                runs[i] = await FinishAsync(outputs, new ItemRun(ResultRecord.Failed(item.Id, e.Reason, e.Message, item.Seed), 0, 0), onItemDone, cancellationToken);
+            }
+        }
+
+        if (loaded.Count > 0)
+        {
+            var completed = await Task.Run(() => completer.Complete(loaded.Select(l => l.Input).ToList(), cancellationToken), cancellationToken);
+            for (int k = 0; k < loaded.Count; k++)
+            {
+                var (index, input, loadMs) = loaded[k];
+                var run = await WriteAsync(outputs, input, completed[k], loadMs, cancellationToken);
+                runs[index] = await FinishAsync(outputs, run, onItemDone, cancellationToken);
+            }
+        }
+        return runs.Select(r => r!).ToList();
+    }
+
+    private async Task<List<LoadedImage>> LoadAsync(IFileStore inputs, IReadOnlyList<string> paths, ResizeMode resize, CancellationToken cancellationToken)
+    {
+        var images = new List<LoadedImage>(paths.Count);
+        foreach (var path in paths)
+        {
+            Stream stream;
+            try
+            {
+                stream = await inputs.OpenReadAsync(path, cancellationToken);
+            }
+            catch (FileNotFoundException)
+            {
+                throw new ImageRejectedException(path, ImageRejectReason.NotFound, "no such file.");
+            }
+            await using (stream)
+                images.Add(ImageLoader.LoadForModel(stream, completer.Resolution, resize, _limits, path));
+        }
+        return images;
+    }
+
+    private static async Task<ItemRun> WriteAsync(IFileStore outputs, CompletionInput input, CompletionOutput output, double loadMs, CancellationToken cancellationToken)
+    {
+        var item = input.Item;
+        var timings = output.Timings with { LoadMs = loadMs, TotalMs = output.Timings.TotalMs + loadMs };
+        double modelMs = output.Timings.TotalMs;
+        if (output.Error is not null)
+            return new ItemRun(new ResultRecord(item.Id, ResultStatus.Failed, "invalid-item", output.Error, [], null, timings, item.Seed, null), 0, modelMs);
+
+        var written = new List<string>();
+        for (int c = 0; c < output.Candidates.Count; c++)
+            for (int f = 0; f < output.Candidates[c].Count; f++)
+            {
+                string path = $"{OutputNames.ItemFolder(item.Id)}/{OutputNames.FrameName(item, c, f)}";
+                await outputs.WriteBytesAsync(path, ImageWriter.ToPngBytes(output.Candidates[c][f]), ContentTypes.Png, cancellationToken);
+                written.Add(path);
+            }
+
+        // The sheet shows every frame at the prompt's size (completions resized back to the source size are scaled to it).
+        var promptSize = input.Frames[0].Pixels;
+        var sheet = ContactSheet.Compose(
+            input.Frames.Select(f => f.Pixels).ToList(),
+            output.Candidates.Select(c => (IReadOnlyList<RgbImage>)c.Select(i => i.Width == promptSize.Width && i.Height == promptSize.Height ? i : i.Resize(promptSize.Width, promptSize.Height)).ToList()).ToList(),
+            input.Target.Select(t => t.Pixels).ToList());
+        string sheetPath = OutputNames.ContactSheet(item);
+        await outputs.WriteBytesAsync(sheetPath, ImageWriter.ToPngBytes(sheet), ContentTypes.Png, cancellationToken);
+        var record = new ResultRecord(item.Id, ResultStatus.Succeeded, null, null, written, sheetPath, timings, item.Seed, output.Perplexity);
+        return new ItemRun(record, output.TokensGenerated, modelMs);
+    }
+
+    private static async Task<ItemRun> FinishAsync(IFileStore outputs, ItemRun run, Action<ItemRun>? onItemDone, CancellationToken cancellationToken)
+    {
+        await outputs.WriteTextAsync(ResultPath(run.ItemId), ResultsJsonl.Serialize(run.Record), ContentTypes.Json, cancellationToken);
+        onItemDone?.Invoke(run);
+        return run;
+    }
+}
