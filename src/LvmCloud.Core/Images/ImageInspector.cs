@@ -37,7 +37,7 @@ public static class ImageInspector
             throw new ImageRejectedException(name, ImageRejectReason.NotFound, "no such file.");
         }
 
-        CheckByteCount(file.Length, limits, name);
+        CheckByteCount(file.Length, limits, name, lengthIsExact: true);
         bytes = File.ReadAllBytes(path);
         return InspectBytes(bytes, limits, name);
     }
@@ -103,7 +103,11 @@ public static class ImageInspector
         return new ImageInfo(width, height, frames, format);
     }
 
-    private static void CheckByteCount(long length, ImageLimits limits, string name, bool lengthIsExact = true)
+    /// <summary>Refuses an image of <paramref name="length"/> bytes over the limit, before reading it.</summary>
+    /// <exception cref="ImageRejectedException">It is larger than <see cref="ImageLimits.MaxBytes"/>.</exception>
+    public static void CheckByteCount(long length, ImageLimits limits, string name) => CheckByteCount(length, limits, name, lengthIsExact: true);
+
+    private static void CheckByteCount(long length, ImageLimits limits, string name, bool lengthIsExact)
     {
         if (length > limits.MaxBytes)
         {

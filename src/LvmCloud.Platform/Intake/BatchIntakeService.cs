@@ -73,7 +73,9 @@ public sealed class BatchIntakeService(
             var problem = item.Input.Concat(item.Target).Select(p => imageProblems.GetValueOrDefault(p)).FirstOrDefault(p => p is not null);
             if (problem is not null)
             {
-                entities.Add(Failed(batchId, id, item.LineNumber, problem.Code, problem.Message));
+                var failed = Failed(batchId, id, item.LineNumber, problem.Code, problem.Message);
+                failed.Seed = item.Seed;
+                entities.Add(failed);
                 continue;
             }
 

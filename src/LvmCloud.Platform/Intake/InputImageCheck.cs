@@ -28,15 +28,15 @@ public sealed class InputImageCheck(StorageClients clients)
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
-            return new ImageProblem(ImageRejectReason.NotFound, $"Input image '{relativePath}' does not exist under {StorageLayout.InputsFolder}/.");
+            // The same reason and words as the worker's item runner and `lvm complete` give.
+            var missing = new ImageRejectedException(relativePath, ImageRejectReason.NotFound, "no such file.");
+            return new ImageProblem(missing.Reason, missing.Message);
         }
 
-        if (properties.ContentLength > limits.MaxBytes)
-            return new ImageProblem(ImageRejectReason.TooLargeBytes, $"Input image '{relativePath}' is {properties.ContentLength} bytes, more than the limit of {limits.MaxBytes}.");
-
-        await using var stream = await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { BufferSize = ReadBlockBytes }, cancellationToken);
         try
         {
+            ImageInspector.CheckByteCount(properties.ContentLength, limits, relativePath);
+            await using var stream = await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { BufferSize = ReadBlockBytes }, cancellationToken);
             ImageInspector.Inspect(stream, limits, relativePath);
             return null;
         }

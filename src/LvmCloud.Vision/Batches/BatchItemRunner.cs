@@ -12,7 +12,8 @@ namespace LvmCloud.Vision.Batches;
 /// Runs batch items, the same way for <c>lvm complete</c> (folders) and the queue worker (blob prefixes): reads each
 /// item's prompt and target images from <c>inputs</c> (limits checked, a bad image fails its item alone), completes
 /// them together with the <see cref="IFrameCompleter"/>, and writes under <c>outputs</c> each new frame
-/// (<see cref="OutputNames"/>), a contact sheet and <c>items/{id}/result.json</c>. The result records name outputs
+/// (<see cref="OutputNames"/>), a contact sheet and <c>items/{id}/result.json</c> (for every item that reached the
+/// model; an item whose images are refused gets its record only). The result records name outputs
 /// relative to <c>outputs</c>, so <c>results.jsonl</c> reads the same wherever the batch ran. Reads every input once
 /// and writes every output once: work grows with the items.
 /// </summary>
@@ -42,7 +43,9 @@ public sealed class BatchItemRunner(IFrameCompleter completer, ImageLimits? limi
             }
             catch (ImageRejectedException e)
             {
-                runs[i] = await FinishAsync(outputs, new ItemRun(ResultRecord.Failed(item.Id, e.Reason, e.Message, item.Seed), 0, 0), onItemDone, cancellationToken);
+                // Refused before it ran, as intake refuses it on the platform: a record, no files.
+                runs[i] = new ItemRun(ResultRecord.Failed(item.Id, e.Reason, e.Message, item.Seed), 0, 0);
+                onItemDone?.Invoke(runs[i]!);
             }
         }
 
