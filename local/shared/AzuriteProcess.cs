@@ -47,10 +47,15 @@ internal sealed class AzuriteProcess : IDisposable
         process.BeginErrorReadLine();
         foreach (var port in new[] { blob, queue, table })
             await WaitForPortAsync(process, port, output);
+        return new AzuriteProcess(process, ConnectionStringFor(blob, queue, table));
+    }
+
+    /// <summary>The connection string of an Azurite on these loopback ports.</summary>
+    public static string ConnectionStringFor(int blob, int queue, int table)
+    {
         const string account = "devstoreaccount1";
-        return new AzuriteProcess(process,
-            $"DefaultEndpointsProtocol=http;AccountName={account};AccountKey={DevKey};" +
-            $"BlobEndpoint=http://127.0.0.1:{blob}/{account};QueueEndpoint=http://127.0.0.1:{queue}/{account};TableEndpoint=http://127.0.0.1:{table}/{account};");
+        return $"DefaultEndpointsProtocol=http;AccountName={account};AccountKey={DevKey};" +
+            $"BlobEndpoint=http://127.0.0.1:{blob}/{account};QueueEndpoint=http://127.0.0.1:{queue}/{account};TableEndpoint=http://127.0.0.1:{table}/{account};";
     }
 
     private static async Task WaitForPortAsync(Process process, int port, List<string> output)
@@ -73,7 +78,8 @@ internal sealed class AzuriteProcess : IDisposable
         }
     }
 
-    private static int FreePort()
+    /// <summary>A loopback port nobody listens on right now.</summary>
+    public static int FreePort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

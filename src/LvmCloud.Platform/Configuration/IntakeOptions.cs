@@ -11,8 +11,12 @@ public sealed record IntakeOptions
     [Range(1, 256)]
     public int ItemsPerMessage { get; init; } = 4;
 
+    /// <summary>
+    /// The model a batch uses unless it names one: the bundled <c>fmnist-lvm</c> (a worker finds it as
+    /// <c>models/fmnist-lvm/</c> locally, or as <c>fmnist-lvm/latest/</c> in the <c>models</c> container).
+    /// </summary>
     [Required, MinLength(1)]
-    public string DefaultModelName { get; init; } = "lvm";
+    public string DefaultModelName { get; init; } = "fmnist-lvm";
 
     [Required, MinLength(1)]
     public string DefaultModelVersion { get; init; } = "latest";

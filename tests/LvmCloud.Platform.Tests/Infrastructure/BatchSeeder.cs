@@ -13,14 +13,15 @@ namespace LvmCloud.Platform.Tests.Infrastructure;
 /// </summary>
 internal static class BatchSeeder
 {
-    public static async Task<(string BatchId, List<SeededJob> Messages)> SeedAsync(PlatformHarness harness, int items, int perMessage, Func<int, byte[]>? image = null)
+    public static async Task<(string BatchId, List<SeededJob> Messages)> SeedAsync(PlatformHarness harness, int items, int perMessage, Func<int, byte[]>? image = null, ModelReference? model = null)
     {
         var clients = harness.Clients;
         var now = DateTimeOffset.UtcNow;
         var batchId = Identifiers.NewBatchId(now);
         var batch = BatchEntity.New(batchId, now);
-        batch.ModelName = "tiny";
-        batch.ModelVersion = "1";
+        model ??= new ModelReference("tiny", "1");
+        batch.ModelName = model.Name;
+        batch.ModelVersion = model.Version;
         Assert.True(await harness.State.TryAddBatchAsync(batch, CancellationToken.None));
 
         var entities = new List<ItemEntity>();
@@ -47,7 +48,7 @@ internal static class BatchSeeder
         var publisher = harness.Get<JobPublisher>();
         foreach (var (chunk, index) in entities.Chunk(perMessage).Select((c, i) => (c, i)))
         {
-            var payload = new GeneratePayload(batchId, chunk.Select(e => e.ItemId).ToList(), new ModelReference("tiny", "1"));
+            var payload = new GeneratePayload(batchId, chunk.Select(e => e.ItemId).ToList(), model);
             var envelope = await publisher.EnqueueAsync(payload, $"{batchId}-g{index:D5}", CancellationToken.None);
             messages.Add(new SeededJob(envelope, payload));
         }

@@ -63,11 +63,13 @@ public sealed class PlatformHarness : IAsyncDisposable
     /// <c>Worker:*</c> settings), or with <paramref name="completer"/> in its place; <paramref name="configureClients"/>
     /// adjusts its storage clients (fault injection).
     /// </summary>
-    public async Task<(IHost Host, WorkerStats Stats)> StartWorkerAsync(IModelSource? completer = null, Action<Azure.Core.ClientOptions>? configureClients = null)
+    public async Task<(IHost Host, WorkerStats Stats)> StartWorkerAsync(IModelSource? completer = null, Action<Azure.Core.ClientOptions>? configureClients = null, LogCapture? logs = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(Settings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        if (logs is not null)
+            builder.Logging.SetMinimumLevel(LogLevel.Information).AddFilter("Azure", LogLevel.Warning).AddProvider(logs);
         if (FileLog.Path is { } log)
             builder.Logging.SetMinimumLevel(LogLevel.Information).AddProvider(new FileLog(log));
         if (completer is not null)

@@ -1,0 +1,43 @@
+using LvmCloud.Functions.Functions;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Abstractions;
+using Microsoft.AspNetCore.Routing;
+
+namespace LvmCloud.LocalApi;
+
+/// <summary>
+/// The HTTP API's routes (those the function classes declare in their <c>HttpTrigger</c> attributes) mapped onto
+/// the same function classes, so the local host answers exactly what the Functions app answers.
+/// </summary>
+public static class ApiRoutes
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/batches", (HttpContext c, CreateBatchFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, ct)));
+        app.MapGet("/api/batches", (HttpContext c, ListBatchesFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, ct)));
+        app.MapGet("/api/batches/{batchId}", (HttpContext c, string batchId, GetBatchStatusFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, batchId, ct)));
+        app.MapGet("/api/batches/{batchId}/results", (HttpContext c, string batchId, GetBatchResultsFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, batchId, ct)));
+        app.MapGet("/api/batches/{batchId}/gallery", (HttpContext c, string batchId, GetGalleryFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, batchId, ct)));
+        app.MapPost("/api/batches/{batchId}/cancel", (HttpContext c, string batchId, CancelBatchFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, batchId, ct)));
+        app.MapGet("/api/batches/{batchId}/items/{itemId}/{file}", (HttpContext c, string batchId, string itemId, string file, GetItemFileFunction f, CancellationToken ct) =>
+            Execute(c, f.Run(c.Request, batchId, itemId, file, ct)));
+    }
+
+    /// <summary>The function classes, built by DI as the Functions host builds them.</summary>
+    public static IServiceCollection AddFunctionClasses(this IServiceCollection services)
+    {
+        foreach (var type in new[]
+        {
+            typeof(CreateBatchFunction), typeof(ListBatchesFunction), typeof(GetBatchStatusFunction), typeof(GetBatchResultsFunction),
+            typeof(GetGalleryFunction), typeof(CancelBatchFunction), typeof(GetItemFileFunction), typeof(ManifestUploadedFunction),
+        })
+            services.AddTransient(type);
+        return services;
+    }
+
+    private static async Task Execute(HttpContext context, Task<IActionResult> invocation)
+    {
+        var result = await invocation;
+        await result.ExecuteResultAsync(new ActionContext(context, context.GetRouteData(), new ActionDescriptor()));
+    }
+}

@@ -1,0 +1,3 @@
+using LvmCloud.LocalApi;
+
+LocalApiHost.Build(args).Run();
