@@ -12,8 +12,8 @@ namespace LvmCloud.Vision.Datasets;
 /// Turns visual sentences into one token shard: each sentence's images, encoded by the VQGAN, become one row of
 /// codes (frames back to back), written in LVM's JSONL format plus the binary twin (<see cref="TokenShardFiles"/>).
 /// It is what <c>lvm tokenize-dataset</c> runs on a folder and what a <c>tokenize</c> job runs on a chunk of a
-/// dataset in blob storage. Each image is read once and encoded once, so the work grows linearly with the
-/// sentences; the next batch's images are read while the current one is encoded. Sentences with a bad image are
+/// dataset in blob storage. Each sentence's images are read once and encoded once, so the work grows linearly with
+/// the sentences; the next batch's images are read while the current one is encoded. Sentences with a bad image are
 /// skipped with their reason. The same sentences and tokenizer give the same bytes every time (encoding runs
 /// without autograd in a fixed order), so a redelivered job rewrites identical files.
 /// </summary>
