@@ -8,14 +8,17 @@ namespace LvmCloud.Core.Sentences;
 /// <summary>
 /// Parses a dataset's <c>sentences.jsonl</c>: one <c>{"images": ["a.png", ...], "kind": "pairs"}</c>
 /// per line. Paths follow <see cref="Paths.RelativePath"/>; <c>kind</c> is optional
-/// (<c>[a-z0-9-]{1,32}</c>, usually one of <see cref="SentenceKinds"/>); unknown fields are
-/// errors. Bad lines fail alone; blank lines are skipped.
+/// (<c>[a-z0-9-]{1,32}</c>, usually one of <see cref="SentenceKinds"/>); <c>id</c> is optional
+/// (1 to 64 of <c>A-Z a-z 0-9 . _ -</c>, as manifest ids; a line without one is <c>line-{n:D5}</c>),
+/// and a line repeating an earlier id fails, so ids name one sentence in results and shard records.
+/// Unknown fields are errors. Bad lines fail alone; blank lines are skipped.
 /// </summary>
 public static partial class VisualSentenceParser
 {
     private const string ImagesField = "images";
     private const string KindField = "kind";
-    private static readonly string[] Fields = [ImagesField, KindField];
+    private const string IdField = "id";
+    private static readonly string[] Fields = [IdField, ImagesField, KindField];
 
     public static ParsedSentences Parse(string jsonl) => Parse(jsonl, SentenceLimits.Default);
 
@@ -25,6 +28,7 @@ public static partial class VisualSentenceParser
         ArgumentNullException.ThrowIfNull(limits);
         var sentences = new List<VisualSentence>();
         var invalid = new List<InvalidLine>();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
         string[] lines = jsonl.Split('\n');
         int count = 0;
         for (int i = 0; i < lines.Length; i++)
@@ -49,7 +53,13 @@ public static partial class VisualSentenceParser
                     throw new ManifestLineException(ManifestErrorReason.LineTooLong, $"line is {bytes} bytes, the limit is {limits.MaxLineBytes}");
                 }
 
-                sentences.Add(ParseLine(line, lineNumber, limits));
+                VisualSentence sentence = ParseLine(line, lineNumber, limits);
+                if (!ids.Add(sentence.SentenceId))
+                {
+                    throw new ManifestLineException(ManifestErrorReason.DuplicateId, $"id '{sentence.SentenceId}' is already used by an earlier line");
+                }
+
+                sentences.Add(sentence);
             }
             catch (ManifestLineException ex)
             {
@@ -61,12 +71,17 @@ public static partial class VisualSentenceParser
     }
 
     /// <summary>The JSONL line (without newline) describing <paramref name="images"/>.</summary>
-    public static string Format(IEnumerable<string> images, string? kind)
+    public static string Format(IEnumerable<string> images, string? kind, string? id = null)
     {
         var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
+            if (id is not null)
+            {
+                writer.WriteString(IdField, id);
+            }
+
             writer.WriteStartArray(ImagesField);
             foreach (string image in images)
             {
@@ -120,10 +135,21 @@ public static partial class VisualSentenceParser
                     $"'kind' must be 1 to 32 characters from a-z 0-9 -, e.g. {string.Join(", ", SentenceKinds.Sequence, SentenceKinds.Pairs, SentenceKinds.Inpainting, SentenceKinds.Category)}");
             }
 
-            return new VisualSentence(lineNumber, images, kind);
+            string? id = fields.String(IdField);
+            if (id is not null && (!IdPattern().IsMatch(id) || id is "." or ".."))
+            {
+                string shown = id.Length > 80 ? id[..80] + "..." : id;
+                throw new ManifestLineException(ManifestErrorReason.BadId,
+                    $"id '{shown}' is not allowed; use 1 to 64 characters from A-Z a-z 0-9 . _ - (not '.' or '..')");
+            }
+
+            return new VisualSentence(lineNumber, images, kind, id);
         }
     }
 
     [GeneratedRegex(@"^[a-z0-9-]{1,32}\z")]
     private static partial Regex KindPattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9._-]{1,64}\z")]
+    private static partial Regex IdPattern();
 }

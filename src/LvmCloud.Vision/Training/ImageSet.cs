@@ -1,3 +1,4 @@
+using LvmCloud.Core.Images;
 using static TorchSharp.torch;
 
 namespace LvmCloud.Vision.Training;
@@ -13,6 +14,26 @@ public sealed class ImageSet
             throw new ArgumentException($"Expected {count}x3x{height}x{width} bytes, got {pixelsChw.Length}.");
         _pixels = pixelsChw;
         Count = count; Height = height; Width = width;
+    }
+
+    /// <summary>
+    /// Same-size images kept as bytes, <c>round(v * 255)</c>. Loaded images are <c>byte / 255f</c>, so this gives
+    /// back their bytes exactly and <see cref="Batch"/> their values.
+    /// </summary>
+    public static ImageSet FromImages(IReadOnlyList<RgbImage> images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (images.Count == 0) throw new ArgumentException("No images.", nameof(images));
+        int width = images[0].Width, height = images[0].Height, size = images[0].Data.Length;
+        var bytes = new byte[images.Count * size];
+        for (int i = 0; i < images.Count; i++)
+        {
+            if (images[i].Width != width || images[i].Height != height)
+                throw new ArgumentException($"Image {i} is {images[i].Width}x{images[i].Height}; expected {width}x{height} like the first.", nameof(images));
+            var d = images[i].Data;
+            for (int j = 0; j < size; j++) bytes[i * size + j] = (byte)Math.Clamp(MathF.Round(d[j] * 255f), 0, 255);
+        }
+        return new ImageSet(bytes, images.Count, height, width);
     }
 
     public int Count { get; }

@@ -45,6 +45,25 @@ public sealed class VisualSentenceParserTests
     }
 
     [Fact]
+    public void Ids_are_kept_or_derived_from_the_line_and_must_be_unique()
+    {
+        string jsonl = """
+            {"id": "video-7", "images": ["a.png"]}
+            {"images": ["b.png"]}
+            {"id": "video-7", "images": ["c.png"]}
+            {"id": "no/slash", "images": ["d.png"]}
+            {"id": "line-00002", "images": ["e.png"]}
+            """;
+
+        ParsedSentences parsed = VisualSentenceParser.Parse(jsonl);
+
+        Assert.Equal(["video-7", "line-00002"], parsed.Sentences.Select(s => s.SentenceId));
+        Assert.Equal([(3, ManifestErrorReason.DuplicateId), (4, ManifestErrorReason.BadId), (5, ManifestErrorReason.DuplicateId)],
+            parsed.Invalid.Select(i => (i.LineNumber, i.Reason)));
+        Assert.Equal("""{"id":"s-1","images":["a.png"],"kind":"pairs"}""", VisualSentenceParser.Format(["a.png"], "pairs", "s-1"));
+    }
+
+    [Fact]
     public void Too_many_images_in_a_sentence_fails()
     {
         string images = string.Join(", ", Enumerable.Range(0, 17).Select(i => $"\"{i}.png\""));

@@ -1,8 +1,10 @@
 using System.CommandLine;
 using LvmCloud.Cli.Data;
 using LvmCloud.Cli.Interaction;
+using LvmCloud.Core.Paths;
+using LvmCloud.Core.Storage;
 using LvmCloud.Core.Tokens;
-using LvmCloud.Vision.Pipelines;
+using LvmCloud.Vision.Datasets;
 using LvmCloud.Vision.Tokenizer;
 using static TorchSharp.torch;
 
@@ -10,7 +12,8 @@ namespace LvmCloud.Cli.Commands.Training;
 
 /// <summary>
 /// <c>lvm tokenize-dataset</c>: turns a dataset folder's visual sentences into a token shard in LVM's format
-/// (<c>{"tokens": base64(int32 LE)}</c> per line) plus its binary twin; same data in, same bytes out.
+/// (<c>{"tokens": base64(int32 LE)}</c> per line) plus its binary twin; same data in, same bytes out. The work is
+/// <see cref="DatasetTokenizer"/>'s, the one a <c>tokenize</c> job runs in blob storage; this adapts a folder to it.
 /// </summary>
 public sealed class TokenizeDatasetCommand() : LvmCommand("tokenize-dataset",
     "Tokenize a dataset folder's visual sentences into a token shard (.jsonl in LVM's format + .bin twin).")
@@ -32,43 +35,28 @@ public sealed class TokenizeDatasetCommand() : LvmCommand("tokenize-dataset",
         set_num_threads(parse.GetValue(_threads));
         int batchSize = parse.GetValue(_batch);
         if (batchSize <= 0) throw new UserInputException("--batch-size must be positive.");
-        using var tokenizer = VqganTokenizer.Load(parse.GetValue(_tokenizer)!, maxBatchSize: batchSize);
-        var dataset = SentenceDataset.Open(parse.GetValue(_data)!);
         string stem = parse.GetValue(_out)!;
         if (stem.EndsWith(".jsonl", StringComparison.Ordinal)) stem = stem[..^".jsonl".Length];
-        var dir = Path.GetDirectoryName(Path.GetFullPath(stem));
-        if (dir is not null) Directory.CreateDirectory(dir);
-        int resolution = tokenizer.Config.Resolution;
+        string full = Path.GetFullPath(stem), name = Path.GetFileName(full);
+        if (RelativePath.Check(TokenShardFiles.JsonlPath(name)) is { } problem)
+            throw new UserInputException($"--out: the shard's file name is refused: {problem.Message}.");
+        using var tokenizer = VqganTokenizer.Load(parse.GetValue(_tokenizer)!, maxBatchSize: batchSize);
+        var dataset = await DatasetFolder.OpenAsync(parse.GetValue(_data)!, ct);
         var sentences = dataset.Sentences.Take(parse.GetValue(_max) ?? int.MaxValue).ToList();
-        int total = sentences.Count;
+        var output = new FolderStore(Path.GetDirectoryName(full)!);
+        var datasetTokenizer = new DatasetTokenizer(tokenizer, new DatasetTokenizerOptions { ImagesPerBatch = batchSize });
 
-        int written = await console.WithProgressAsync($"tokenizing {total} sentences", total, progress =>
+        var shard = await console.WithProgressAsync($"tokenizing {sentences.Count} sentences", sentences.Count, progress =>
+            datasetTokenizer.TokenizeAsync(dataset, sentences, output, name, n => progress.Advance(n), ct));
+        if (console.JsonOutput)
         {
-            using var writer = new TokenShardWriter(stem + ".jsonl", stem + ".bin");
-            // Sentences go through in chunks: their images are loaded and encoded together, then written in order.
-            int perChunk = Math.Max(1, batchSize / Math.Max(1, sentences[0].Images.Count));
-            for (int start = 0; start < total; start += perChunk)
-            {
-                ct.ThrowIfCancellationRequested();
-                var chunk = sentences.Skip(start).Take(perChunk).ToList();
-                var images = dataset.LoadImages(chunk.SelectMany(s => s.Images).ToList(), resolution);
-                using var scope = NewDisposeScope();
-                var codes = tokenizer.Encode(ImageTensors.Stack(images)).to(ScalarType.Int32).cpu();
-                var flat = codes.data<int>().ToArray();
-                int perImage = (int)codes.shape[1], offset = 0;
-                foreach (var sentence in chunk)
-                {
-                    int length = sentence.Images.Count * perImage;
-                    writer.Add(flat.AsSpan(offset, length));
-                    offset += length;
-                }
-                progress.Advance(chunk.Count);
-            }
-            writer.Complete();
-            return Task.FromResult(writer.Count);
-        });
-        if (console.JsonOutput) console.WriteJson(new { sentences = written, jsonl = stem + ".jsonl", bin = stem + ".bin" });
-        else console.Info($"{written} sentences → {stem}.jsonl (+ {stem}.bin)");
+            console.WriteJson(new { sentences = shard.Sentences, jsonl = stem + ".jsonl", bin = stem + ".bin", tokens = shard.Tokens, skipped = SkipReport.Json(shard.Skipped) });
+        }
+        else
+        {
+            SkipReport.Print(console, shard.Skipped);
+            console.Info($"{shard.Sentences} sentences → {stem}.jsonl (+ {stem}.bin)");
+        }
         return ExitCodes.Success;
     }
 }

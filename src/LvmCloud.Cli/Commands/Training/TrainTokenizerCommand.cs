@@ -1,13 +1,17 @@
 using System.CommandLine;
 using LvmCloud.Cli.Data;
 using LvmCloud.Cli.Interaction;
+using LvmCloud.Core.Datasets;
 using LvmCloud.Vision.Tokenizer;
 using LvmCloud.Vision.Training;
 using static TorchSharp.torch;
 
 namespace LvmCloud.Cli.Commands.Training;
 
-/// <summary><c>lvm train-tokenizer</c>: trains a VQGAN on a dataset folder's images; resumes from the run's checkpoint.</summary>
+/// <summary>
+/// <c>lvm train-tokenizer</c>: trains a VQGAN on a dataset folder's images; resumes from the run's checkpoint. Images
+/// are read through <see cref="SentenceDataset"/>, each once; an unreadable one is left out and reported.
+/// </summary>
 public sealed class TrainTokenizerCommand() : LvmCommand("train-tokenizer",
     "Train the VQGAN tokenizer on the images of a dataset folder (resumes from the run folder's checkpoint).")
 {
@@ -38,8 +42,9 @@ public sealed class TrainTokenizerCommand() : LvmCommand("train-tokenizer",
         options.Validate();
         string run = parse.GetValue(_out)!;
 
-        var train = await LoadImages(console, parse.GetValue(_data)!, config.Resolution, parse.GetValue(_maxImages), "train");
-        ImageSet? eval = parse.GetValue(_evalData) is { } evalDir ? await LoadImages(console, evalDir, config.Resolution, options.EvalImages, "held-out") : null;
+        var rejected = new List<RejectedImage>();
+        var train = await LoadImages(console, parse.GetValue(_data)!, config.Resolution, parse.GetValue(_maxImages), "train", rejected, ct);
+        ImageSet? eval = parse.GetValue(_evalData) is { } evalDir ? await LoadImages(console, evalDir, config.Resolution, options.EvalImages, "held-out", rejected, ct) : null;
 
         manual_seed(options.Seed);
         using var model = new VqganModel(config);
@@ -58,7 +63,7 @@ public sealed class TrainTokenizerCommand() : LvmCommand("train-tokenizer",
         var metrics = eval is null ? null : TokenizerTrainer.Evaluate(model, eval, options.EvalImages);
         string modelDir = TrainingCheckpoint.ModelDirectoryOf(run);
         if (console.JsonOutput)
-            console.WriteJson(new { steps = result.EndStep, loss = result.FinalLoss, psnr = metrics?.Psnr, codebook_usage = metrics?.CodebookUsage, model = modelDir, plot });
+            console.WriteJson(new { steps = result.EndStep, loss = result.FinalLoss, psnr = metrics?.Psnr, codebook_usage = metrics?.CodebookUsage, model = modelDir, plot, rejected_images = SkipReport.Json(rejected) });
         else
             console.Info($"step {result.EndStep}: loss {result.FinalLoss:F4}" +
                 (metrics is null ? "" : $", held-out PSNR {metrics.Psnr:F2} dB, codebook usage {metrics.CodebookUsage:P1} ({metrics.CodePerplexity:F0} effective codes)") +
@@ -66,12 +71,17 @@ public sealed class TrainTokenizerCommand() : LvmCommand("train-tokenizer",
         return ExitCodes.Success;
     }
 
-    private static async Task<ImageSet> LoadImages(IConsoleInteraction console, string folder, int resolution, int max, string what)
+    /// <summary>The first <paramref name="max"/> distinct images of a dataset folder; bad images are left out and reported.</summary>
+    private static async Task<ImageSet> LoadImages(IConsoleInteraction console, string folder, int resolution, int max, string what, List<RejectedImage> rejected, CancellationToken ct)
     {
-        var dataset = SentenceDataset.Open(folder);
+        var dataset = await DatasetFolder.OpenAsync(folder, ct);
         var paths = dataset.DistinctImages().Take(max).ToList();
+        var gate = new object();
         var images = await console.WithProgressAsync($"loading {paths.Count} {what} images", paths.Count, progress =>
-            Task.FromResult(dataset.LoadImages(paths, resolution, n => progress.Advance(n))));
-        return new ImageSet(SentenceDataset.ToBytes(images), images.Length, resolution, resolution);
+            dataset.LoadImagesAsync(paths, resolution, n => { lock (gate) progress.Advance(n); }, ct));
+        SkipReport.Print(console, images.Rejected);
+        rejected.AddRange(images.Rejected);
+        if (images.Images.Count == 0) throw new InvalidDataException($"No {what} image of '{dataset.SentencesFile}' could be read.");
+        return ImageSet.FromImages(images.Images);
     }
 }
