@@ -123,6 +123,52 @@ public sealed class HttpApiTests(AzuriteFixture azurite)
         Assert.Equal(3, await tab.Locator("img.completion").CountAsync());
     }
 
+    [Fact]
+    public async Task Status_pages_items_with_counts_from_the_batch_row_and_the_batch_list_is_newest_first()
+    {
+        await using var harness = await PlatformHarness.CreateAsync(azurite, new() { ["Worker:Concurrency"] = "1" });
+        var api = new Api(harness);
+        var (older, _) = await BatchSeeder.SeedAsync(harness, items: 2, perMessage: 2);
+        var (batchId, messages) = await BatchSeeder.SeedAsync(harness, items: 5, perMessage: 2, image: i => i == 3 ? "not a png"u8.ToArray() : TestImages.Png(16, 8, (byte)i));
+        await harness.StartWorkerAsync(new FlippingCompleter());
+        await harness.WaitForBatchAsync(batchId, TimeSpan.FromSeconds(30));
+
+        var ids = new List<string>();
+        string? token = null;
+        var pages = 0;
+        do
+        {
+            var path = $"/api/batches/{batchId}?pageSize=2" + (token is null ? "" : $"&continuationToken={Uri.EscapeDataString(token)}");
+            var request = HttpCalls.Request("GET", path);
+            var answer = await HttpCalls.ExecuteAsync(await api.Status.Run(request, batchId, CancellationToken.None), request);
+            Assert.Equal(200, answer.Status);
+            var page = JsonSerializer.Deserialize<BatchStatus>(answer.Text, Web)!;
+            Assert.Equal(5, page.Total);
+            Assert.Equal((4, 1), (page.Counts["succeeded"], page.Counts["failed"]));
+            Assert.Equal(1.0, page.Progress);
+            Assert.True(page.Items.Count <= 2);
+            ids.AddRange(page.Items.Select(i => i.Id));
+            token = page.ContinuationToken;
+            pages++;
+        }
+        while (token is not null);
+        Assert.Equal(messages.SelectMany(m => m.ItemIds).Order(), ids.Order());
+        Assert.True(pages >= 3, $"5 items in pages of 2 took {pages} pages");
+
+        var failedOnly = HttpCalls.Request("GET", $"/api/batches/{batchId}?state=failed");
+        var failed = JsonSerializer.Deserialize<BatchStatus>((await HttpCalls.ExecuteAsync(await api.Status.Run(failedOnly, batchId, CancellationToken.None), failedOnly)).Text, Web)!;
+        Assert.Equal(["item-003"], failed.Items.Select(i => i.Id));
+        var badState = HttpCalls.Request("GET", $"/api/batches/{batchId}?state=lost");
+        Assert.Equal(400, (await HttpCalls.ExecuteAsync(await api.Status.Run(badState, batchId, CancellationToken.None), badState)).Status);
+
+        var list = HttpCalls.Request("GET", "/api/batches?pageSize=100");
+        var batches = JsonSerializer.Deserialize<BatchList>((await HttpCalls.ExecuteAsync(await api.List.Run(list, CancellationToken.None), list)).Text, Web)!;
+        var newer = batches.Batches.Select(b => b.BatchId).ToList().IndexOf(batchId);
+        var old = batches.Batches.Select(b => b.BatchId).ToList().IndexOf(older);
+        Assert.True(newer >= 0 && old > newer, $"newest first: {batchId} at {newer}, {older} at {old}");
+        Assert.Equal(4, batches.Batches[newer].Counts["succeeded"]);
+    }
+
     private static async Task<BatchUploadGrant> CreateAsync(Api api, string[] files)
     {
         var request = HttpCalls.Request("POST", "/api/batches", JsonSerializer.Serialize(new { files }));

@@ -85,6 +85,7 @@ public sealed class LocalStackTests : IDisposable
                 Process.Start("kill", ["-TERM", $"{stack.Id}"])!.WaitForExit();
             if (!stack.WaitForExit(TimeSpan.FromSeconds(90)))
                 stack.Kill(entireProcessTree: true);
+            stack.WaitForExit(); // and its output read to the end
         }
 
         Assert.Contains("Stack stopped.", Log());

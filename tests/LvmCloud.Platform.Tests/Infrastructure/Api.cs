@@ -11,6 +11,7 @@ internal sealed class Api(PlatformHarness harness)
     public CreateBatchFunction Create { get; } = new(harness.Get<BatchCreationService>());
     public ManifestUploadedFunction ManifestUploaded { get; } = new(harness.Get<BatchIntakeService>(), NullLogger<ManifestUploadedFunction>.Instance);
     public GetBatchStatusFunction Status { get; } = new(harness.Get<BatchQueryService>());
+    public ListBatchesFunction List { get; } = new(harness.Get<BatchQueryService>());
     public GetBatchResultsFunction Results { get; } = new(harness.Get<BatchQueryService>());
     public GetItemFileFunction ItemFile { get; } = new(harness.Get<BatchQueryService>());
     public GetGalleryFunction Gallery { get; } = new(harness.Get<GalleryService>());

@@ -21,7 +21,10 @@ internal static class HttpCalls
         context.Request.Method = method;
         context.Request.Scheme = "http";
         context.Request.Host = new HostString("localhost", 7071);
-        context.Request.Path = path;
+        var query = path.IndexOf('?');
+        context.Request.Path = query < 0 ? path : path[..query];
+        if (query >= 0)
+            context.Request.QueryString = new QueryString(path[query..]);
         foreach (var (name, value) in headers ?? new Dictionary<string, string>())
             context.Request.Headers[name] = value;
         if (jsonBody is not null)

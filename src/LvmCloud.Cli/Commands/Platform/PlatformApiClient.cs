@@ -27,8 +27,20 @@ public sealed class PlatformApiClient : IDisposable
     public Task<UploadGrant> CreateBatchAsync(IReadOnlyList<string> files, CancellationToken cancellationToken) =>
         SendAsync<UploadGrant>(HttpMethod.Post, "batches", JsonContent.Create(new { files }, options: Json), cancellationToken);
 
-    public Task<BatchStatusView> GetStatusAsync(string batchId, CancellationToken cancellationToken) =>
-        SendAsync<BatchStatusView>(HttpMethod.Get, $"batches/{Uri.EscapeDataString(batchId)}", null, cancellationToken);
+    /// <param name="itemState">Only items in this state (e.g. <c>failed</c>) on the page.</param>
+    /// <param name="pageSize">Items on the page (the counts always cover the whole batch).</param>
+    public Task<BatchStatusView> GetStatusAsync(string batchId, CancellationToken cancellationToken, string? itemState = null, int? pageSize = null, string? continuationToken = null) =>
+        SendAsync<BatchStatusView>(HttpMethod.Get, $"batches/{Uri.EscapeDataString(batchId)}{Query(("state", itemState), ("pageSize", pageSize?.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("continuationToken", continuationToken))}", null, cancellationToken);
+
+    /// <summary>One page of the batches, newest first.</summary>
+    public Task<BatchListView> ListBatchesAsync(int? pageSize, string? continuationToken, CancellationToken cancellationToken) =>
+        SendAsync<BatchListView>(HttpMethod.Get, $"batches{Query(("pageSize", pageSize?.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("continuationToken", continuationToken))}", null, cancellationToken);
+
+    private static string Query(params (string Name, string? Value)[] parameters)
+    {
+        var given = parameters.Where(p => !string.IsNullOrEmpty(p.Value)).Select(p => $"{p.Name}={Uri.EscapeDataString(p.Value!)}").ToList();
+        return given.Count == 0 ? "" : "?" + string.Join('&', given);
+    }
 
     public Task<BatchResultsView> GetResultsAsync(string batchId, CancellationToken cancellationToken) =>
         SendAsync<BatchResultsView>(HttpMethod.Get, $"batches/{Uri.EscapeDataString(batchId)}/results", null, cancellationToken);

@@ -20,7 +20,8 @@ public sealed record BatchStatusView(
     IReadOnlyDictionary<string, int> Counts,
     double Progress,
     string? Model,
-    IReadOnlyList<ItemStatusView> Items)
+    IReadOnlyList<ItemStatusView> Items,
+    string? ContinuationToken = null)
 {
     public bool IsTerminal => State is "finished" or "cancelled";
 
@@ -50,3 +51,21 @@ public sealed record ResultOutputView(string File, Uri Url);
 
 /// <summary>An RFC 9457 problem document, as the API answers errors.</summary>
 public sealed record ProblemView(int? Status, string? Title, string? Detail);
+
+/// <summary>Answer to <c>GET /api/batches</c>: a page of batches, newest first.</summary>
+public sealed record BatchListView(IReadOnlyList<BatchSummaryView> Batches, string? ContinuationToken);
+
+/// <summary>One batch of the list: state and counts, no items.</summary>
+public sealed record BatchSummaryView(
+    string BatchId,
+    string State,
+    bool CancelRequested,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? FinishedAt,
+    int Total,
+    IReadOnlyDictionary<string, int> Counts,
+    double Progress,
+    string? Model)
+{
+    public int Count(string state) => Counts.TryGetValue(state, out var n) ? n : 0;
+}

@@ -4,16 +4,29 @@ using LvmCloud.Cli.Interaction;
 
 namespace LvmCloud.Cli.Commands.Platform;
 
-/// <summary><c>lvm status BATCH</c>: the batch's state, counts by item state, and the failed items' reasons.</summary>
-public sealed class StatusCommand() : PlatformCommand("status", "Show a submitted batch's state, item counts and errors.")
+/// <summary>
+/// <c>lvm status BATCH</c>: the batch's state, counts by item state, and the failed items' reasons (the first
+/// <see cref="FailuresShown"/>). <c>lvm status</c> without a batch lists the batches, newest first.
+/// </summary>
+public sealed class StatusCommand() : PlatformCommand("status", "Show a submitted batch's state, item counts and errors; without a batch id, list the batches.")
 {
-    private readonly Argument<string> _batch = new("BATCH") { Description = "The batch id printed by 'lvm submit'." };
+    /// <summary>Failed items whose reasons are printed (the counts cover all).</summary>
+    public const int FailuresShown = 100;
 
-    protected override void ConfigureCommand(Command command) => command.Arguments.Add(_batch);
+    private readonly Argument<string?> _batch = new("BATCH") { Description = "The batch id printed by 'lvm submit' (none: list the batches, newest first).", Arity = ArgumentArity.ZeroOrOne };
+    private readonly Option<int> _limit = new("--limit") { Description = "Batches listed (without BATCH).", DefaultValueFactory = _ => 20 };
+
+    protected override void ConfigureCommand(Command command)
+    {
+        command.Arguments.Add(_batch);
+        command.Options.Add(_limit);
+    }
 
     protected override async Task<int> ExecuteAsync(ParseResult parse, PlatformApiClient api, IConsoleInteraction console, CancellationToken cancellationToken)
     {
-        var status = await api.GetStatusAsync(parse.GetValue(_batch)!, cancellationToken);
+        if (parse.GetValue(_batch) is not { Length: > 0 } batchId)
+            return await ListAsync(api, Math.Max(1, parse.GetValue(_limit)), console, cancellationToken);
+        var status = await api.GetStatusAsync(batchId, cancellationToken, itemState: "failed", pageSize: FailuresShown);
         if (console.JsonOutput)
         {
             console.WriteJson(status);
@@ -22,6 +35,32 @@ public sealed class StatusCommand() : PlatformCommand("status", "Show a submitte
 
         Report(status, console);
         console.WriteLine($"{status.BatchId} {status.State} {status.Done}/{status.Total}");
+        return ExitCodes.Success;
+    }
+
+    private static async Task<int> ListAsync(PlatformApiClient api, int limit, IConsoleInteraction console, CancellationToken cancellationToken)
+    {
+        var batches = new List<BatchSummaryView>();
+        string? token = null;
+        do
+        {
+            var page = await api.ListBatchesAsync(Math.Min(100, limit - batches.Count), token, cancellationToken);
+            batches.AddRange(page.Batches);
+            token = page.ContinuationToken;
+        }
+        while (token is not null && batches.Count < limit);
+
+        if (console.JsonOutput)
+        {
+            console.WriteJson(batches);
+            return ExitCodes.Success;
+        }
+        var c = CultureInfo.InvariantCulture;
+        console.Table($"{batches.Count} most recent batches", ["batch", "state", "created", "items", "succeeded", "failed", "cancelled", "model"],
+            batches.Select(b => (IReadOnlyList<string>)[b.BatchId, b.State, b.CreatedAt.ToString("yyyy-MM-dd HH:mm", c), b.Total.ToString(c),
+                b.Count("succeeded").ToString(c), b.Count("failed").ToString(c), b.Count("cancelled").ToString(c), b.Model ?? ""]));
+        foreach (var b in batches)
+            console.WriteLine($"{b.BatchId} {b.State} {b.Count("succeeded") + b.Count("failed") + b.Count("cancelled")}/{b.Total}");
         return ExitCodes.Success;
     }
 
@@ -34,5 +73,7 @@ public sealed class StatusCommand() : PlatformCommand("status", "Show a submitte
             status.Counts.Where(c => c.Value > 0).Select(c => (IReadOnlyList<string>)[c.Key, c.Value.ToString(CultureInfo.InvariantCulture)]));
         foreach (var item in status.Items.Where(i => i.State == "failed"))
             console.Info($"{item.Id}: {item.Error}");
+        if (status.Count("failed") > status.Items.Count(i => i.State == "failed") && status.Items.Count > 0)
+            console.Info($"... and {status.Count("failed") - status.Items.Count(i => i.State == "failed")} more failed items (GET /api/batches/{status.BatchId}?state=failed pages through them).");
     }
 }

@@ -24,13 +24,13 @@ public sealed class WaitCommand() : PlatformCommand("wait", "Wait for a submitte
         var interval = Durations.Parse(parse.GetValue(_interval)!, "--interval");
         var deadline = timeout is null ? DateTimeOffset.MaxValue : DateTimeOffset.UtcNow + timeout.Value;
 
-        var status = await api.GetStatusAsync(batchId, cancellationToken);
+        var status = await api.GetStatusAsync(batchId, cancellationToken, pageSize: 1);
         if (status.Total == 0 && !status.IsTerminal)
             console.Info($"Batch {batchId} is {status.State}: waiting for its manifest to be planned.");
         while (status.Total == 0 && !status.IsTerminal && DateTimeOffset.UtcNow < deadline)
         {
             await Task.Delay(interval, cancellationToken);
-            status = await api.GetStatusAsync(batchId, cancellationToken);
+            status = await api.GetStatusAsync(batchId, cancellationToken, pageSize: 1);
         }
 
         status = await console.WithProgressAsync($"batch {batchId}", status.Total, async progress =>
@@ -40,7 +40,7 @@ public sealed class WaitCommand() : PlatformCommand("wait", "Wait for a submitte
             while (!status.IsTerminal && DateTimeOffset.UtcNow < deadline)
             {
                 await Task.Delay(interval, cancellationToken);
-                status = await api.GetStatusAsync(batchId, cancellationToken);
+                status = await api.GetStatusAsync(batchId, cancellationToken, pageSize: 1);
                 progress.Advance(status.Done - reported, status.State);
                 reported = status.Done;
             }
@@ -55,6 +55,7 @@ public sealed class WaitCommand() : PlatformCommand("wait", "Wait for a submitte
             return ExitCodes.Failure;
         }
 
+        status = await api.GetStatusAsync(batchId, cancellationToken, itemState: "failed", pageSize: StatusCommand.FailuresShown);
         StatusCommand.Report(status, console);
         if (!console.JsonOutput)
             console.WriteLine($"{status.BatchId} {status.State} {status.Done}/{status.Total}");
