@@ -13,6 +13,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using LvmCloud.Platform.Configuration;
+using Polly.Registry;
 
 namespace LvmCloud.PlatformBench;
 
@@ -25,7 +28,8 @@ internal sealed record BenchResult(
     TimeSpan Wall,
     TimeSpan Intake,
     TimeSpan ModelTime,
-    double MeanQueueWaitMs)
+    double MeanQueueWaitMs,
+    RequestCounter.Counts Requests)
 {
     public double ItemsPerSecond => Items / Wall.TotalSeconds;
     public double IntakeMsPerItem => Intake.TotalMilliseconds / Items;
@@ -44,6 +48,7 @@ internal static class BenchRun
 {
     public static async Task<BenchResult> RunAsync(string connectionString, string modelsDirectory, int items, int workers, int itemsPerMessage)
     {
+        var counter = new RequestCounter();
         var settings = new Dictionary<string, string?>
         {
             ["Storage:ConnectionString"] = connectionString,
@@ -61,6 +66,7 @@ internal static class BenchRun
         var services = new ServiceCollection()
             .AddSingleton<IConfiguration>(configuration)
             .AddLogging(l => l.SetMinimumLevel(LogLevel.Warning))
+            .AddSingleton(sp => new StorageClients(sp.GetRequiredService<IOptions<StorageOptions>>().Value, null, counter.Configure))
             .AddLvmPlatform()
             .BuildServiceProvider();
         await using var _ = services;
@@ -72,16 +78,23 @@ internal static class BenchRun
 
         var hosts = new List<(IHost Host, TimedCompleter Completer)>();
         foreach (var _w in Enumerable.Range(0, workers))
-            hosts.Add(await StartWorkerAsync(settings));
+            hosts.Add(await StartWorkerAsync(settings, counter));
         try
         {
+            var before = counter.Snapshot(); // the client's uploads are not the platform's work
             var started = Stopwatch.GetTimestamp();
             await services.GetRequiredService<BatchIntakeService>().IngestAsync(batchId, CancellationToken.None);
             var intake = Stopwatch.GetElapsedTime(started);
-            var state = services.GetRequiredService<JobStateStore>();
+            // Watched through clients of its own, so that the benchmark's polling is not counted as the platform's.
+            var watcher = new StorageClients(services.GetRequiredService<IOptions<StorageOptions>>().Value);
+            var state = new JobStateStore(watcher, services.GetRequiredService<ResiliencePipelineProvider<string>>());
             while ((await state.GetBatchAsync(batchId, CancellationToken.None))?.State is not (BatchStates.Finished or BatchStates.Cancelled))
                 await Task.Delay(20);
             var wall = Stopwatch.GetElapsedTime(started);
+            var queue = watcher.Queue(watcher.QueueNames.Generate);
+            while ((await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount > 0)
+                await Task.Delay(20); // the last message is deleted just after the batch closes
+            var requests = counter.Snapshot() - before;
 
             var rows = await state.GetItemsAsync(batchId, CancellationToken.None);
             var stats = hosts.Select(h => h.Host.Services.GetRequiredService<WorkerStats>()).ToList();
@@ -93,7 +106,8 @@ internal static class BenchRun
                 wall,
                 intake,
                 TimeSpan.FromTicks(hosts.Sum(h => h.Completer.Elapsed.Ticks)),
-                rows.Average(r => r.QueueWaitMs ?? 0));
+                rows.Average(r => r.QueueWaitMs ?? 0),
+                requests);
         }
         finally
         {
@@ -119,11 +133,12 @@ internal static class BenchRun
     }
 
     /// <summary>A worker host as Program.cs builds it, its completer timed, its model loaded before it starts polling.</summary>
-    private static async Task<(IHost, TimedCompleter)> StartWorkerAsync(Dictionary<string, string?> settings)
+    private static async Task<(IHost, TimedCompleter)> StartWorkerAsync(Dictionary<string, string?> settings, RequestCounter counter)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSingleton(sp => new StorageClients(sp.GetRequiredService<IOptions<StorageOptions>>().Value, null, counter.Configure));
         builder.Services.AddSingleton<ModelStore>();
         builder.Services.AddSingleton(sp => new TimedCompleter(sp.GetRequiredService<ModelStore>()));
         builder.Services.AddSingleton<IModelSource>(sp => sp.GetRequiredService<TimedCompleter>());

@@ -4,8 +4,9 @@ using LvmCloud.PlatformBench;
 using LvmCloud.Vision.Native;
 
 // Platform overhead: per-item time spent outside the model (queue, storage, state) for a batch through Azurite,
-// with 1 and 2 workers. Usage: dotnet run -c Release --project bench/LvmCloud.PlatformBench -- [--items 200]
-// [--workers 1,2] [--per-message 4] [--storage CONNECTION_STRING] (default: starts Azurite from local/node_modules).
+// with 1 and 2 workers, and storage requests per item for batches of different sizes (1 worker).
+// Usage: dotnet run -c Release --project bench/LvmCloud.PlatformBench -- [--items 200] [--workers 1,2]
+// [--request-sizes 100,2000] [--per-message 4] [--storage CONNECTION_STRING] (default: starts Azurite from local/node_modules).
 TorchRuntime.EnsureLoaded();
 TorchSharp.torch.set_num_threads(1);
 
@@ -13,6 +14,7 @@ var items = IntArg("--items", 200);
 var perMessage = IntArg("--per-message", 4);
 var workerCounts = (Arg("--workers") ?? "1,2").Split(',').Select(w => int.Parse(w, CultureInfo.InvariantCulture)).ToList();
 var storage = Arg("--storage");
+var requestSizes = (Arg("--request-sizes") ?? "100,2000").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(w => int.Parse(w, CultureInfo.InvariantCulture)).ToList();
 
 using var azurite = storage is null ? await AzuriteProcess.StartAsync(FindRepoRoot()) : null;
 var connectionString = storage ?? azurite!.ConnectionString;
@@ -28,6 +30,12 @@ try
         Console.Error.WriteLine($"{items} items, {workers} worker(s)...");
         results.Add(await BenchRun.RunAsync(connectionString, temp.FullName, items, workers, perMessage));
     }
+    var sized = new List<BenchResult>();
+    foreach (var size in requestSizes)
+    {
+        Console.Error.WriteLine($"{size} items, 1 worker, counting storage requests...");
+        sized.Add(await BenchRun.RunAsync(connectionString, temp.FullName, size, 1, perMessage));
+    }
 
     Console.WriteLine($"{items} items, {perMessage} per message, tiny model (16 px, 64 tokens), 1 torch thread, worker concurrency 1, {Environment.ProcessorCount} cores");
     Console.WriteLine();
@@ -36,7 +44,21 @@ try
     foreach (var r in results)
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"| {r.Workers} | {r.Succeeded}/{r.Items} | {r.ResultsWritten} | {r.Wall.TotalSeconds:0.0} | {r.ItemsPerSecond:0.0} | {r.IntakeMsPerItem:0.0} | {r.MeanQueueWaitMs:0} | {r.ModelMsPerItem:0.0} | {r.OutsideModelMsPerItem:0.0} |"));
-    return results.All(r => r.Succeeded == r.Items && r.ResultsWritten == 1) ? 0 : 1;
+    Console.WriteLine();
+    Console.WriteLine("Storage requests per item, intake to the batch closed (1 worker; the client's uploads not counted; empty receives of an idle worker shown apart):");
+    Console.WriteLine();
+    Console.WriteLine("| items | messages | table | blob | queue | total per item | total requests | empty receives |");
+    Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
+    foreach (var r in sized)
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {r.Items} | {(r.Items + perMessage - 1) / perMessage} | {r.Requests.Table / (double)r.Items:0.00} | {r.Requests.Blob / (double)r.Items:0.00} | {r.Requests.Queue / (double)r.Items:0.00} | {r.Requests.Total / (double)r.Items:0.00} | {r.Requests.Total} | {r.Requests.EmptyReceives} |"));
+    if (sized.Count >= 2)
+    {
+        double first = sized[0].Requests.Total / (double)sized[0].Items, last = sized[^1].Requests.Total / (double)sized[^1].Items;
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"per-item requests, {sized[^1].Items} vs {sized[0].Items} items: {last / first:0.000}x (target: within 10%)"));
+    }
+    return results.Concat(sized).All(r => r.Succeeded == r.Items && r.ResultsWritten == 1) ? 0 : 1;
 }
 finally
 {
