@@ -33,6 +33,22 @@ param workerExists bool = false
 @maxValue(300)
 param workerMaxReplicas int = 10
 
+@description('Job kinds the worker app serves, as Worker__Queues spells them. Add tokenize only once the image has its handler: the worker refuses to start on a kind it cannot run.')
+@allowed(['generate', 'generate,tokenize'])
+param workerQueues string = 'generate'
+
+@description('Deploy the trainer app (train-shard). Off until the image has the train-shard handler.')
+param deployTrainer bool = false
+
+@description('Trainer workload profile: empty for consumption CPU, or a serverless GPU profile type.')
+@allowed(['', 'Consumption-GPU-NC8as-T4', 'Consumption-GPU-NC24-A100'])
+param trainerGpuProfile string = ''
+
+@description('Most trainer replicas KEDA may run: one per train-shard job in progress, so at least the shards per round you want in parallel.')
+@minValue(1)
+@maxValue(100)
+param trainerMaxReplicas int = 4
+
 @description('Most instances the Functions app may scale out to.')
 @minValue(1)
 @maxValue(1000)
@@ -43,6 +59,38 @@ var manifestContainerName = 'batches'
 var manifestFileName = 'manifest.jsonl'
 var manifestFunctionName = 'ManifestUploaded'
 var generateQueueName = 'generate'
+var tokenizeQueueName = 'tokenize'
+var trainShardQueueName = 'train-shard'
+
+// The inference kinds' queues (a queue is named by its kind): KEDA adds a worker replica per
+// messagesPerReplica messages, visible or in flight; the rest are Worker:PerQueue:{kind} settings. Both are
+// short jobs, so short visibility timeouts: the worker renews a lease every third of it while it works, and
+// the timeout is how long the message of a replica that died waits before it is delivered again.
+var inferenceQueueSettings = {
+  // A message is up to Intake:ItemsPerMessage (4) items; 2 per replica scales out early for a user's batch.
+  '${generateQueueName}': { messagesPerReplica: 2, concurrency: 1, visibilityTimeoutSeconds: 120 }
+  // Scheduled retokenization is background work: a backlog scales the app out more slowly than generate does.
+  '${tokenizeQueueName}': { messagesPerReplica: 4, concurrency: 1, visibilityTimeoutSeconds: 300 }
+}
+
+// The inference app stops at once on SIGTERM and hands its messages back; 60 s covers that and the host's stop.
+var workerTerminationGracePeriodSeconds = 60
+
+// A train-shard message is one long job (many optimizer steps, a checkpoint every N) holding one GPU:
+// - one message per replica and one replica per message;
+// - the longest grace period Container Apps allows, the budget for a stopping trainer to finish its current
+//   checkpoint interval and save it before it hands the message back (the checkpoint interval should fit in it);
+// - a visibility timeout at least 1.5 times the grace period: renewed every third of it, a message stays hidden
+//   for the whole grace period even if no renewal succeeds after SIGTERM, so no second replica starts the shard
+//   while the stopping one still writes its checkpoint;
+// - more deliveries before poison: every hand-back (scale-in, new revision) counts as one, without a failure.
+var trainerTerminationGracePeriodSeconds = 600
+var trainerQueueSettings = {
+  messagesPerReplica: 1
+  concurrency: 1
+  visibilityTimeoutSeconds: 1200
+  maxDequeueCount: 20
+}
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
@@ -159,6 +207,8 @@ module containerAppsEnvironment 'modules/container-apps-environment.bicep' = {
     name: 'cae-${resourceToken}'
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
     gpuProfileType: workerGpuProfile
+    // An empty GPU profile costs nothing, but needs quota: ask for the trainer's only with the trainer.
+    trainerGpuProfileType: deployTrainer ? trainerGpuProfile : ''
   }
 }
 
@@ -187,11 +237,49 @@ module worker 'modules/worker-app.bicep' = {
     blobEndpoint: storage.outputs.blobEndpoint
     queueEndpoint: storage.outputs.queueEndpoint
     tableEndpoint: storage.outputs.tableEndpoint
-    generateQueueName: generateQueueName
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
+    queues: split(workerQueues, ',')
+    queueSettings: inferenceQueueSettings
     maxReplicas: workerMaxReplicas
+    terminationGracePeriodSeconds: workerTerminationGracePeriodSeconds
   }
   // Reading the queue length (KEDA) and storage use the identity's role assignments.
+  dependsOn: [workerStorageAccess]
+}
+
+// The trainer: the same image as the worker app, serving only train-shard, so that training is scaled by its
+// own queue alone (the inference queues' lengths neither scale it in nor starve it) and gets its own replica
+// size, GPU profile, timeouts and grace period. It runs as the worker identity: same image, same data (models,
+// tokens, training, job state, the queues), and the roles are account-wide, so a second identity would narrow
+// nothing. It is not an azd service: it takes the image the worker app runs when provisioned.
+module trainer 'modules/worker-app.bicep' = if (deployTrainer) {
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: 'ca-trainer-${resourceToken}'
+    role: 'trainer'
+    environmentId: containerAppsEnvironment.outputs.id
+    workloadProfileName: containerAppsEnvironment.outputs.trainerProfileName
+    gpuProfileType: trainerGpuProfile
+    identityId: workerIdentity.outputs.id
+    identityClientId: workerIdentity.outputs.clientId
+    registryLoginServer: registry.outputs.loginServer
+    image: workerImage.outputs.image
+    storageAccountName: storage.outputs.name
+    blobEndpoint: storage.outputs.blobEndpoint
+    queueEndpoint: storage.outputs.queueEndpoint
+    tableEndpoint: storage.outputs.tableEndpoint
+    applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
+    queues: [trainShardQueueName]
+    // It serves one queue, so that queue's settings are simply the app's.
+    messagesPerReplica: trainerQueueSettings.messagesPerReplica
+    concurrency: trainerQueueSettings.concurrency
+    visibilityTimeoutSeconds: trainerQueueSettings.visibilityTimeoutSeconds
+    maxDequeueCount: trainerQueueSettings.maxDequeueCount
+    maxReplicas: trainerMaxReplicas
+    terminationGracePeriodSeconds: trainerTerminationGracePeriodSeconds
+  }
   dependsOn: [workerStorageAccess]
 }
 
@@ -224,6 +312,7 @@ output AZURE_CONTAINER_REGISTRY_NAME string = registry.outputs.name
 output AZURE_CONTAINER_ENVIRONMENT_NAME string = containerAppsEnvironment.outputs.name
 output SERVICE_API_NAME string = api.outputs.name
 output SERVICE_WORKER_NAME string = worker.outputs.name
+output TRAINER_APP_NAME string = trainer.?outputs.name ?? ''
 output API_URL string = api.outputs.uri
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_STORAGE_BLOB_ENDPOINT string = storage.outputs.blobEndpoint

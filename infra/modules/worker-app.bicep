@@ -1,12 +1,18 @@
-// The queue worker: a container app with no ingress, scaled by KEDA on the length of the generate
-// queue (azure-queue scaler, authenticated with the app's managed identity), from zero replicas.
+// A queue-consuming container app running the worker image: no ingress, from zero replicas, one KEDA
+// azure-queue scale rule per job kind it serves (authenticated with the app's managed identity), and
+// Worker__Queues naming exactly those kinds. main.bicep deploys it twice: the inference `worker` app and the
+// `trainer` app (docs/deploy.md says why they are separate).
 
 param location string
 param tags object
 param name string
 param environmentId string
 
-@description('Workload profile the worker runs on: Consumption (CPU) or the environment\'s GPU profile.')
+@description('Which of the two apps this is: `worker` (the azd service of that name) or `trainer` (follows the worker\'s image).')
+@allowed(['worker', 'trainer'])
+param role string = 'worker'
+
+@description('Workload profile the app runs on: Consumption (CPU) or one of the environment\'s GPU profiles.')
 param workloadProfileName string
 
 @description('Serverless GPU workload profile type, or empty for consumption CPU (sizes the container).')
@@ -23,21 +29,74 @@ param storageAccountName string
 param blobEndpoint string
 param queueEndpoint string
 param tableEndpoint string
-param generateQueueName string
 param applicationInsightsConnectionString string
+
+@description('Job kinds the app serves; each is also its queue\'s name (QueueNames, no prefix in a deployment). Every kind needs a handler in the image: the worker refuses to start on a kind it cannot run.')
+@minLength(1)
+param queues string[]
+
+@description('Per served kind, settings that differ from the app-wide ones below: `messagesPerReplica` (its scale rule) and the worker\'s Worker:PerQueue:{kind} settings.')
+param queueSettings { *: queueSettingsType } = {}
 
 @minValue(1)
 @maxValue(300)
 param maxReplicas int = 10
 
-@description('Queued messages per replica before KEDA adds one (each message carries up to Intake:ItemsPerMessage items).')
+@description('Default queued messages (visible or in flight) per replica before KEDA adds one (a generate message carries up to Intake:ItemsPerMessage items).')
 @minValue(1)
 param messagesPerReplica int = 2
 
-@description('Worker:Concurrency: messages one replica processes at once.')
+@description('Worker:Concurrency: messages of one queue a replica processes at once.')
 @minValue(1)
 @maxValue(64)
 param concurrency int = 1
+
+@description('Worker:VisibilityTimeout in seconds: how long a received message stays invisible; the worker renews it every third of that while it works.')
+@minValue(1)
+@maxValue(7200)
+param visibilityTimeoutSeconds int = 120
+
+@description('Worker:MaxDequeueCount: deliveries after which a message goes to its -poison queue. A hand-back on shutdown counts as a delivery.')
+@minValue(1)
+@maxValue(100)
+param maxDequeueCount int = 5
+
+@description('Seconds a stopping replica (scale-in, new revision) gets between SIGTERM and SIGKILL. Keep every served queue\'s visibility timeout at least 1.5 times this (docs/deploy.md). Container Apps allows up to 600.')
+@minValue(30)
+@maxValue(600)
+param terminationGracePeriodSeconds int = 60
+
+type queueSettingsType = {
+  @description('Queued messages (visible or in flight) per replica before KEDA adds one.')
+  @minValue(1)
+  messagesPerReplica: int?
+
+  @description('Worker:PerQueue:{kind}:Concurrency.')
+  @minValue(1)
+  @maxValue(64)
+  concurrency: int?
+
+  @description('Worker:PerQueue:{kind}:VisibilityTimeout, in seconds.')
+  @minValue(1)
+  @maxValue(7200)
+  visibilityTimeoutSeconds: int?
+
+  @description('Worker:PerQueue:{kind}:MaxDequeueCount.')
+  @minValue(1)
+  @maxValue(100)
+  maxDequeueCount: int?
+}
+
+// A TimeSpan the .NET configuration binder reads ("00:02:00"); visibility timeouts stay under the worker's 2 h limit.
+func timeSpan(seconds int) string => format('{0:D2}:{1:D2}:{2:D2}', seconds / 3600, (seconds % 3600) / 60, seconds % 60)
+
+// The Worker:PerQueue:{kind}:* values one queue's settings set (messagesPerReplica is the scale rule's, not the worker's).
+func workerOverrides(settings queueSettingsType) object =>
+  union(
+    settings.?concurrency == null ? {} : { Concurrency: string(settings.?concurrency) },
+    settings.?visibilityTimeoutSeconds == null ? {} : { VisibilityTimeout: timeSpan(settings.?visibilityTimeoutSeconds!) },
+    settings.?maxDequeueCount == null ? {} : { MaxDequeueCount: string(settings.?maxDequeueCount) }
+  )
 
 var placeholderImage = 'mcr.microsoft.com/k8se/quickstart:latest'
 
@@ -49,10 +108,23 @@ var sizes = {
 }
 var size = sizes[gpuProfileType]
 
+// The host's own stop deadline lands this long before SIGKILL, so a stopping replica always gets to hand its
+// message back (the consumer allows itself 5 s for that) and flush telemetry instead of being killed mid-way.
+var shutdownMarginSeconds = 15
+
+// Per-queue overrides travel as command-line arguments (the host reads them after the environment), not as
+// Worker__PerQueue__{kind}__* variables: Container Apps accepts only letters, digits and '_' in variable names,
+// and kinds have '-' (train-shard). The placeholder image gets none: it would not know them.
+var perQueueArguments = flatten(map(
+  queues,
+  kind => map(items(workerOverrides(queueSettings[?kind] ?? {})), s => '--Worker:PerQueue:${kind}:${s.key}=${s.value}')
+))
+
 resource app 'Microsoft.App/containerApps@2025-01-01' = {
   name: name
   location: location
-  tags: union(tags, { 'azd-service-name': 'worker' })
+  // Only the worker app is azd's `worker` service; two resources with the tag would stop `azd deploy`.
+  tags: union(tags, role == 'worker' ? { 'azd-service-name': 'worker' } : { 'lvm-app': role })
   identity: {
     type: 'UserAssigned'
     userAssignedIdentities: { '${identityId}': {} }
@@ -70,13 +142,16 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
       ]
     }
     template: {
-      // A replica scaled in gets this long to finish its message; an unfinished one is redelivered
-      // when its visibility timeout runs out (every job is idempotent).
-      terminationGracePeriodSeconds: 120
+      // A replica scaled in, or replaced by a new revision, gets SIGTERM and this long before SIGKILL. The worker
+      // stops its handlers and hands their messages back (visible again at once); a handler may first finish
+      // short bookkeeping, or a training handler its checkpoint interval. A message whose replica is killed
+      // anyway reappears when its visibility timeout runs out; every job is idempotent.
+      terminationGracePeriodSeconds: terminationGracePeriodSeconds
       containers: [
         {
-          name: 'worker'
+          name: role
           image: empty(image) ? placeholderImage : image
+          args: empty(image) ? [] : perQueueArguments
           resources: {
             cpu: json(size.cpu)
             memory: size.memory
@@ -88,7 +163,13 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
             { name: 'Storage__QueueServiceUri', value: queueEndpoint }
             { name: 'Storage__TableServiceUri', value: tableEndpoint }
             { name: 'AZURE_CLIENT_ID', value: identityClientId }
+            // Exactly the kinds the scale rules below watch: a replica started for a queue serves it.
+            { name: 'Worker__Queues', value: join(queues, ',') }
             { name: 'Worker__Concurrency', value: string(concurrency) }
+            { name: 'Worker__VisibilityTimeout', value: timeSpan(visibilityTimeoutSeconds) }
+            { name: 'Worker__MaxDequeueCount', value: string(maxDequeueCount) }
+            // HostOptions.ShutdownTimeout (30 s unless set): how long the host waits for its services to stop.
+            { name: 'DOTNET_SHUTDOWNTIMEOUTSECONDS', value: string(terminationGracePeriodSeconds - shutdownMarginSeconds) }
             { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: applicationInsightsConnectionString }
           ]
         }
@@ -98,13 +179,16 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
         maxReplicas: maxReplicas
         pollingInterval: 15
         cooldownPeriod: 300
+        // One rule per served queue; the app runs as many replicas as the busiest rule asks for. The scaler
+        // counts visible and invisible (in-flight) messages, so a replica working on a message keeps its queue
+        // counted and is not scaled to zero under it.
         rules: [
-          {
-            name: 'generate-queue'
+          for kind in queues: {
+            name: '${kind}-queue'
             azureQueue: {
               accountName: storageAccountName
-              queueName: generateQueueName
-              queueLength: messagesPerReplica
+              queueName: kind
+              queueLength: queueSettings[?kind].?messagesPerReplica ?? messagesPerReplica
               identity: identityId
             }
           }

@@ -41,10 +41,20 @@ public sealed class StorageNamesTests
     }
 
     [Fact]
-    public void Worker_scales_on_the_generate_queue()
+    public async Task Worker_scales_on_the_generate_queue()
     {
         Assert.Equal(new QueueNames().Generate, BicepDeclarations.StringVar(MainBicep, "generateQueueName"));
-        Assert.Contains("generateQueueName: generateQueueName", MainBicep);
+        // The worker app takes a list of queues now: by default it watches generate, and its settings are keyed by the name.
+        Assert.Contains("'${generateQueueName}': {", MainBicep);
+        using var document = await CompiledTemplate.JsonAsync();
+        var main = ArmScope.ForTemplate(document.RootElement.Clone(), new Dictionary<string, System.Text.Json.Nodes.JsonNode?>
+        {
+            ["environmentName"] = "lvm-test",
+            ["location"] = "swedencentral",
+        });
+        var app = main.Module("worker").Resource("Microsoft.App/containerApps");
+        var rule = Assert.Single(app["properties"]!["template"]!["scale"]!["rules"]!.AsArray());
+        Assert.Equal(new QueueNames().Generate, rule!["azureQueue"]!["queueName"]!.GetValue<string>());
     }
 
     [Fact]
