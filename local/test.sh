@@ -10,4 +10,9 @@ fi
 if [ -f local/package-lock.json ] && { [ ! -f local/node_modules/.package-lock.json ] || [ local/package-lock.json -nt local/node_modules/.package-lock.json ]; }; then
   (cd local && npm ci --no-audit --no-fund --loglevel=error)
 fi
+# One code style (.editorconfig): fails on any file `dotnet format LvmCloud.sln` would change.
+if ! dotnet format LvmCloud.sln --verify-no-changes; then
+  echo "Code style check failed: run 'dotnet format LvmCloud.sln' and commit the result." >&2
+  exit 1
+fi
 dotnet test LvmCloud.sln "$@"

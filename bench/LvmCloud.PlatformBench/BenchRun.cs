@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using LvmCloud.Core.Images;
 using LvmCloud.Platform;
+using LvmCloud.Platform.Configuration;
 using LvmCloud.Platform.Intake;
 using LvmCloud.Platform.Queues;
 using LvmCloud.Platform.State;
@@ -14,7 +15,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using LvmCloud.Platform.Configuration;
 using Polly.Registry;
 
 namespace LvmCloud.PlatformBench;

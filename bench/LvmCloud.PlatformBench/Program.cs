@@ -1,5 +1,5 @@
-using LvmCloud.Local;
 using System.Globalization;
+using LvmCloud.Local;
 using LvmCloud.PlatformBench;
 using LvmCloud.Vision.Native;
 

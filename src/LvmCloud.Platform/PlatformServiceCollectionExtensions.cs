@@ -3,13 +3,13 @@ using LvmCloud.Platform.Configuration;
 using LvmCloud.Platform.Intake;
 using LvmCloud.Platform.Queues;
 using LvmCloud.Platform.Resilience;
-using Microsoft.Extensions.Logging;
 using LvmCloud.Platform.Security;
 using LvmCloud.Platform.State;
 using LvmCloud.Platform.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace LvmCloud.Platform;

@@ -205,44 +205,44 @@ internal sealed class ArmScope
                 return Args().FirstOrDefault(a => a is not null);
             case "trygetvalue":
             case "tryget":
-            {
-                var target = Arg(0);
-                var key = Arg(1);
-                return target switch
                 {
-                    JsonObject o => o.FirstOrDefault(p => string.Equals(p.Key, Text(key), StringComparison.OrdinalIgnoreCase)).Value?.DeepClone(),
-                    JsonArray a => ToLong(key) < a.Count ? a[(int)ToLong(key)]?.DeepClone() : null,
-                    _ => null,
-                };
-            }
+                    var target = Arg(0);
+                    var key = Arg(1);
+                    return target switch
+                    {
+                        JsonObject o => o.FirstOrDefault(p => string.Equals(p.Key, Text(key), StringComparison.OrdinalIgnoreCase)).Value?.DeepClone(),
+                        JsonArray a => ToLong(key) < a.Count ? a[(int)ToLong(key)]?.DeepClone() : null,
+                        _ => null,
+                    };
+                }
             case "createobject":
-            {
-                var args = Args();
-                var o = new JsonObject();
-                for (var i = 0; i < args.Count; i += 2)
-                    o[Text(args[i])] = args[i + 1];
-                return o;
-            }
+                {
+                    var args = Args();
+                    var o = new JsonObject();
+                    for (var i = 0; i < args.Count; i += 2)
+                        o[Text(args[i])] = args[i + 1];
+                    return o;
+                }
             case "createarray":
                 return new JsonArray(Args().ToArray());
             case "union":
-            {
-                var args = Args();
-                if (args.All(a => a is JsonArray))
-                    return new JsonArray(args.SelectMany(Items).Select(i => i?.ToJsonString()).Distinct().Select(s => JsonNode.Parse(s!)).ToArray());
-                var o = new JsonObject();
-                foreach (var part in args.Cast<JsonObject>())
-                    foreach (var p in part)
-                        o[p.Key] = p.Value?.DeepClone();
-                return o;
-            }
+                {
+                    var args = Args();
+                    if (args.All(a => a is JsonArray))
+                        return new JsonArray(args.SelectMany(Items).Select(i => i?.ToJsonString()).Distinct().Select(s => JsonNode.Parse(s!)).ToArray());
+                    var o = new JsonObject();
+                    foreach (var part in args.Cast<JsonObject>())
+                        foreach (var p in part)
+                            o[p.Key] = p.Value?.DeepClone();
+                    return o;
+                }
             case "concat":
-            {
-                var args = Args();
-                return args.All(a => a is JsonArray)
-                    ? new JsonArray(args.SelectMany(Items).Select(i => i?.DeepClone()).ToArray())
-                    : JsonValue.Create(string.Concat(args.Select(Text)));
-            }
+                {
+                    var args = Args();
+                    return args.All(a => a is JsonArray)
+                        ? new JsonArray(args.SelectMany(Items).Select(i => i?.DeepClone()).ToArray())
+                        : JsonValue.Create(string.Concat(args.Select(Text)));
+                }
             case "equals":
                 return JsonValue.Create(JsonNode.DeepEquals(Arg(0), Arg(1)));
             case "not":
@@ -260,16 +260,16 @@ internal sealed class ArmScope
                     var v => Text(v).Length == 0,
                 });
             case "contains":
-            {
-                var container = Arg(0);
-                var item = Arg(1);
-                return JsonValue.Create(container switch
                 {
-                    JsonArray a => a.Any(x => JsonNode.DeepEquals(x, item)),
-                    JsonObject o => o.ContainsKey(Text(item)),
-                    var s => Text(s).Contains(Text(item), StringComparison.OrdinalIgnoreCase),
-                });
-            }
+                    var container = Arg(0);
+                    var item = Arg(1);
+                    return JsonValue.Create(container switch
+                    {
+                        JsonArray a => a.Any(x => JsonNode.DeepEquals(x, item)),
+                        JsonObject o => o.ContainsKey(Text(item)),
+                        var s => Text(s).Contains(Text(item), StringComparison.OrdinalIgnoreCase),
+                    });
+                }
             case "null":
                 return null;
             case "string":
@@ -283,13 +283,13 @@ internal sealed class ArmScope
             case "json":
                 return JsonNode.Parse(Text(Arg(0)));
             case "format":
-            {
-                var args = Args();
-                var values = args.Skip(1).Select(a => a is JsonValue v && !v.TryGetValue<string>(out _) && !v.TryGetValue<bool>(out _)
-                    ? (object)ToLong(v)
-                    : Text(a)).ToArray();
-                return JsonValue.Create(string.Format(CultureInfo.InvariantCulture, Text(args[0]), values));
-            }
+                {
+                    var args = Args();
+                    var values = args.Skip(1).Select(a => a is JsonValue v && !v.TryGetValue<string>(out _) && !v.TryGetValue<bool>(out _)
+                        ? (object)ToLong(v)
+                        : Text(a)).ToArray();
+                    return JsonValue.Create(string.Format(CultureInfo.InvariantCulture, Text(args[0]), values));
+                }
             case "div":
                 return JsonValue.Create(ToLong(Arg(0)) / ToLong(Arg(1)));
             case "mod":

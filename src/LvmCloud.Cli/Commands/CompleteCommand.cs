@@ -54,8 +54,12 @@ public sealed class CompleteCommand() : LvmCommand("complete",
         if (console.JsonOutput)
             console.WriteJson(new
             {
-                succeeded = summary.Succeeded, failed = summary.Failed, cancelled = summary.Cancelled,
-                results = summary.ResultsPath, gallery = summary.GalleryPath, seconds = summary.Elapsed.TotalSeconds,
+                succeeded = summary.Succeeded,
+                failed = summary.Failed,
+                cancelled = summary.Cancelled,
+                results = summary.ResultsPath,
+                gallery = summary.GalleryPath,
+                seconds = summary.Elapsed.TotalSeconds,
             });
         else
         {

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using LvmCloud.Functions.Http;
-using LvmCloud.Platform.Batches;
 using LvmCloud.Platform;
+using LvmCloud.Platform.Batches;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using LvmCloud.Platform.Batches;
 using LvmCloud.Platform;
+using LvmCloud.Platform.Batches;
 using Microsoft.AspNetCore.Mvc;
 
 namespace LvmCloud.Functions.Http;

@@ -1,14 +1,14 @@
-using LvmCloud.Core.Results;
 using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs.Models;
+using LvmCloud.Core.Results;
 using LvmCloud.Platform.Configuration;
 using LvmCloud.Platform.Queues;
+using LvmCloud.Platform.Resilience;
 using LvmCloud.Platform.State;
 using LvmCloud.Platform.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using LvmCloud.Platform.Resilience;
 using Polly;
 using Polly.Registry;
 

@@ -1,5 +1,5 @@
-using LvmCloud.Core.Results;
 using Azure;
+using LvmCloud.Core.Results;
 using LvmCloud.Platform.State;
 using LvmCloud.Platform.Storage;
 

@@ -7,12 +7,12 @@ using LvmCloud.Core.Manifests;
 using LvmCloud.Platform.Batches;
 using LvmCloud.Platform.Configuration;
 using LvmCloud.Platform.Queues;
+using LvmCloud.Platform.Resilience;
 using LvmCloud.Platform.State;
 using LvmCloud.Platform.Storage;
 using LvmCloud.Platform.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using LvmCloud.Platform.Resilience;
 using Polly;
 using Polly.Registry;
 

@@ -16,7 +16,11 @@ public sealed class VqganModelShapeTests
         // Active encoder attention (2 blocks per level), resampling without convs, no mid attention.
         "avgpool-two-blocks" => VqganPresets.Tiny with
         {
-            ChannelMult = [1, 2, 1], NumResBlocks = 2, AttnResolutions = [8], ResampleWithConv = false, NoAttnMidBlock = true,
+            ChannelMult = [1, 2, 1],
+            NumResBlocks = 2,
+            AttnResolutions = [8],
+            ResampleWithConv = false,
+            NoAttnMidBlock = true,
         },
         _ => VqganPresets.ByName(name),
     };

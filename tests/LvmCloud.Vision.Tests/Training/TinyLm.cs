@@ -1,5 +1,5 @@
-using LvmCloud.Vision.Transformer;
 using LvmCloud.Vision.Training;
+using LvmCloud.Vision.Transformer;
 using static TorchSharp.torch;
 
 namespace LvmCloud.Vision.Tests.Training;

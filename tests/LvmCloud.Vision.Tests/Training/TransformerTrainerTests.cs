@@ -1,6 +1,6 @@
 using LvmCloud.Core.Training;
-using LvmCloud.Vision.Transformer;
 using LvmCloud.Vision.Training;
+using LvmCloud.Vision.Transformer;
 using static TorchSharp.torch;
 
 namespace LvmCloud.Vision.Tests.Training;

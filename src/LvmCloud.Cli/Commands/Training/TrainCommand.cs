@@ -1,8 +1,8 @@
 using System.CommandLine;
 using LvmCloud.Cli.Data;
 using LvmCloud.Cli.Interaction;
-using LvmCloud.Vision.Transformer;
 using LvmCloud.Vision.Training;
+using LvmCloud.Vision.Transformer;
 using static TorchSharp.torch;
 
 namespace LvmCloud.Cli.Commands.Training;
