@@ -12,26 +12,9 @@ public sealed class TransformerTrainerTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private static readonly LlamaConfig Config = new(64, 32, 64, 2, 4, 2, MaxPositionEmbeddings: 64);
+    private static TokenSequences Data(int count, int seed) => TinyLm.Data(count, seed);
 
-    /// <summary>Sequences with a learnable rule: token t+1 = (token t + 3) mod 64, random starts.</summary>
-    private static TokenSequences Data(int count, int seed)
-    {
-        var rng = new Random(seed);
-        var rows = new List<int[]>();
-        for (int i = 0; i < count; i++)
-        {
-            int s = rng.Next(64);
-            rows.Add(Enumerable.Range(0, 16).Select(t => (s + 3 * t) % 64).ToArray());
-        }
-        return new TokenSequences(rows);
-    }
-
-    private static LlamaForCausalLM NewModel(int seed)
-    {
-        manual_seed(seed);
-        return new LlamaForCausalLM(Config);
-    }
+    private static LlamaForCausalLM NewModel(int seed) => TinyLm.NewModel(seed);
 
     private static TransformerTrainingOptions Options(int? stopAfter = null) => new(
         Steps: 12, BatchSize: 4, GradientAccumulation: 2, PeakLr: 3e-3, WarmupSteps: 2, EndLr: 1e-4,
@@ -82,7 +65,7 @@ public sealed class TransformerTrainerTests : IDisposable
             new TransformerTrainer(model, Options() with { Steps = 3, WarmupSteps = 1 }, run).Train(Data(8, 5), null);
         string modelDir = TrainingCheckpoint.ModelDirectoryOf(run);
         var config = LlamaConfig.Load(Path.Combine(modelDir, "config.json"));
-        Assert.Equal(Config.HiddenSize, config.HiddenSize);
+        Assert.Equal(TinyLm.Config.HiddenSize, config.HiddenSize);
         using var loaded = new LlamaForCausalLM(config);
         LvmCloud.Vision.Checkpoints.CheckpointLoader.LoadInto(loaded, modelDir);
     }
