@@ -66,6 +66,10 @@ public sealed class CliPlatformCommandsTests(AzuriteFixture azurite) : IDisposab
         Assert.Equal(4, statusJson.RootElement.GetProperty("Counts").GetProperty("succeeded").GetInt32());
         Assert.Equal(2, statusJson.RootElement.GetProperty("Counts").GetProperty("failed").GetInt32());
 
+        var (listExit, list) = await CliRunner.RunAsync("status", "--endpoint", endpoint, "--key", Key);
+        Assert.Equal(0, listExit);
+        Assert.Contains($"{batchId} finished 6/6", list.Stdout);
+
         var outDir = Path.Combine(_temp.FullName, "out");
         var (fetchExit, fetch) = await CliRunner.RunAsync("fetch", batchId, "--endpoint", endpoint, "--key", Key, "--out", outDir);
         Assert.True(fetchExit == 1, fetch.AllStderr);
