@@ -91,7 +91,8 @@ async Task<int> TokenizeMode()
     List<TokenizeBenchResult> measured;
     try
     {
-        measured = await TokenizeBench.RunAsync(Arg("--storage") ?? tokenizeAzurite!.ConnectionString, models, tokenizer, sentences, perSentence, chunkSizes, rounds, Arg("--job-images-per-batch") is { } b ? int.Parse(b, CultureInfo.InvariantCulture) : null);
+        measured = await TokenizeBench.RunAsync(Arg("--storage") ?? tokenizeAzurite!.ConnectionString, models, tokenizer, sentences, perSentence, chunkSizes, rounds, Arg("--job-images-per-batch") is { } b ? int.Parse(b, CultureInfo.InvariantCulture) : null,
+            tokenizeAzurite is null ? null : () => tokenizeAzurite.CpuTime);
     }
     finally
     {
@@ -100,14 +101,14 @@ async Task<int> TokenizeMode()
 
     Console.WriteLine($"{sentences * perSentence} images (28x28 PNG, {sentences} sentences of {perSentence}), tokenizer {tokenizer}{(presetModels is null ? "" : " (random weights)")}, {threads} torch threads, worker concurrency 1, {Environment.ProcessorCount} cores");
     Console.WriteLine();
-    Console.WriteLine("| round | path | lines per chunk | jobs | wall s | images/s | vs in-process | storage requests per image (blob / table / queue) |");
-    Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---|");
+    Console.WriteLine("| round | path | lines per chunk | jobs | wall s | images/s | vs in-process | Azurite CPU s | storage requests per image (blob / table / queue) |");
+    Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---|");
     foreach (var round in measured.GroupBy(r => r.Round))
     {
         var local = round.Single(r => r.Path == "in-process");
         foreach (var r in round)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Round} | {r.Path} | {r.ChunkSize} | {r.Jobs} | {r.Wall.TotalSeconds:0.00} | {r.ImagesPerSecond:0} | {r.ImagesPerSecond / local.ImagesPerSecond * 100:0}% | {(r.Requests is { } q ? $"{q.Blob / (double)r.Images:0.00} / {q.Table / (double)r.Images:0.000} / {q.Queue / (double)r.Images:0.000}" : "-")} |"));
+                $"| {r.Round} | {r.Path} | {r.ChunkSize} | {r.Jobs} | {r.Wall.TotalSeconds:0.00} | {r.ImagesPerSecond:0} | {r.ImagesPerSecond / local.ImagesPerSecond * 100:0}% | {(r.StorageCpu is { } cpu ? cpu.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) : "-")} | {(r.Requests is { } q ? $"{q.Blob / (double)r.Images:0.00} / {q.Table / (double)r.Images:0.000} / {q.Queue / (double)r.Images:0.000}" : "-")} |"));
     }
     Console.WriteLine();
     foreach (var size in chunkSizes)
