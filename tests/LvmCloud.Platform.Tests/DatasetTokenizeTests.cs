@@ -328,6 +328,33 @@ public sealed class DatasetTokenizeTests(AzuriteFixture azurite) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task Tokenizer_files_changed_after_planning_never_write_into_the_planned_folder()
+    {
+        var api = new Api(_harness);
+        var dataset = Seed();
+        dataset.AddSentences(4);
+        await dataset.UploadAsync();
+        var planned = await RequestAsync(api, dataset.Name, "{}");
+
+        // The same name and version, other weights, before any worker ran the job.
+        TinyModel.Save(Models, seed: 5);
+        var (_, stats) = await _harness.StartWorkerAsync();
+        var watermark = await _harness.WaitForTokenizeRunAsync(dataset.Name, planned.TokenizerId, planned.RunId!, Timeout);
+        Assert.Equal(TokenizeStates.OutcomeFailed, watermark.LastRunOutcome);
+        Assert.Equal(1, stats.MessagesPoisoned);
+        var planFolder = new BlobStore(_harness.Clients.Tokens, StorageLayout.TokensPrefix(dataset.Name, planned.TokenizerId));
+        Assert.Null(await planFolder.GetInfoAsync("shard-00000.jsonl"));
+        var status = Assert.Single((await GetStatusAsync(api, dataset.Name)).Tokenizers);
+        Assert.Contains("files changed after it was planned", Assert.Single(status.FailedChunks).Error);
+
+        // The next plan names the tokenizer by its new files, and writes there.
+        var replanned = await RequestAsync(api, dataset.Name, "{}");
+        Assert.NotEqual(planned.TokenizerId, replanned.TokenizerId);
+        await _harness.WaitForTokenizeRunAsync(dataset.Name, replanned.TokenizerId, replanned.RunId!, Timeout);
+        Assert.NotNull(await new BlobStore(_harness.Clients.Tokens, StorageLayout.TokensPrefix(dataset.Name, replanned.TokenizerId)).GetInfoAsync("shard-00000.jsonl"));
+    }
+
+    [Fact]
     public async Task Status_and_plan_answer_404_for_unknown_datasets_and_400_for_bad_names_and_tokenizers()
     {
         var api = new Api(_harness);
