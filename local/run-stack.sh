@@ -53,6 +53,8 @@ key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/K
 export Storage__ConnectionString="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;BlobEndpoint=http://127.0.0.1:$blob_port/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue_port/devstoreaccount1;TableEndpoint=http://127.0.0.1:$table_port/devstoreaccount1;"
 # The worker finds models as {name}/{version}/ or, for version `latest`, {name}/: the bundled models/fmnist-lvm.
 export Worker__ModelsDirectory="${LVM_MODELS_DIR:-$root/models}"
+# Tokenize planning names a tokenizer by the hash of its files, so it looks where the worker does.
+export Tokenize__ModelsDirectory="$Worker__ModelsDirectory"
 
 use_func=""
 command -v func >/dev/null 2>&1 && [ -z "${LVM_NO_FUNC:-}" ] && use_func=1
@@ -72,6 +74,7 @@ else
   echo "Local API host on http://127.0.0.1:$api_port/api/ (Azure Functions Core Tools not found; manifests are picked up by polling)."
 fi
 echo "Submit a batch: lvm submit samples/fashion/manifest.jsonl --endpoint http://127.0.0.1:$api_port"
+echo "Upload a dataset (tokenized on upload and on Tokenize:Schedule): lvm datasets upload DIR --name NAME --endpoint http://127.0.0.1:$api_port"
 
 # Runs until stopped, or until one of the processes ends by itself (then everything stops).
 wait -n "$azurite_pid" "${app_pids[@]}"

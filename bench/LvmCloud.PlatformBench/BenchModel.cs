@@ -22,4 +22,20 @@ internal static class BenchModel
             new LvmModelSettings(ContextFrames: 4, Name, Version));
         model.Save(Path.Combine(root, Name, Version));
     }
+
+    /// <summary>
+    /// A random-weight VQGAN of the named preset saved as <paramref name="root"/>/bench-{preset}/1/tokenizer (a
+    /// tokenizer-only model folder): for measuring tokenization where the encoder's cost is what a real tokenizer's is.
+    /// </summary>
+    public static Platform.Queues.ModelReference SaveTokenizer(string root, string preset)
+    {
+        manual_seed(0);
+        using var tokenizer = new VqganTokenizer(new VqganModel(VqganPresets.ByName(preset)));
+        var reference = new Platform.Queues.ModelReference($"bench-{preset.ToLowerInvariant()}", "1");
+        var folder = Path.Combine(root, reference.Name, reference.Version, LvmModel.TokenizerFolder);
+        Directory.CreateDirectory(folder);
+        tokenizer.Config.Save(Path.Combine(folder, VqganTokenizer.ConfigFileName));
+        Vision.Checkpoints.CheckpointWriter.Save(tokenizer.Model, folder);
+        return reference;
+    }
 }

@@ -57,6 +57,7 @@ internal static class BenchRun
             ["Intake:DefaultModelName"] = BenchModel.Name,
             ["Intake:DefaultModelVersion"] = BenchModel.Version,
             ["Worker:Concurrency"] = "1",
+            ["Worker:Queues"] = QueueNames.GenerateKind, // polling the other kinds' queues is not this measurement's
             ["Worker:ModelsDirectory"] = modelsDirectory,
             ["Worker:PollInterval"] = "00:00:00.050",
             ["Worker:MaxPollInterval"] = "00:00:00.250",

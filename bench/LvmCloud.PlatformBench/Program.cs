@@ -7,7 +7,11 @@ using LvmCloud.Vision.Native;
 // with 1 and 2 workers, and storage requests per item for batches of different sizes (1 worker).
 // Usage: dotnet run -c Release --project bench/LvmCloud.PlatformBench -- [--items 200] [--workers 1,2]
 // [--request-sizes 100,2000] [--per-message 4] [--storage CONNECTION_STRING] (default: starts Azurite from local/node_modules).
+// --tokenize instead: images/s of tokenize jobs through Azurite against in-process tokenization of the same images
+// [--sentences 500] [--images-per-sentence 4] [--chunk-sizes 1000,125] [--rounds 3] [--threads N] [--models DIR] [--tokenizer name/version | --vqgan-preset lvm] [--job-images-per-batch N].
 TorchRuntime.EnsureLoaded();
+if (args.Contains("--tokenize"))
+    return await TokenizeMode();
 TorchSharp.torch.set_num_threads(1);
 
 var items = IntArg("--items", 200);
@@ -63,6 +67,57 @@ try
 finally
 {
     temp.Delete(recursive: true);
+}
+
+async Task<int> TokenizeMode()
+{
+    var threads = IntArg("--threads", Environment.ProcessorCount);
+    TorchSharp.torch.set_num_threads(threads);
+    var sentences = IntArg("--sentences", 500);
+    var perSentence = IntArg("--images-per-sentence", 4);
+    var rounds = IntArg("--rounds", 3);
+    var chunkSizes = (Arg("--chunk-sizes") ?? "1000,125").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(w => int.Parse(w, CultureInfo.InvariantCulture)).ToList();
+    var models = Arg("--models") ?? Path.Combine(FindRepoRoot(), "models");
+    var tokenizer = (Arg("--tokenizer") ?? "fmnist-lvm/latest").Split('/') is [var name, var version] ? new LvmCloud.Platform.Queues.ModelReference(name, version)
+        : throw new ArgumentException("--tokenizer is name/version.");
+    var presetModels = Arg("--vqgan-preset") is { } preset ? Directory.CreateTempSubdirectory("lvm-bench-vqgan-") : null;
+    if (presetModels is not null)
+    {
+        tokenizer = BenchModel.SaveTokenizer(presetModels.FullName, Arg("--vqgan-preset")!);
+        models = presetModels.FullName;
+    }
+    using var tokenizeAzurite = Arg("--storage") is null ? await AzuriteProcess.StartAsync(FindRepoRoot()) : null;
+    Console.Error.WriteLine($"tokenize: {sentences} sentences x {perSentence} images, chunk sizes {string.Join(", ", chunkSizes)}, {rounds} rounds...");
+    List<TokenizeBenchResult> measured;
+    try
+    {
+        measured = await TokenizeBench.RunAsync(Arg("--storage") ?? tokenizeAzurite!.ConnectionString, models, tokenizer, sentences, perSentence, chunkSizes, rounds, Arg("--job-images-per-batch") is { } b ? int.Parse(b, CultureInfo.InvariantCulture) : null,
+            tokenizeAzurite is null ? null : () => tokenizeAzurite.CpuTime);
+    }
+    finally
+    {
+        presetModels?.Delete(recursive: true);
+    }
+
+    Console.WriteLine($"{sentences * perSentence} images (28x28 PNG, {sentences} sentences of {perSentence}), tokenizer {tokenizer}{(presetModels is null ? "" : " (random weights)")}, {threads} torch threads, worker concurrency 1, {Environment.ProcessorCount} cores");
+    Console.WriteLine();
+    Console.WriteLine("| round | path | lines per chunk | jobs | wall s | images/s | vs in-process | Azurite CPU s | storage requests per image (blob / table / queue) |");
+    Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---|");
+    foreach (var round in measured.GroupBy(r => r.Round))
+    {
+        var local = round.Single(r => r.Path == "in-process");
+        foreach (var r in round)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {r.Round} | {r.Path} | {r.ChunkSize} | {r.Jobs} | {r.Wall.TotalSeconds:0.00} | {r.ImagesPerSecond:0} | {r.ImagesPerSecond / local.ImagesPerSecond * 100:0}% | {(r.StorageCpu is { } cpu ? cpu.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) : "-")} | {(r.Requests is { } q ? $"{q.Blob / (double)r.Images:0.00} / {q.Table / (double)r.Images:0.000} / {q.Queue / (double)r.Images:0.000}" : "-")} |"));
+    }
+    Console.WriteLine();
+    foreach (var size in chunkSizes)
+    {
+        double jobs = measured.Where(r => r.Path != "in-process" && r.ChunkSize == size).Sum(r => r.Wall.TotalSeconds);
+        double local = measured.Where(r => r.Path == "in-process").Sum(r => r.Wall.TotalSeconds);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"chunks of {size} lines, all rounds: tokenize jobs reach {local / jobs * 100:0}% of the in-process rate (target: at least 90%)"));
+    }
+    return 0;
 }
 
 string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();

@@ -23,6 +23,16 @@ internal sealed class AzuriteProcess : IDisposable
 
     public string ConnectionString { get; }
 
+    /// <summary>CPU time Azurite has used so far: on one machine it shares the cores with whatever it serves.</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     public static async Task<AzuriteProcess> StartAsync(string repoRoot)
     {
         var local = Path.Combine(repoRoot, "local");

@@ -28,6 +28,7 @@ public static class LvmApp
         new StatusCommand(),
         new WaitCommand(),
         new FetchCommand(),
+        new Commands.Platform.Datasets.DatasetsCommand(),
     ];
 
     public static RootCommand BuildRoot() => BuildRoot(parse => new ConsoleInteraction(parse.GetValue(JsonOption)));

@@ -21,6 +21,11 @@ public static class ApiRoutes
         app.MapPost("/api/batches/{batchId}/cancel", (HttpContext c, string batchId, CancelBatchFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, batchId, ct)));
         app.MapGet("/api/batches/{batchId}/items/{itemId}/{file}", (HttpContext c, string batchId, string itemId, string file, GetItemFileFunction f, CancellationToken ct) =>
             Execute(c, f.Run(c.Request, batchId, itemId, file, ct)));
+        app.MapGet("/api/datasets", (HttpContext c, ListDatasetsFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, ct)));
+        app.MapGet("/api/datasets/{dataset}", (HttpContext c, string dataset, GetDatasetFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, dataset, ct)));
+        app.MapPost("/api/datasets/{dataset}/tokenize", (HttpContext c, string dataset, RequestTokenizeFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, dataset, ct)));
+        app.MapPost("/api/datasets/{dataset}/uploads", (HttpContext c, string dataset, CreateDatasetUploadFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, dataset, ct)));
+        app.MapGet("/api/datasets/{dataset}/tokens", (HttpContext c, string dataset, GetDatasetTokensFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, dataset, ct)));
     }
 
     /// <summary>The function classes, built by DI as the Functions host builds them.</summary>
@@ -30,6 +35,8 @@ public static class ApiRoutes
         {
             typeof(CreateBatchFunction), typeof(ListBatchesFunction), typeof(GetBatchStatusFunction), typeof(GetBatchResultsFunction),
             typeof(GetGalleryFunction), typeof(CancelBatchFunction), typeof(GetItemFileFunction), typeof(ManifestUploadedFunction),
+            typeof(ListDatasetsFunction), typeof(GetDatasetFunction), typeof(RequestTokenizeFunction), typeof(CreateDatasetUploadFunction),
+            typeof(GetDatasetTokensFunction), typeof(SentencesUploadedFunction), typeof(TokenizeScheduleFunction),
         })
             services.AddTransient(type);
         return services;

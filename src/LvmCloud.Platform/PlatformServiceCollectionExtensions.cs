@@ -1,5 +1,6 @@
 using LvmCloud.Platform.Batches;
 using LvmCloud.Platform.Configuration;
+using LvmCloud.Platform.Datasets;
 using LvmCloud.Platform.Intake;
 using LvmCloud.Platform.Queues;
 using LvmCloud.Platform.Resilience;
@@ -18,7 +19,7 @@ public static class PlatformServiceCollectionExtensions
 {
     /// <summary>
     /// Storage clients, job state and the batch services, with options bound from <c>Storage</c>,
-    /// <c>Intake</c> and <c>Finalizer</c> and validated at start. A plain value at <c>Storage</c> is taken as its connection
+    /// <c>Intake</c>, <c>Finalizer</c> and <c>Tokenize</c> and validated at start. A plain value at <c>Storage</c> is taken as its connection
     /// string (the Functions convention for a connection named "Storage").
     /// </summary>
     public static IServiceCollection AddLvmPlatform(this IServiceCollection services)
@@ -36,6 +37,10 @@ public static class PlatformServiceCollectionExtensions
             .BindConfiguration(FinalizerOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddOptions<TokenizeOptions>()
+            .BindConfiguration(TokenizeOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
 
         services.AddPlatformResilience();
         services.Configure<LoggerFilterOptions>(o => o.AddFilter("Polly", LogLevel.Error)); // each retry of a conflict is routine
@@ -51,6 +56,13 @@ public static class PlatformServiceCollectionExtensions
         services.TryAddSingleton<GalleryService>();
         services.TryAddSingleton<InputImageCheck>();
         services.TryAddSingleton<BatchIntakeService>();
+        services.TryAddSingleton<TokenizeStateStore>();
+        services.TryAddSingleton<TokenizerIdentity>();
+        services.TryAddSingleton<TokenizeRunFinalizer>();
+        services.TryAddSingleton<TokenizePlanner>();
+        services.TryAddSingleton<TokenizeScheduler>();
+        services.TryAddSingleton<DatasetQueryService>();
+        services.TryAddSingleton<DatasetUploadService>();
         services.AddHostedService<StorageInitializer>();
         return services;
     }

@@ -27,7 +27,9 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<WorkerOptions>, ServedQueuesValidation>();
         services.TryAddSingleton<WorkerStats>();
         services.AddLvmModels();
+        services.TryAddSingleton<Tokenize.TokenizerStore>();
         services.AddJobHandler<GeneratePayload, GenerateJobHandler>();
+        services.AddJobHandler<TokenizePayload, Tokenize.TokenizeJobHandler>();
         return services;
     }
 

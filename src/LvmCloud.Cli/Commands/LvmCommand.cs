@@ -15,7 +15,7 @@ public abstract class LvmCommand(string name, string description)
     /// <summary>Runs the command; returns an exit code from <see cref="ExitCodes"/>.</summary>
     protected abstract Task<int> ExecuteAsync(ParseResult parse, IConsoleInteraction console, CancellationToken cancellationToken);
 
-    public Command Build(Func<ParseResult, IConsoleInteraction> consoleFactory)
+    public virtual Command Build(Func<ParseResult, IConsoleInteraction> consoleFactory)
     {
         var command = new Command(Name, Description);
         Configure(command);

@@ -50,6 +50,26 @@ public sealed class SentenceDataset
         return new SentenceDataset(store, options, parsed.Sentences, invalid);
     }
 
+    /// <summary>
+    /// A dataset view over some lines of <c>sentences.jsonl</c> that the caller already holds (a <c>tokenize</c>
+    /// job's chunk, read by byte range), the first being line <paramref name="firstLineNumber"/> of the file;
+    /// images are read from <paramref name="store"/> as usual. <paramref name="marked"/> are lines the whole file's
+    /// parse found invalid for reasons these lines alone cannot show (an id repeated from an earlier line, the
+    /// sentence limit): they are invalid here too, with those reasons.
+    /// </summary>
+    public static SentenceDataset FromLines(IFileStore store, string lines, int firstLineNumber, IReadOnlyList<SkippedSentence>? marked = null, SentenceDatasetOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(lines);
+        options ??= SentenceDatasetOptions.Default;
+        ParsedSentences parsed = VisualSentenceParser.Parse(lines, options.SentenceLimits, firstLineNumber);
+        var markedLines = (marked ?? []).ToDictionary(m => m.LineNumber);
+        var invalid = parsed.Invalid.Select(Skipped).Where(i => !markedLines.ContainsKey(i.LineNumber)).Concat(markedLines.Values)
+            .OrderBy(i => i.LineNumber).ToList();
+        var sentences = parsed.Sentences.Where(s => !markedLines.ContainsKey(s.LineNumber)).ToList();
+        return new SentenceDataset(store, options, sentences, invalid);
+    }
+
     /// <summary>Every distinct image path of <see cref="Sentences"/>, in first-use order.</summary>
     public IReadOnlyList<string> DistinctImages() => Sentences.SelectMany(s => s.Images).Distinct(StringComparer.Ordinal).ToList();
 

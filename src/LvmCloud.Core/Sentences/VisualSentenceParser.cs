@@ -22,10 +22,19 @@ public static partial class VisualSentenceParser
 
     public static ParsedSentences Parse(string jsonl) => Parse(jsonl, SentenceLimits.Default);
 
-    public static ParsedSentences Parse(string jsonl, SentenceLimits limits)
+    public static ParsedSentences Parse(string jsonl, SentenceLimits limits) => Parse(jsonl, limits, 1);
+
+    /// <summary>
+    /// Parses a run of lines cut out of a <c>sentences.jsonl</c> whose first line is line
+    /// <paramref name="firstLineNumber"/> of the file, so sentence ids and reports name the file's line numbers (a
+    /// <c>tokenize</c> job reads only its chunk's lines). Rules that need the lines before the run (an id repeated
+    /// from an earlier chunk, the sentence limit) only see the run; the caller applies what the whole file says.
+    /// </summary>
+    public static ParsedSentences Parse(string jsonl, SentenceLimits limits, int firstLineNumber)
     {
         ArgumentNullException.ThrowIfNull(jsonl);
         ArgumentNullException.ThrowIfNull(limits);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(firstLineNumber);
         var sentences = new List<VisualSentence>();
         var invalid = new List<InvalidLine>();
         var ids = new HashSet<string>(StringComparer.Ordinal);
@@ -33,7 +42,7 @@ public static partial class VisualSentenceParser
         int count = 0;
         for (int i = 0; i < lines.Length; i++)
         {
-            int lineNumber = i + 1;
+            int lineNumber = i + firstLineNumber;
             string line = lines[i].TrimEnd('\r');
             if (string.IsNullOrWhiteSpace(line))
             {

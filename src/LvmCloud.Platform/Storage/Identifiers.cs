@@ -12,6 +12,9 @@ public static partial class Identifiers
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
     private static partial Regex ItemIdPattern();
 
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    private static partial Regex DatasetNamePattern();
+
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\\.(png|json)$")]
     private static partial Regex OutputFilePattern();
 
@@ -26,6 +29,19 @@ public static partial class Identifiers
 
     public static bool IsValidOutputFileName(string? fileName) =>
         fileName is not null && OutputFilePattern().IsMatch(fileName) && !fileName.Contains("..", StringComparison.Ordinal);
+
+    /// <summary>
+    /// A dataset name: the folder <c>datasets/{dataset}/</c>, part of <c>tokens/{dataset}/</c> and of table keys, so
+    /// 1-64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit, no '..'.
+    /// </summary>
+    public static bool IsValidDatasetName(string? dataset) =>
+        dataset is not null && DatasetNamePattern().IsMatch(dataset) && !dataset.Contains("..", StringComparison.Ordinal);
+
+    /// <exception cref="ArgumentException">The name is not a valid dataset name (the HTTP API answers 400).</exception>
+    public static string RequireDatasetName(string? dataset) =>
+        IsValidDatasetName(dataset)
+            ? dataset!
+            : throw new ArgumentException($"Dataset name '{dataset}' is not valid: use 1-64 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit, without '..'.", nameof(dataset));
 
     public static string RequireBatchId(string? batchId) =>
         IsValidBatchId(batchId)

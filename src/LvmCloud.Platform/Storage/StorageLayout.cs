@@ -39,4 +39,24 @@ public static class StorageLayout
     public static string ResultsManifestPath(string batchId) => $"{batchId}/results.jsonl";
 
     public static string StatusPath(string batchId) => $"{batchId}/status.json";
+
+    /// <summary>A dataset's list of visual sentences; uploading it is what the dataset trigger fires on.</summary>
+    public const string SentencesFileName = "sentences.jsonl";
+
+    /// <summary>The dataset trigger's path pattern: uploading <c>sentences.jsonl</c> (last, after the images) plans a retokenization.</summary>
+    public const string SentencesTriggerPath = DatasetsContainer + "/{dataset}/" + SentencesFileName;
+
+    /// <summary>Prefix of a dataset's files in the <c>datasets</c> container.</summary>
+    public static string DatasetPrefix(string dataset) => $"{dataset}/";
+
+    public static string SentencesPath(string dataset) => $"{dataset}/{SentencesFileName}";
+
+    /// <summary>Prefix of one tokenizer's shards of a dataset in the <c>tokens</c> container.</summary>
+    public static string TokensPrefix(string dataset, string tokenizerId) => $"{dataset}/{tokenizerId}/";
+
+    /// <summary>The dataset index (relative to <see cref="TokensPrefix"/>): every shard, written once per run by whoever closes it.</summary>
+    public const string DatasetIndexFileName = "index.json";
+
+    /// <summary>A shard's index entry (relative to <see cref="TokensPrefix"/>), written by its chunk's job after the shard.</summary>
+    public static string ShardIndexEntryName(string shardStem) => $"{shardStem}.index.json";
 }

@@ -21,6 +21,10 @@ public static class PlatformTelemetry
     public static readonly Histogram<double> QueueWait = Meter.CreateHistogram<double>("lvm.queue.wait", "ms", "Time from enqueue to a worker starting the item.");
     public static readonly Histogram<double> ItemDuration = Meter.CreateHistogram<double>("lvm.item.duration", "ms", "Time a worker spent on an item, model included.");
     public static readonly Counter<long> ItemsPlanned = Meter.CreateCounter<long>("lvm.items.planned", "{item}", "Manifest lines accepted at intake.");
+    public static readonly Counter<long> ChunksPlanned = Meter.CreateCounter<long>("lvm.tokenize.chunks.planned", "{chunk}", "Dataset chunks queued for retokenization.");
+    public static readonly Counter<long> ShardsWritten = Meter.CreateCounter<long>("lvm.tokenize.shards", "{shard}", "Token shards written by tokenize jobs.");
+    public static readonly Counter<long> ImagesTokenized = Meter.CreateCounter<long>("lvm.tokenize.images", "{image}", "Images encoded into token shards (images/s as a rate).");
+    public static readonly Counter<long> SentencesSkipped = Meter.CreateCounter<long>("lvm.tokenize.skipped", "{sentence}", "Sentences left out of shards (bad line or image), tagged by reason.");
 
     /// <summary>Starts a span whose parent is the W3C <paramref name="traceParent"/> (a new trace when absent or malformed).</summary>
     public static Activity? StartFromTraceParent(string name, ActivityKind kind, string? traceParent)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Azure.Storage.Blobs.Models;
+using LvmCloud.Platform.Datasets;
 using LvmCloud.Platform.Queues;
 using LvmCloud.Platform.Storage;
 using LvmCloud.Vision.Batches;
@@ -83,25 +84,32 @@ public sealed class ModelStore : IModelSource, IDisposable
     }
 
     /// <summary>The local model folder for <paramref name="reference"/> under <paramref name="root"/>, or null (see the class summary for the two layouts).</summary>
-    public static string? FindLocal(string root, ModelReference reference)
-    {
-        var versioned = Path.Combine(root, reference.Name, reference.Version);
-        if (IsModelFolder(versioned))
-            return versioned;
-        var named = Path.Combine(root, reference.Name);
-        if (!IsModelFolder(named))
-            return null;
-        if (reference.Version == LatestVersion)
-            return named;
-        var settingsPath = Path.Combine(named, LvmModelSettings.FileName);
-        return File.Exists(settingsPath) && LvmModelSettings.Load(named).Version == reference.Version ? named : null;
-    }
+    public static string? FindLocal(string root, ModelReference reference) => LocalModelFolders.Find(root, reference);
 
     /// <summary>The version name that also selects an unversioned model folder.</summary>
-    public const string LatestVersion = "latest";
+    public const string LatestVersion = LocalModelFolders.LatestVersion;
 
-    private static bool IsModelFolder(string folder) =>
-        Directory.Exists(Path.Combine(folder, LvmModel.TokenizerFolder)) && Directory.Exists(Path.Combine(folder, LvmModel.TransformerFolder));
+    /// <summary>
+    /// The local <c>tokenizer/</c> folder of <paramref name="reference"/>, for jobs that need only the VQGAN: the model's
+    /// own when it is in <see cref="WorkerOptions.ModelsDirectory"/> or already cached whole, else only the
+    /// <c>{name}/{version}/tokenizer/</c> blobs, downloaded once (the transformer is not fetched).
+    /// </summary>
+    /// <exception cref="ModelNotFoundException">Neither place has the tokenizer (permanent).</exception>
+    public async Task<string> LocateTokenizerAsync(ModelReference reference, CancellationToken cancellationToken)
+    {
+        if (reference.Problem() is { } problem)
+            throw new ArgumentException(problem);
+        if (_options.ModelsDirectory is { Length: > 0 } local && LocalModelFolders.Find(local, reference, tokenizerOnly: true) is { } found)
+            return Path.Combine(found, LvmModel.TokenizerFolder);
+        var whole = Path.Combine(_options.ModelCacheDirectory, reference.Name, reference.Version, LvmModel.TokenizerFolder);
+        if (Directory.Exists(whole))
+            return whole;
+        // '@' cannot be in a version, so this never meets a whole model's cache folder.
+        var cached = Path.Combine(_options.ModelCacheDirectory, reference.Name, reference.Version + "@" + LvmModel.TokenizerFolder);
+        if (!Directory.Exists(cached))
+            await DownloadAsync(reference, $"{reference.Name}/{reference.Version}/{LvmModel.TokenizerFolder}/", cached, cancellationToken);
+        return cached;
+    }
 
     private async Task<string> LocateAsync(ModelReference reference, CancellationToken cancellationToken)
     {
@@ -111,8 +119,13 @@ public sealed class ModelStore : IModelSource, IDisposable
         var cached = Path.Combine(_options.ModelCacheDirectory, reference.Name, reference.Version);
         if (Directory.Exists(cached))
             return cached;
+        await DownloadAsync(reference, $"{reference.Name}/{reference.Version}/", cached, cancellationToken);
+        return cached;
+    }
 
-        var prefix = $"{reference.Name}/{reference.Version}/";
+    /// <summary>Downloads the blobs under <paramref name="prefix"/> of the models container into <paramref name="cached"/> (staged, then moved into place).</summary>
+    private async Task DownloadAsync(ModelReference reference, string prefix, string cached, CancellationToken cancellationToken)
+    {
         var container = _clients.Blobs.GetBlobContainerClient(StorageLayout.ModelsContainer);
         var staging = cached + ".download-" + Guid.NewGuid().ToString("N")[..8];
         var files = 0;
@@ -142,8 +155,7 @@ public sealed class ModelStore : IModelSource, IDisposable
             {
                 // Another worker process sharing the cache finished the same download first.
             }
-            _logger.LogInformation("Model {Model}: {Files} files downloaded from the models container", reference, files);
-            return cached;
+            _logger.LogInformation("Model {Model}: {Files} files under {Prefix} downloaded from the models container", reference, files, prefix);
         }
         finally
         {

@@ -130,6 +130,12 @@ public sealed class QueueConsumer(
             activity?.SetTag("lvm.batch_id", generate.BatchId);
             activity?.SetTag("lvm.item_count", generate.ItemIds.Count);
         }
+        else if (payload is TokenizePayload tokenize)
+        {
+            activity?.SetTag("lvm.dataset", tokenize.Dataset);
+            activity?.SetTag("lvm.tokenizer_id", tokenize.TokenizerId);
+            activity?.SetTag("lvm.chunk", tokenize.Chunk);
+        }
 
         var delivery = message.DequeueCount;
         if (delivery > _settings.MaxDequeueCount)

@@ -3,7 +3,7 @@ namespace LvmCloud.Worker.Jobs;
 /// <summary>Counts of what this worker process did (for logs, the items/s gauge, and checks).</summary>
 public sealed class WorkerStats
 {
-    private long _messages, _succeeded, _failed, _skipped, _poisoned, _resultsWritten, _renewals, _retried, _handedBack;
+    private long _messages, _succeeded, _failed, _skipped, _poisoned, _resultsWritten, _renewals, _retried, _handedBack, _shards, _images, _runsClosed;
 
     public long MessagesCompleted => Interlocked.Read(ref _messages);
     public long ItemsSucceeded => Interlocked.Read(ref _succeeded);
@@ -14,6 +14,9 @@ public sealed class WorkerStats
     public long VisibilityRenewals => Interlocked.Read(ref _renewals);
     public long MessagesRetried => Interlocked.Read(ref _retried);
     public long MessagesHandedBack => Interlocked.Read(ref _handedBack);
+    public long ShardsWritten => Interlocked.Read(ref _shards);
+    public long ImagesTokenized => Interlocked.Read(ref _images);
+    public long TokenizeRunsClosed => Interlocked.Read(ref _runsClosed);
 
     internal void MessageCompleted() => Interlocked.Increment(ref _messages);
     internal void ItemSucceeded() => Interlocked.Increment(ref _succeeded);
@@ -24,4 +27,10 @@ public sealed class WorkerStats
     internal void VisibilityRenewed() => Interlocked.Increment(ref _renewals);
     internal void MessageRetried() => Interlocked.Increment(ref _retried);
     internal void MessageHandedBack() => Interlocked.Increment(ref _handedBack);
+    internal void ShardWritten(long images)
+    {
+        Interlocked.Increment(ref _shards);
+        Interlocked.Add(ref _images, images);
+    }
+    internal void TokenizeRunClosed() => Interlocked.Increment(ref _runsClosed);
 }

@@ -1,5 +1,6 @@
 using LvmCloud.Functions.Functions;
 using LvmCloud.Platform.Batches;
+using LvmCloud.Platform.Datasets;
 using LvmCloud.Platform.Intake;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -16,4 +17,11 @@ internal sealed class Api(PlatformHarness harness)
     public GetItemFileFunction ItemFile { get; } = new(harness.Get<BatchQueryService>());
     public GetGalleryFunction Gallery { get; } = new(harness.Get<GalleryService>());
     public CancelBatchFunction Cancel { get; } = new(harness.Get<BatchCancellationService>());
+    public TokenizeScheduleFunction TokenizeSchedule { get; } = new(harness.Get<TokenizeScheduler>());
+    public SentencesUploadedFunction SentencesUploaded { get; } = new(harness.Get<TokenizePlanner>(), NullLogger<SentencesUploadedFunction>.Instance);
+    public RequestTokenizeFunction RequestTokenize { get; } = new(harness.Get<TokenizePlanner>());
+    public ListDatasetsFunction ListDatasets { get; } = new(harness.Get<DatasetQueryService>());
+    public GetDatasetFunction GetDataset { get; } = new(harness.Get<DatasetQueryService>());
+    public GetDatasetTokensFunction GetDatasetTokens { get; } = new(harness.Get<DatasetQueryService>());
+    public CreateDatasetUploadFunction CreateDatasetUpload { get; } = new(harness.Get<DatasetUploadService>());
 }

@@ -18,6 +18,8 @@ public sealed class FaultInjectionPolicy(Func<HttpMessage, bool> matches, int fa
     public int Faults { get; } = faults;
     /// <summary>How many faults were injected so far.</summary>
     public int Injected => Math.Min(Volatile.Read(ref _matched), Faults);
+    /// <summary>How many requests matched so far (with no faults: a counter of those requests).</summary>
+    public int Matched => Volatile.Read(ref _matched);
 
     /// <summary>Matches blob uploads (PUT) of a blob whose name ends with <paramref name="name"/>.</summary>
     public static Func<HttpMessage, bool> PutOf(string name) =>

@@ -27,6 +27,9 @@ internal sealed class FunctionsHttpHost : IAsyncDisposable
     /// <summary>Errors the manifest watcher met while running the trigger (none expected).</summary>
     public ConcurrentQueue<Exception> TriggerErrors => _app.Services.GetRequiredService<ManifestWatcher>().Errors;
 
+    /// <summary>Errors the dataset watcher met while running the sentences.jsonl trigger (none expected).</summary>
+    public ConcurrentQueue<Exception> DatasetTriggerErrors => _app.Services.GetRequiredService<DatasetWatcher>().Errors;
+
     public static async Task<FunctionsHttpHost> StartAsync(PlatformHarness harness, string functionKey)
     {
         var settings = new Dictionary<string, string?>(harness.Settings)
@@ -35,6 +38,8 @@ internal sealed class FunctionsHttpHost : IAsyncDisposable
             ["LocalApi:FunctionKey"] = functionKey,
             ["LocalApi:ManifestPollInterval"] = "00:00:00.100",
             ["LocalApi:OnlyNewManifests"] = "true", // the container is shared with the collection's other tests
+            ["LocalApi:DatasetPollInterval"] = "00:00:00.100",
+            ["LocalApi:RunSchedule"] = "false", // the schedule would plan the other tests' datasets
             ["Logging:LogLevel:Default"] = "Warning",
         };
         var app = LocalApiHost.Build([], settings);

@@ -107,6 +107,29 @@ public sealed class PlatformHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>Polls until the (dataset, tokenizer)'s watermark shows run <paramref name="runId"/> closed; returns the watermark.</summary>
+    public async Task<TokenizeWatermarkEntity> WaitForTokenizeRunAsync(string dataset, string tokenizerId, string runId, TimeSpan timeout)
+    {
+        var store = Get<TokenizeStateStore>();
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var watermark = await store.GetWatermarkAsync(TokenizePartition.For(dataset, tokenizerId), CancellationToken.None);
+            if (watermark is { ActiveRunId: null } && watermark.LastRunId == runId)
+            {
+                // The run closes inside its last message's handling; let the handlers settle (messages deleted).
+                var queue = Clients.Queue(Clients.QueueNames.Tokenize);
+                while ((await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount > 0 && DateTime.UtcNow < deadline)
+                    await Task.Delay(50);
+                await Task.Delay(200);
+                return watermark;
+            }
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"Run {runId} of {dataset} with {tokenizerId} is not closed after {timeout} (active: {watermark?.ActiveRunId}, last: {watermark?.LastRunId}).");
+            await Task.Delay(100);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var host in _workers)

@@ -42,6 +42,23 @@ public sealed class PlatformApiClient : IDisposable
         return given.Count == 0 ? "" : "?" + string.Join('&', given);
     }
 
+    public Task<Datasets.DatasetUploadGrantView> CreateDatasetUploadAsync(string dataset, IReadOnlyList<Datasets.DatasetUploadFileView> files, CancellationToken cancellationToken) =>
+        SendAsync<Datasets.DatasetUploadGrantView>(HttpMethod.Post, $"datasets/{Uri.EscapeDataString(dataset)}/uploads", JsonContent.Create(new { files }, options: Json), cancellationToken);
+
+    /// <param name="tokenizer"><c>name/version</c>, or null for the platform's default tokenizer.</param>
+    public Task<Datasets.TokenizePlanView> TokenizeDatasetAsync(string dataset, bool force, string? tokenizer, CancellationToken cancellationToken) =>
+        SendAsync<Datasets.TokenizePlanView>(HttpMethod.Post, $"datasets/{Uri.EscapeDataString(dataset)}/tokenize", JsonContent.Create(new { force, tokenizer }, options: Json), cancellationToken);
+
+    public Task<Datasets.DatasetStatusView> GetDatasetAsync(string dataset, CancellationToken cancellationToken) =>
+        SendAsync<Datasets.DatasetStatusView>(HttpMethod.Get, $"datasets/{Uri.EscapeDataString(dataset)}", null, cancellationToken);
+
+    public Task<Datasets.DatasetListView> ListDatasetsAsync(CancellationToken cancellationToken) =>
+        SendAsync<Datasets.DatasetListView>(HttpMethod.Get, "datasets", null, cancellationToken);
+
+    /// <param name="tokenizer">A tokenizer id or <c>name/version</c>; null for the default tokenizer's latest shards.</param>
+    public Task<Datasets.DatasetTokensView> GetDatasetTokensAsync(string dataset, string? tokenizer, CancellationToken cancellationToken) =>
+        SendAsync<Datasets.DatasetTokensView>(HttpMethod.Get, $"datasets/{Uri.EscapeDataString(dataset)}/tokens{Query(("tokenizer", tokenizer))}", null, cancellationToken);
+
     public Task<BatchResultsView> GetResultsAsync(string batchId, CancellationToken cancellationToken) =>
         SendAsync<BatchResultsView>(HttpMethod.Get, $"batches/{Uri.EscapeDataString(batchId)}/results", null, cancellationToken);
 

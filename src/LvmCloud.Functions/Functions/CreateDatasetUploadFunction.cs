@@ -1,0 +1,38 @@
+using System.Text.Json;
+using LvmCloud.Functions.Http;
+using LvmCloud.Platform;
+using LvmCloud.Platform.Batches;
+using LvmCloud.Platform.Datasets;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace LvmCloud.Functions.Functions;
+
+/// <summary>
+/// <c>POST /api/datasets/{dataset}/uploads</c> with <c>{"files": [{"path": "s0/00.png", "md5": "…"}, {"path":
+/// "sentences.jsonl"}]}</c>: one write-only SAS URL per file that is new or changed (same MD5 as stored: unchanged).
+/// </summary>
+public sealed class CreateDatasetUploadFunction(DatasetUploadService uploads)
+{
+    [Function("CreateDatasetUpload")]
+    public Task<IActionResult> Run(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "datasets/{dataset}/uploads")] HttpRequest request,
+        string dataset,
+        CancellationToken cancellationToken) =>
+        ApiResults.HandleAsync(async () =>
+        {
+            DatasetUploadRequest body;
+            try
+            {
+                body = request.ContentLength is 0 || request.Body is null
+                    ? new DatasetUploadRequest([])
+                    : await JsonSerializer.DeserializeAsync<DatasetUploadRequest>(request.Body, PlatformJson.Web, cancellationToken) ?? new DatasetUploadRequest([]);
+            }
+            catch (JsonException e)
+            {
+                throw new BadRequestException($"Request body is not valid JSON of the form {{\"files\": [{{\"path\": \"a/0.png\", \"md5\": \"base64\"}}]}}: {e.Message}");
+            }
+            return ApiResults.Json(await uploads.CreateAsync(dataset, body, cancellationToken), StatusCodes.Status201Created);
+        });
+}

@@ -1,0 +1,39 @@
+using System.Text.Json;
+using LvmCloud.Functions.Http;
+using LvmCloud.Platform;
+using LvmCloud.Platform.Batches;
+using LvmCloud.Platform.Datasets;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace LvmCloud.Functions.Functions;
+
+/// <summary>
+/// <c>POST /api/datasets/{dataset}/tokenize</c> with <c>{"force": true, "tokenizer": "name/version"}</c> (both
+/// optional): plans a retokenization now; 202 with what was queued (nothing when nothing changed).
+/// </summary>
+public sealed class RequestTokenizeFunction(TokenizePlanner planner)
+{
+    [Function("RequestTokenize")]
+    public Task<IActionResult> Run(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "datasets/{dataset}/tokenize")] HttpRequest request,
+        string dataset,
+        CancellationToken cancellationToken) =>
+        ApiResults.HandleAsync(async () =>
+        {
+            TokenizeRequest body;
+            try
+            {
+                body = request.ContentLength is 0 || request.Body is null
+                    ? TokenizeRequest.Default
+                    : await JsonSerializer.DeserializeAsync<TokenizeRequest>(request.Body, PlatformJson.Web, cancellationToken) ?? TokenizeRequest.Default;
+            }
+            catch (JsonException e)
+            {
+                throw new BadRequestException($"Request body is not valid JSON of the form {{\"force\": false, \"tokenizer\": \"name/version\"}}: {e.Message}");
+            }
+            var outcome = await planner.PlanAsync(dataset, body, Platform.Datasets.TokenizePlanner.ApiTrigger, cancellationToken);
+            return ApiResults.Json(outcome, StatusCodes.Status202Accepted);
+        });
+}

@@ -1,0 +1,84 @@
+using System.Collections.Concurrent;
+using Azure;
+using Azure.Storage.Blobs.Models;
+using LvmCloud.Functions.Functions;
+using LvmCloud.Platform.Datasets;
+using LvmCloud.Platform.Storage;
+using Microsoft.Extensions.Options;
+
+namespace LvmCloud.LocalApi;
+
+/// <summary>
+/// Stands in for the Event Grid subscription on <c>datasets/{dataset}/sentences.jsonl</c>: polls the container's
+/// top-level folders and, for a dataset whose <c>sentences.jsonl</c> has an ETag it has not seen, runs the function
+/// the blob trigger runs. The first poll only records what is there (the scheduled run covers older changes);
+/// planning is idempotent, so an upload seen twice queues nothing twice.
+/// </summary>
+public sealed class DatasetWatcher(
+    StorageClients clients,
+    IServiceProvider services,
+    IOptions<LocalApiOptions> options,
+    ILogger<DatasetWatcher> logger) : BackgroundService
+{
+    private readonly ConcurrentDictionary<string, ETag> _seen = new(StringComparer.Ordinal);
+
+    /// <summary>Errors met while running the trigger (logged, and kept for tests).</summary>
+    public ConcurrentQueue<Exception> Errors { get; } = new();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        logger.LogInformation("Watching {Container} for sentences.jsonl uploads every {Interval}", clients.Datasets.Name, options.Value.DatasetPollInterval);
+        var first = true;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await PollAsync(first, stoppingToken);
+                first = false;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                Errors.Enqueue(e);
+                logger.LogWarning("Dataset watch failed ({Error}); trying again", e.Message);
+            }
+            try
+            {
+                await Task.Delay(options.Value.DatasetPollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task PollAsync(bool recordOnly, CancellationToken cancellationToken)
+    {
+        if (!(await clients.Datasets.ExistsAsync(cancellationToken)).Value)
+            return;
+        await foreach (var dataset in TokenizeScheduler.DatasetNamesAsync(clients, cancellationToken))
+        {
+            var sentences = clients.Datasets.GetBlobClient(StorageLayout.SentencesPath(dataset));
+            BlobProperties properties;
+            try
+            {
+                properties = (await sentences.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+                continue; // images still uploading: sentences.jsonl comes last
+            }
+            if (_seen.TryGetValue(dataset, out var etag) && etag == properties.ETag)
+                continue;
+            _seen[dataset] = properties.ETag;
+            if (recordOnly)
+                continue;
+            using var scope = services.CreateScope();
+            await scope.ServiceProvider.GetRequiredService<SentencesUploadedFunction>().Run(sentences, dataset, cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,21 @@
+namespace LvmCloud.Platform.Datasets;
+
+/// <summary>
+/// What one planning call did for a (dataset, tokenizer): <c>planned</c> (a run was claimed and its chunks queued),
+/// <c>up-to-date</c> (nothing new: nothing queued), <c>in-progress</c> (another run is in flight; changes since are
+/// picked up by the next run after it), or <c>already-planned</c> (a racing trigger planned this same run).
+/// </summary>
+public sealed record TokenizePlanOutcome(
+    string Dataset,
+    string TokenizerId,
+    string Status,
+    string? RunId,
+    int ChunksQueued,
+    int ChunkCount,
+    string Message)
+{
+    public const string Planned = "planned";
+    public const string UpToDate = "up-to-date";
+    public const string InProgress = "in-progress";
+    public const string AlreadyPlanned = "already-planned";
+}
