@@ -33,9 +33,12 @@ param workerExists bool = false
 @maxValue(300)
 param workerMaxReplicas int = 10
 
-@description('Job kinds the worker app serves, as Worker__Queues spells them. Add tokenize only once the image has its handler: the worker refuses to start on a kind it cannot run.')
+@description('Job kinds the worker app serves, as Worker__Queues spells them (the worker refuses to start on a kind it has no handler for). Both inference kinds by default; `generate` alone keeps retokenization off this app.')
 @allowed(['generate', 'generate,tokenize'])
-param workerQueues string = 'generate'
+param workerQueues string = 'generate,tokenize'
+
+@description('When scheduled retokenization looks for new dataset lines and images: a six-field NCRONTAB (second minute hour day month weekday). Hourly by default.')
+param tokenizeSchedule string = '0 0 * * * *'
 
 @description('Deploy the trainer app (train-shard). Off until the image has the train-shard handler.')
 param deployTrainer bool = false
@@ -58,6 +61,9 @@ param apiMaximumInstanceCount int = 40
 var manifestContainerName = 'batches'
 var manifestFileName = 'manifest.jsonl'
 var manifestFunctionName = 'ManifestUploaded'
+var datasetsContainerName = 'datasets'
+var sentencesFileName = 'sentences.jsonl'
+var sentencesFunctionName = 'SentencesUploaded'
 var generateQueueName = 'generate'
 var tokenizeQueueName = 'tokenize'
 var trainShardQueueName = 'train-shard'
@@ -194,6 +200,7 @@ module api 'modules/function-app.bicep' = {
     deploymentContainerName: deploymentContainerName
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
     maximumInstanceCount: apiMaximumInstanceCount
+    tokenizeSchedule: tokenizeSchedule
   }
   // The host reads its storage and package through the identity from its first start.
   dependsOn: [apiStorageAccess]
@@ -297,10 +304,24 @@ module manifestEvents 'modules/event-subscription.bicep' = if (deployEventSubscr
   scope: rg
   params: {
     systemTopicName: eventGridTopic.outputs.name
+    subscriptionName: 'manifest-uploaded'
     functionAppName: api.outputs.name
     functionName: manifestFunctionName
     containerName: manifestContainerName
     manifestFileName: manifestFileName
+  }
+}
+
+// The same for datasets: an uploaded sentences.jsonl plans its retokenization.
+module datasetEvents 'modules/event-subscription.bicep' = if (deployEventSubscription) {
+  scope: rg
+  params: {
+    systemTopicName: eventGridTopic.outputs.name
+    subscriptionName: 'sentences-uploaded'
+    functionAppName: api.outputs.name
+    functionName: sentencesFunctionName
+    containerName: datasetsContainerName
+    manifestFileName: sentencesFileName
   }
 }
 

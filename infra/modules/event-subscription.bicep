@@ -1,9 +1,11 @@
-// Delivers "manifest uploaded" blob-created events to the function's blob trigger (Event Grid source).
+// Delivers blob-created events of one file name in one container (a batch's manifest.jsonl, a dataset's
+// sentences.jsonl) to a function's blob trigger (Event Grid source).
 // The endpoint is the blob extension's webhook, authorised by the host's `blobs_extension` system key.
 // That key exists only after the function code is deployed and the host has started with the blob
 // extension, so this module runs on a later `azd provision` (deployEventSubscription=true).
 
 param systemTopicName string
+param subscriptionName string
 param functionAppName string
 param functionName string
 param containerName string
@@ -22,7 +24,7 @@ var blobsExtensionKey = listKeys('${functionApp.id}/host/default', '2024-11-01')
 
 resource subscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = {
   parent: topic
-  name: 'manifest-uploaded'
+  name: subscriptionName
   properties: {
     destination: {
       endpointType: 'WebHook'

@@ -2,6 +2,9 @@
 // Host storage and the "Storage" connection are identity-based (user-assigned identity, no keys); the
 // package is deployed to a blob container the identity can read.
 
+@description('NCRONTAB schedule of the retokenization timer (TokenizeSchedule function).')
+param tokenizeSchedule string
+
 param location string
 param tags object
 param planName string
@@ -99,6 +102,8 @@ resource settings 'Microsoft.Web/sites/config@2024-11-01' = {
     // DefaultAzureCredential in StorageClients picks the user-assigned identity by this id.
     AZURE_CLIENT_ID: identityClientId
     APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
+    // The retokenization timer's binding (%Tokenize:Schedule%) is resolved by the host from this setting.
+    Tokenize__Schedule: tokenizeSchedule
   }
 }
 

@@ -1,3 +1,4 @@
+using LvmCloud.Platform.Storage;
 using System.Text.Json;
 
 namespace LvmCloud.Infra.Tests;
@@ -29,6 +30,35 @@ public sealed class SecurityAndPhasesTests
 
         Assert.Equal("[parameters('deployEventSubscription')]", module.GetProperty("condition").GetString());
         Assert.False(root.GetProperty("parameters").GetProperty("deployEventSubscription").GetProperty("defaultValue").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Dataset_uploads_reach_the_sentences_trigger_through_their_own_subscription_in_the_same_phase()
+    {
+        using var template = await CompiledTemplate.JsonAsync();
+        var root = template.RootElement;
+        var manifests = TemplateQuery.Module(root, "manifestEvents");
+        var datasets = TemplateQuery.Module(root, "datasetEvents");
+
+        Assert.Equal("[parameters('deployEventSubscription')]", datasets.GetProperty("condition").GetString());
+        var main = InfraFiles.Read(InfraFiles.MainBicep);
+        Assert.Contains($"var datasetsContainerName = '{StorageLayout.DatasetsContainer}'", main);
+        Assert.Contains("var sentencesFileName = 'sentences.jsonl'", main);
+        Assert.Contains("var sentencesFunctionName = 'SentencesUploaded'", main);
+        Assert.Contains("subscriptionName: 'sentences-uploaded'", main);
+        Assert.Contains("subscriptionName: 'manifest-uploaded'", main);
+        Assert.NotEqual(manifests.GetProperty("name").GetString(), datasets.GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public void The_retokenization_timer_gets_its_schedule_as_an_app_setting()
+    {
+        var functionApp = InfraFiles.Read(InfraFiles.Module("function-app.bicep"));
+        var main = InfraFiles.Read(InfraFiles.MainBicep);
+
+        Assert.Contains("Tokenize__Schedule: tokenizeSchedule", functionApp);
+        Assert.Contains("param tokenizeSchedule string = '0 0 * * * *'", main);
+        Assert.Contains("tokenizeSchedule: tokenizeSchedule", main);
     }
 
     [Theory]

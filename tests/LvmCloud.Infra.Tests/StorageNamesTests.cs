@@ -44,7 +44,7 @@ public sealed class StorageNamesTests
     public async Task Worker_scales_on_the_generate_queue()
     {
         Assert.Equal(new QueueNames().Generate, BicepDeclarations.StringVar(MainBicep, "generateQueueName"));
-        // The worker app takes a list of queues now: by default it watches generate, and its settings are keyed by the name.
+        // The worker app takes a list of queues: by default it watches generate and tokenize, settings keyed by the name.
         Assert.Contains("'${generateQueueName}': {", MainBicep);
         using var document = await CompiledTemplate.JsonAsync();
         var main = ArmScope.ForTemplate(document.RootElement.Clone(), new Dictionary<string, System.Text.Json.Nodes.JsonNode?>
@@ -53,8 +53,8 @@ public sealed class StorageNamesTests
             ["location"] = "swedencentral",
         });
         var app = main.Module("worker").Resource("Microsoft.App/containerApps");
-        var rule = Assert.Single(app["properties"]!["template"]!["scale"]!["rules"]!.AsArray());
-        Assert.Equal(new QueueNames().Generate, rule!["azureQueue"]!["queueName"]!.GetValue<string>());
+        var rules = app["properties"]!["template"]!["scale"]!["rules"]!.AsArray();
+        Assert.Equal([new QueueNames().Generate, new QueueNames().Tokenize], rules.Select(r => r!["azureQueue"]!["queueName"]!.GetValue<string>()));
     }
 
     [Fact]

@@ -80,19 +80,19 @@ public sealed class WorkerAppsTests
     }
 
     [Fact]
-    public async Task Worker_app_serves_generate_by_default_and_can_only_add_inference_kinds()
+    public async Task Worker_app_serves_both_inference_kinds_by_default_and_only_inference_kinds()
     {
         using var document = await CompiledTemplate.JsonAsync();
         var parameter = document.RootElement.GetProperty("parameters").GetProperty("workerQueues");
         var choices = parameter.GetProperty("allowedValues").EnumerateArray().Select(v => v.GetString()!.Split(',')).ToList();
 
-        Assert.Equal(QueueNames.GenerateKind, parameter.GetProperty("defaultValue").GetString());
+        Assert.Equal($"{QueueNames.GenerateKind},{QueueNames.TokenizeKind}", parameter.GetProperty("defaultValue").GetString());
         Assert.All(choices, kinds =>
         {
             Assert.Contains(QueueNames.GenerateKind, kinds);
             Assert.All(kinds, kind => Assert.Contains(kind, InferenceKinds));
         });
-        Assert.Equal("${WORKER_QUEUES=generate}", ParameterBinding("workerQueues"));
+        Assert.Equal("${WORKER_QUEUES=generate,tokenize}", ParameterBinding("workerQueues"));
     }
 
     [Fact]
