@@ -1,5 +1,5 @@
-using LvmCloud.Platform.Storage;
 using System.Text.Json;
+using LvmCloud.Platform.Storage;
 
 namespace LvmCloud.Infra.Tests;
 
