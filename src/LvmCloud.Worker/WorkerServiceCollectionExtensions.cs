@@ -2,6 +2,7 @@ using LvmCloud.Platform;
 using LvmCloud.Platform.Queues;
 using LvmCloud.Worker.Generate;
 using LvmCloud.Worker.Jobs;
+using LvmCloud.Worker.Training;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -28,6 +29,7 @@ public static class WorkerServiceCollectionExtensions
         services.TryAddSingleton<WorkerStats>();
         services.AddLvmModels();
         services.AddJobHandler<GeneratePayload, GenerateJobHandler>();
+        services.AddLvmTraining();
         return services;
     }
 
