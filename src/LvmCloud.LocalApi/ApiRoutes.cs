@@ -21,6 +21,16 @@ public static class ApiRoutes
         app.MapPost("/api/batches/{batchId}/cancel", (HttpContext c, string batchId, CancelBatchFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, batchId, ct)));
         app.MapGet("/api/batches/{batchId}/items/{itemId}/{file}", (HttpContext c, string batchId, string itemId, string file, GetItemFileFunction f, CancellationToken ct) =>
             Execute(c, f.Run(c.Request, batchId, itemId, file, ct)));
+
+        app.MapPost("/api/training", (HttpContext c, StartTrainingFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, ct)));
+        app.MapPost("/api/training/uploads", (HttpContext c, CreateTrainingUploadsFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, ct)));
+        app.MapGet("/api/training/{runId}", (HttpContext c, string runId, GetTrainingStatusFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, runId, ct)));
+        app.MapGet("/api/training/{runId}/loss.png", (HttpContext c, string runId, GetTrainingLossPlotFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, runId, ct)));
+        app.MapPost("/api/training/{runId}/cancel", (HttpContext c, string runId, CancelTrainingFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, runId, ct)));
+        app.MapPost("/api/training/{runId}/resume", (HttpContext c, string runId, ResumeTrainingFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, runId, ct)));
+        app.MapGet("/api/models", (HttpContext c, ListModelsFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, ct)));
+        app.MapGet("/api/models/{name}/{version}/{file}", (HttpContext c, string name, string version, string file, GetModelFileFunction f, CancellationToken ct) =>
+            Execute(c, f.Run(c.Request, name, version, file, ct)));
     }
 
     /// <summary>The function classes, built by DI as the Functions host builds them.</summary>
@@ -30,6 +40,8 @@ public static class ApiRoutes
         {
             typeof(CreateBatchFunction), typeof(ListBatchesFunction), typeof(GetBatchStatusFunction), typeof(GetBatchResultsFunction),
             typeof(GetGalleryFunction), typeof(CancelBatchFunction), typeof(GetItemFileFunction), typeof(ManifestUploadedFunction),
+            typeof(StartTrainingFunction), typeof(CreateTrainingUploadsFunction), typeof(GetTrainingStatusFunction), typeof(GetTrainingLossPlotFunction),
+            typeof(CancelTrainingFunction), typeof(ResumeTrainingFunction), typeof(RunUploadedFunction), typeof(ListModelsFunction), typeof(GetModelFileFunction),
         })
             services.AddTransient(type);
         return services;

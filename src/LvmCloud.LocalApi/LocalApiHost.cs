@@ -5,7 +5,7 @@ namespace LvmCloud.LocalApi;
 /// <summary>
 /// The platform's HTTP API and manifest trigger on one machine without the Azure Functions host: Kestrel routes the
 /// API's routes to the Functions project's own function classes over the same platform services, and
-/// <see cref="ManifestWatcher"/> stands in for the Event Grid subscription. For developers without Azure Functions
+/// <see cref="ManifestWatcher"/> and <see cref="RunSpecWatcher"/> stand in for the Event Grid subscriptions. For developers without Azure Functions
 /// Core Tools (<c>local/run-stack.sh</c> starts it then); in Azure the Functions app serves the same API.
 /// </summary>
 public static class LocalApiHost
@@ -31,6 +31,8 @@ public static class LocalApiHost
         builder.Services.AddFunctionClasses();
         builder.Services.AddSingleton<ManifestWatcher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ManifestWatcher>());
+        builder.Services.AddSingleton<RunSpecWatcher>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RunSpecWatcher>());
         var app = builder.Build();
         app.UseFunctionKey();
         ApiRoutes.Map(app);
