@@ -28,6 +28,11 @@ public static class LvmApp
         new StatusCommand(),
         new WaitCommand(),
         new FetchCommand(),
+        new TrainSubmitCommand(),
+        new TrainStatusCommand(),
+        new TrainWaitCommand(),
+        new TrainCancelCommand(),
+        new TrainResumeCommand(),
     ];
 
     public static RootCommand BuildRoot() => BuildRoot(parse => new ConsoleInteraction(parse.GetValue(JsonOption)));
