@@ -1,6 +1,8 @@
 using LvmCloud.Functions.Functions;
 using LvmCloud.Platform.Batches;
 using LvmCloud.Platform.Intake;
+using LvmCloud.Platform.Models;
+using LvmCloud.Platform.Training;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LvmCloud.Platform.Tests.Infrastructure;
@@ -16,4 +18,12 @@ internal sealed class Api(PlatformHarness harness)
     public GetItemFileFunction ItemFile { get; } = new(harness.Get<BatchQueryService>());
     public GetGalleryFunction Gallery { get; } = new(harness.Get<GalleryService>());
     public CancelBatchFunction Cancel { get; } = new(harness.Get<BatchCancellationService>());
+    public StartTrainingFunction StartTraining { get; } = new(harness.Get<TrainingRunService>());
+    public GetTrainingStatusFunction TrainingStatus { get; } = new(harness.Get<TrainingRunService>());
+    public GetTrainingLossPlotFunction TrainingLossPlot { get; } = new(harness.Get<TrainingRunService>());
+    public CancelTrainingFunction CancelTraining { get; } = new(harness.Get<TrainingRunService>());
+    public ResumeTrainingFunction ResumeTraining { get; } = new(harness.Get<TrainingRunService>());
+    public RunUploadedFunction RunUploaded { get; } = new(harness.Get<TrainingRunService>(), NullLogger<RunUploadedFunction>.Instance);
+    public ListModelsFunction ListModels { get; } = new(harness.Get<ModelRegistry>());
+    public GetModelFileFunction ModelFile { get; } = new(harness.Get<ModelRegistry>());
 }
