@@ -224,22 +224,20 @@ public sealed class TrainingRunService(
         {
             if (shard.State == ShardStates.Succeeded)
                 continue;
-            if (shard.State is ShardStates.Failed or ShardStates.Cancelled)
+            // Every unfinished shard starts over as queued with no owner, running ones included: the delivery that ran
+            // it may have ended with the run (its message is gone), and one still alive finds itself taken over at its
+            // next progress write and stops. Each is queued once more and resumes from its own checkpoint.
+            var (written, _) = await state.TransitionShardAsync(runId, shard.Round, shard.Shard, s =>
             {
-                var (written, _) = await state.TransitionShardAsync(runId, shard.Round, shard.Shard, s =>
-                {
-                    if (s.State is not (ShardStates.Failed or ShardStates.Cancelled)) return false;
-                    s.State = ShardStates.Queued;
-                    s.Error = null;
-                    s.FinishedAt = null;
-                    s.Owner = null;
-                    return true;
-                }, cancellationToken);
-                if (written is null)
-                    continue;
-            }
-            // Queued and running rows get a message too: theirs may have been dropped while the run was stopped. A
-            // duplicate finds the shard owned by a live delivery, or done, and does nothing.
+                if (s.State == ShardStates.Succeeded) return false;
+                s.State = ShardStates.Queued;
+                s.Error = null;
+                s.FinishedAt = null;
+                s.Owner = null;
+                return true;
+            }, cancellationToken);
+            if (written is null)
+                continue;
             await rounds.EnqueueAsync(runId, run.Round, shard.Shard, cancellationToken);
             requeued++;
         }
