@@ -40,7 +40,7 @@ param workerQueues string = 'generate,tokenize'
 @description('When scheduled retokenization looks for new dataset lines and images: a six-field NCRONTAB (second minute hour day month weekday). Hourly by default.')
 param tokenizeSchedule string = '0 0 * * * *'
 
-@description('Deploy the trainer app (train-shard). Off until the image has the train-shard handler.')
+@description('Deploy the trainer app that serves train-shard jobs (DiLoCo training runs). Opt-in: set DEPLOY_TRAINER=true.')
 param deployTrainer bool = false
 
 @description('Trainer workload profile: empty for consumption CPU, or a serverless GPU profile type.')
@@ -64,6 +64,9 @@ var manifestFunctionName = 'ManifestUploaded'
 var datasetsContainerName = 'datasets'
 var sentencesFileName = 'sentences.jsonl'
 var sentencesFunctionName = 'SentencesUploaded'
+var trainingContainerName = 'training'
+var runSpecFileName = 'run.json'
+var runSpecFunctionName = 'RunUploaded'
 var generateQueueName = 'generate'
 var tokenizeQueueName = 'tokenize'
 var trainShardQueueName = 'train-shard'
@@ -322,6 +325,19 @@ module datasetEvents 'modules/event-subscription.bicep' = if (deployEventSubscri
     functionName: sentencesFunctionName
     containerName: datasetsContainerName
     manifestFileName: sentencesFileName
+  }
+}
+
+// And for training: an uploaded training/{runId}/run.json starts the run.
+module runEvents 'modules/event-subscription.bicep' = if (deployEventSubscription) {
+  scope: rg
+  params: {
+    systemTopicName: eventGridTopic.outputs.name
+    subscriptionName: 'run-uploaded'
+    functionAppName: api.outputs.name
+    functionName: runSpecFunctionName
+    containerName: trainingContainerName
+    manifestFileName: runSpecFileName
   }
 }
 

@@ -29,6 +29,11 @@ public static class LvmApp
         new WaitCommand(),
         new FetchCommand(),
         new Commands.Platform.Datasets.DatasetsCommand(),
+        new TrainSubmitCommand(),
+        new TrainStatusCommand(),
+        new TrainWaitCommand(),
+        new TrainCancelCommand(),
+        new TrainResumeCommand(),
     ];
 
     public static RootCommand BuildRoot() => BuildRoot(parse => new ConsoleInteraction(parse.GetValue(JsonOption)));

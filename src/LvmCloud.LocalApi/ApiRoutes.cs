@@ -26,6 +26,15 @@ public static class ApiRoutes
         app.MapPost("/api/datasets/{dataset}/tokenize", (HttpContext c, string dataset, RequestTokenizeFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, dataset, ct)));
         app.MapPost("/api/datasets/{dataset}/uploads", (HttpContext c, string dataset, CreateDatasetUploadFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, dataset, ct)));
         app.MapGet("/api/datasets/{dataset}/tokens", (HttpContext c, string dataset, GetDatasetTokensFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, dataset, ct)));
+        app.MapPost("/api/training", (HttpContext c, StartTrainingFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, ct)));
+        app.MapPost("/api/training/uploads", (HttpContext c, CreateTrainingUploadsFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, ct)));
+        app.MapGet("/api/training/{runId}", (HttpContext c, string runId, GetTrainingStatusFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, runId, ct)));
+        app.MapGet("/api/training/{runId}/loss.png", (HttpContext c, string runId, GetTrainingLossPlotFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, runId, ct)));
+        app.MapPost("/api/training/{runId}/cancel", (HttpContext c, string runId, CancelTrainingFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, runId, ct)));
+        app.MapPost("/api/training/{runId}/resume", (HttpContext c, string runId, ResumeTrainingFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, runId, ct)));
+        app.MapGet("/api/models", (HttpContext c, ListModelsFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, ct)));
+        app.MapGet("/api/models/{name}/{version}/{file}", (HttpContext c, string name, string version, string file, GetModelFileFunction f, CancellationToken ct) =>
+            Execute(c, f.Run(c.Request, name, version, file, ct)));
     }
 
     /// <summary>The function classes, built by DI as the Functions host builds them.</summary>
@@ -37,6 +46,8 @@ public static class ApiRoutes
             typeof(GetGalleryFunction), typeof(CancelBatchFunction), typeof(GetItemFileFunction), typeof(ManifestUploadedFunction),
             typeof(ListDatasetsFunction), typeof(GetDatasetFunction), typeof(RequestTokenizeFunction), typeof(CreateDatasetUploadFunction),
             typeof(GetDatasetTokensFunction), typeof(SentencesUploadedFunction), typeof(TokenizeScheduleFunction),
+            typeof(StartTrainingFunction), typeof(CreateTrainingUploadsFunction), typeof(GetTrainingStatusFunction), typeof(GetTrainingLossPlotFunction),
+            typeof(CancelTrainingFunction), typeof(ResumeTrainingFunction), typeof(RunUploadedFunction), typeof(ListModelsFunction), typeof(GetModelFileFunction),
         })
             services.AddTransient(type);
         return services;

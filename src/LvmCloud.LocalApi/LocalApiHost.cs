@@ -5,7 +5,7 @@ namespace LvmCloud.LocalApi;
 /// <summary>
 /// The platform's HTTP API and manifest trigger on one machine without the Azure Functions host: Kestrel routes the
 /// API's routes to the Functions project's own function classes over the same platform services, and
-/// <see cref="ManifestWatcher"/> and <see cref="DatasetWatcher"/> stand in for the Event Grid subscriptions, and
+/// <see cref="ManifestWatcher"/>, <see cref="DatasetWatcher"/> and <see cref="RunSpecWatcher"/> stand in for the Event Grid subscriptions, and
 /// <see cref="TokenizeScheduleRunner"/> for the timer trigger. For developers without Azure Functions
 /// Core Tools (<c>local/run-stack.sh</c> starts it then); in Azure the Functions app serves the same API.
 /// </summary>
@@ -35,6 +35,8 @@ public static class LocalApiHost
         builder.Services.AddSingleton<DatasetWatcher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DatasetWatcher>());
         builder.Services.AddHostedService<TokenizeScheduleRunner>();
+        builder.Services.AddSingleton<RunSpecWatcher>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RunSpecWatcher>());
         var app = builder.Build();
         app.UseFunctionKey();
         ApiRoutes.Map(app);

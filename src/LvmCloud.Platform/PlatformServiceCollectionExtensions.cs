@@ -2,11 +2,13 @@ using LvmCloud.Platform.Batches;
 using LvmCloud.Platform.Configuration;
 using LvmCloud.Platform.Datasets;
 using LvmCloud.Platform.Intake;
+using LvmCloud.Platform.Models;
 using LvmCloud.Platform.Queues;
 using LvmCloud.Platform.Resilience;
 using LvmCloud.Platform.Security;
 using LvmCloud.Platform.State;
 using LvmCloud.Platform.Storage;
+using LvmCloud.Platform.Training;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -63,6 +65,11 @@ public static class PlatformServiceCollectionExtensions
         services.TryAddSingleton<TokenizeScheduler>();
         services.TryAddSingleton<DatasetQueryService>();
         services.TryAddSingleton<DatasetUploadService>();
+        services.TryAddSingleton<ModelRegistry>();
+        services.TryAddSingleton<TrainingStateStore>();
+        services.TryAddSingleton<TrainingRounds>();
+        services.TryAddSingleton<TrainingDataResolver>();
+        services.TryAddSingleton<TrainingRunService>();
         services.AddHostedService<StorageInitializer>();
         return services;
     }

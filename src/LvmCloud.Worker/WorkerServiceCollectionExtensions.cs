@@ -2,6 +2,7 @@ using LvmCloud.Platform;
 using LvmCloud.Platform.Queues;
 using LvmCloud.Worker.Generate;
 using LvmCloud.Worker.Jobs;
+using LvmCloud.Worker.Training;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -30,6 +31,7 @@ public static class WorkerServiceCollectionExtensions
         services.TryAddSingleton<Tokenize.TokenizerStore>();
         services.AddJobHandler<GeneratePayload, GenerateJobHandler>();
         services.AddJobHandler<TokenizePayload, Tokenize.TokenizeJobHandler>();
+        services.AddLvmTraining();
         return services;
     }
 

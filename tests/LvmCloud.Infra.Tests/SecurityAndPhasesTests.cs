@@ -51,6 +51,22 @@ public sealed class SecurityAndPhasesTests
     }
 
     [Fact]
+    public async Task Run_specs_reach_the_run_json_trigger_through_their_own_subscription_in_the_same_phase()
+    {
+        using var template = await CompiledTemplate.JsonAsync();
+        var runs = TemplateQuery.Module(template.RootElement, "runEvents");
+
+        Assert.Equal("[parameters('deployEventSubscription')]", runs.GetProperty("condition").GetString());
+        var main = InfraFiles.Read(InfraFiles.MainBicep);
+        Assert.Contains($"var trainingContainerName = '{StorageLayout.TrainingContainer}'", main);
+        Assert.Contains($"var runSpecFileName = '{LvmCloud.Platform.Training.TrainingLayout.SpecFileName}'", main);
+        Assert.Contains("var runSpecFunctionName = 'RunUploaded'", main);
+        Assert.Contains("subscriptionName: 'run-uploaded'", main);
+        Assert.Equal(StorageLayout.TrainingContainer + "/{runId}/" + LvmCloud.Platform.Training.TrainingLayout.SpecFileName,
+            LvmCloud.Platform.Training.TrainingLayout.SpecTriggerPath);
+    }
+
+    [Fact]
     public void The_retokenization_timer_gets_its_schedule_as_an_app_setting()
     {
         var functionApp = InfraFiles.Read(InfraFiles.Module("function-app.bicep"));

@@ -1,5 +1,6 @@
 using Azure.Storage.Sas;
 using LvmCloud.Platform.Configuration;
+using LvmCloud.Platform.Models;
 using LvmCloud.Platform.Security;
 using LvmCloud.Platform.State;
 using LvmCloud.Platform.Storage;
@@ -13,6 +14,7 @@ public sealed class BatchCreationService(
     StorageClients clients,
     JobStateStore state,
     SasIssuer sas,
+    ModelRegistry models,
     IOptions<IntakeOptions> options,
     TimeProvider time,
     ILogger<BatchCreationService> logger)
@@ -26,11 +28,15 @@ public sealed class BatchCreationService(
             if (UploadPaths.Check(file) is { } reason)
                 throw new BadRequestException(reason);
 
+        var model = request.Model ?? new Queues.ModelReference(options.Value.DefaultModelName, options.Value.DefaultModelVersion);
+        if (request.Model is not null && await models.CheckUsableAsync(request.Model, "model", cancellationToken) is { } modelProblem)
+            throw new BadRequestException(modelProblem);
+
         var now = time.GetUtcNow();
         var batchId = Identifiers.NewBatchId(now);
         var batch = BatchEntity.New(batchId, now);
-        batch.ModelName = options.Value.DefaultModelName;
-        batch.ModelVersion = options.Value.DefaultModelVersion;
+        batch.ModelName = model.Name;
+        batch.ModelVersion = model.Version;
         if (!await state.TryAddBatchAsync(batch, cancellationToken))
             throw new InvalidOperationException($"Batch id {batchId} already exists (random id collision).");
 
@@ -43,6 +49,6 @@ public sealed class BatchCreationService(
         }
 
         logger.LogInformation("Batch {BatchId} created with {Files} upload URLs", batchId, uploads.Count);
-        return new BatchUploadGrant(batchId, now + lifetime, uploads);
+        return new BatchUploadGrant(batchId, now + lifetime, uploads, model.ToString());
     }
 }

@@ -53,6 +53,7 @@ public sealed class StorageClients
     public BlobContainerClient Datasets => Blobs.GetBlobContainerClient(StorageLayout.DatasetsContainer);
     public BlobContainerClient Tokens => Blobs.GetBlobContainerClient(StorageLayout.TokensContainer);
     public BlobContainerClient Models => Blobs.GetBlobContainerClient(StorageLayout.ModelsContainer);
+    public BlobContainerClient Training => Blobs.GetBlobContainerClient(StorageLayout.TrainingContainer);
     public TableClient JobState => Tables.GetTableClient(StorageLayout.JobStateTable);
 
     public QueueClient Queue(string name) => Queues.GetQueueClient(name);
@@ -60,7 +61,7 @@ public sealed class StorageClients
     /// <summary>Creates the containers, the state table and the queues if they are missing (idempotent).</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
-        foreach (var container in new[] { StorageLayout.BatchesContainer, StorageLayout.ResultsContainer, StorageLayout.ModelsContainer, StorageLayout.DatasetsContainer, StorageLayout.TokensContainer })
+        foreach (var container in new[] { StorageLayout.BatchesContainer, StorageLayout.ResultsContainer, StorageLayout.ModelsContainer, StorageLayout.DatasetsContainer, StorageLayout.TokensContainer, StorageLayout.TrainingContainer })
             await Blobs.GetBlobContainerClient(container).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         await Tables.CreateTableIfNotExistsAsync(StorageLayout.JobStateTable, cancellationToken);
         foreach (var queue in QueueNames.All())

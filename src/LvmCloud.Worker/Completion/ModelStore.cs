@@ -111,7 +111,12 @@ public sealed class ModelStore : IModelSource, IDisposable
         return cached;
     }
 
-    private async Task<string> LocateAsync(ModelReference reference, CancellationToken cancellationToken)
+    /// <summary>
+    /// The local folder of <paramref name="reference"/>: in <see cref="WorkerOptions.ModelsDirectory"/>, else downloaded
+    /// once from the <c>models</c> container into the cache (training reads a base model's files from here too).
+    /// </summary>
+    /// <exception cref="ModelNotFoundException">Neither place has it.</exception>
+    public async Task<string> LocateAsync(ModelReference reference, CancellationToken cancellationToken)
     {
         if (_options.ModelsDirectory is { Length: > 0 } local && FindLocal(local, reference) is { } found)
             return found;

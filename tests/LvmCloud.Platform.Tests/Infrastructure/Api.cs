@@ -2,6 +2,8 @@ using LvmCloud.Functions.Functions;
 using LvmCloud.Platform.Batches;
 using LvmCloud.Platform.Datasets;
 using LvmCloud.Platform.Intake;
+using LvmCloud.Platform.Models;
+using LvmCloud.Platform.Training;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LvmCloud.Platform.Tests.Infrastructure;
@@ -24,4 +26,12 @@ internal sealed class Api(PlatformHarness harness)
     public GetDatasetFunction GetDataset { get; } = new(harness.Get<DatasetQueryService>());
     public GetDatasetTokensFunction GetDatasetTokens { get; } = new(harness.Get<DatasetQueryService>());
     public CreateDatasetUploadFunction CreateDatasetUpload { get; } = new(harness.Get<DatasetUploadService>());
+    public StartTrainingFunction StartTraining { get; } = new(harness.Get<TrainingRunService>());
+    public GetTrainingStatusFunction TrainingStatus { get; } = new(harness.Get<TrainingRunService>());
+    public GetTrainingLossPlotFunction TrainingLossPlot { get; } = new(harness.Get<TrainingRunService>());
+    public CancelTrainingFunction CancelTraining { get; } = new(harness.Get<TrainingRunService>());
+    public ResumeTrainingFunction ResumeTraining { get; } = new(harness.Get<TrainingRunService>());
+    public RunUploadedFunction RunUploaded { get; } = new(harness.Get<TrainingRunService>(), NullLogger<RunUploadedFunction>.Instance);
+    public ListModelsFunction ListModels { get; } = new(harness.Get<ModelRegistry>());
+    public GetModelFileFunction ModelFile { get; } = new(harness.Get<ModelRegistry>());
 }

@@ -65,6 +65,14 @@ public sealed class PlatformHarness : IAsyncDisposable
     /// </summary>
     public async Task<(IHost Host, WorkerStats Stats)> StartWorkerAsync(IModelSource? completer = null, Action<Azure.Core.ClientOptions>? configureClients = null, LogCapture? logs = null)
     {
+        var host = BuildWorker(completer, configureClients, logs);
+        await host.StartAsync();
+        return (host, host.Services.GetRequiredService<WorkerStats>());
+    }
+
+    /// <summary>A worker host built as <see cref="StartWorkerAsync"/> builds it, not started: its services without consumers (stopped with the harness).</summary>
+    public IHost BuildWorker(IModelSource? completer = null, Action<Azure.Core.ClientOptions>? configureClients = null, LogCapture? logs = null)
+    {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(Settings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -80,9 +88,8 @@ public sealed class PlatformHarness : IAsyncDisposable
             builder.Services.AddSingleton(sp => new StorageClients(sp.GetRequiredService<IOptions<Configuration.StorageOptions>>().Value, null, configureClients));
         builder.Services.AddLvmWorker();
         var host = builder.Build();
-        await host.StartAsync();
         _workers.Add(host);
-        return (host, host.Services.GetRequiredService<WorkerStats>());
+        return host;
     }
 
     /// <summary>Polls until the batch row is finished or cancelled.</summary>

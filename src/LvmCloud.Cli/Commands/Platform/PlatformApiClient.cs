@@ -27,6 +27,29 @@ public sealed class PlatformApiClient : IDisposable
     public Task<UploadGrant> CreateBatchAsync(IReadOnlyList<string> files, CancellationToken cancellationToken) =>
         SendAsync<UploadGrant>(HttpMethod.Post, "batches", JsonContent.Create(new { files }, options: Json), cancellationToken);
 
+    /// <summary>A batch on a registered model (<paramref name="modelName"/>/<paramref name="modelVersion"/>) instead of the platform's default.</summary>
+    public Task<UploadGrant> CreateBatchAsync(IReadOnlyList<string> files, string modelName, string modelVersion, CancellationToken cancellationToken) =>
+        SendAsync<UploadGrant>(HttpMethod.Post, "batches", JsonContent.Create(new { files, model = new { name = modelName, version = modelVersion } }, options: Json), cancellationToken);
+
+    /// <summary><c>POST /api/training</c> with a run.json as the body.</summary>
+    public Task<TrainingRunView> StartTrainingAsync(string runJson, CancellationToken cancellationToken) =>
+        SendAsync<TrainingRunView>(HttpMethod.Post, "training", new StringContent(runJson, System.Text.Encoding.UTF8, "application/json"), cancellationToken);
+
+    public Task<TrainingUploadGrantView> CreateTrainingUploadsAsync(IReadOnlyList<string> files, CancellationToken cancellationToken) =>
+        SendAsync<TrainingUploadGrantView>(HttpMethod.Post, "training/uploads", JsonContent.Create(new { files }, options: Json), cancellationToken);
+
+    public Task<TrainingRunView> GetTrainingAsync(string runId, CancellationToken cancellationToken) =>
+        SendAsync<TrainingRunView>(HttpMethod.Get, $"training/{Uri.EscapeDataString(runId)}", null, cancellationToken);
+
+    public Task<TrainingRunView> CancelTrainingAsync(string runId, CancellationToken cancellationToken) =>
+        SendAsync<TrainingRunView>(HttpMethod.Post, $"training/{Uri.EscapeDataString(runId)}/cancel", null, cancellationToken);
+
+    public Task<TrainingRunView> ResumeTrainingAsync(string runId, CancellationToken cancellationToken) =>
+        SendAsync<TrainingRunView>(HttpMethod.Post, $"training/{Uri.EscapeDataString(runId)}/resume", null, cancellationToken);
+
+    public Task<ModelListView> ListModelsAsync(CancellationToken cancellationToken) =>
+        SendAsync<ModelListView>(HttpMethod.Get, "models", null, cancellationToken);
+
     /// <param name="itemState">Only items in this state (e.g. <c>failed</c>) on the page.</param>
     /// <param name="pageSize">Items on the page (the counts always cover the whole batch).</param>
     public Task<BatchStatusView> GetStatusAsync(string batchId, CancellationToken cancellationToken, string? itemState = null, int? pageSize = null, string? continuationToken = null) =>

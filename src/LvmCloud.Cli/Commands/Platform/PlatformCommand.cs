@@ -55,23 +55,9 @@ public abstract class PlatformCommand(string name, string description) : LvmComm
         }
     }
 
-    private Uri ResolveEndpoint(ParseResult parse)
-    {
-        var value = parse.GetValue(_endpoint);
-        if (string.IsNullOrWhiteSpace(value))
-            value = Environment.GetEnvironmentVariable(EndpointVariable);
-        if (string.IsNullOrWhiteSpace(value))
-            throw new UserInputException($"No platform endpoint: pass --endpoint URL or set {EndpointVariable}.");
-        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-            throw new UserInputException($"--endpoint '{value}' is not an http(s) URL.");
-        return uri;
-    }
+    private Uri ResolveEndpoint(ParseResult parse) => PlatformEndpoint.Resolve(parse.GetValue(_endpoint));
 
-    private string? ResolveKey(ParseResult parse)
-    {
-        var value = parse.GetValue(_key);
-        return string.IsNullOrWhiteSpace(value) ? Environment.GetEnvironmentVariable(KeyVariable) : value;
-    }
+    private string? ResolveKey(ParseResult parse) => PlatformEndpoint.ResolveKey(parse.GetValue(_key));
 
     /// <summary>Exit code for a batch that ended: success only when every item succeeded.</summary>
     protected static int ExitCodeFor(BatchStatusView status) =>

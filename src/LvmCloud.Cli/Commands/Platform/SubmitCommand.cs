@@ -14,11 +14,13 @@ public sealed class SubmitCommand() : PlatformCommand("submit", "Submit a batch 
 
     private readonly Argument<FileInfo> _manifest = new("MANIFEST") { Description = "The batch manifest (JSON Lines)." };
     private readonly Option<DirectoryInfo> _images = new("--images") { Description = "Folder the manifest's image paths are relative to (default: inputs/ beside the manifest)." };
+    private readonly Option<string> _model = new("--model") { Description = "A registered model, NAME/VERSION (see 'lvm models list'; default: the platform's default model)." };
 
     protected override void ConfigureCommand(Command command)
     {
         command.Arguments.Add(_manifest);
         command.Options.Add(_images);
+        command.Options.Add(_model);
     }
 
     protected override async Task<int> ExecuteAsync(ParseResult parse, PlatformApiClient api, IConsoleInteraction console, CancellationToken cancellationToken)
@@ -31,7 +33,11 @@ public sealed class SubmitCommand() : PlatformCommand("submit", "Submit a batch 
         foreach (var path in plan.MissingImages)
             console.Info($"Image '{path}' is not in the images folder; items using it will fail.");
 
-        var grant = await api.CreateBatchAsync(plan.AnnouncedFiles, cancellationToken);
+        var grant = parse.GetValue(_model) is { Length: > 0 } model
+            ? model.Split('/') is [{ Length: > 0 } name, { Length: > 0 } version]
+                ? await api.CreateBatchAsync(plan.AnnouncedFiles, name, version, cancellationToken)
+                : throw new UserInputException($"--model '{model}' is not NAME/VERSION.")
+            : await api.CreateBatchAsync(plan.AnnouncedFiles, cancellationToken);
         console.Info($"Batch {grant.BatchId} created; uploading {plan.Images.Count} images, then the manifest.");
 
         await console.WithProgressAsync("upload", plan.Images.Count + 1, async progress =>

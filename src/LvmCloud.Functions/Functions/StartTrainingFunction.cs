@@ -1,0 +1,30 @@
+using LvmCloud.Functions.Http;
+using LvmCloud.Platform.Batches;
+using LvmCloud.Platform.Training;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+
+namespace LvmCloud.Functions.Functions;
+
+/// <summary>
+/// <c>POST /api/training</c> with a run.json as the body: validates it (400 naming every problem), writes
+/// <c>training/{runId}/run.json</c> and queues round 0; answers 201 with the run's status.
+/// </summary>
+public sealed class StartTrainingFunction(TrainingRunService training)
+{
+    [Function("StartTraining")]
+    public Task<IActionResult> Run(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "training")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        ApiResults.HandleAsync(async () =>
+        {
+            if (request.ContentLength > TrainingLimits.MaxSpecBytes)
+                throw new BadRequestException($"run.json is {request.ContentLength} bytes, more than {TrainingLimits.MaxSpecBytes}.");
+            using var reader = new StreamReader(request.Body);
+            var text = await reader.ReadToEndAsync(cancellationToken);
+            if (text.Length > TrainingLimits.MaxSpecBytes)
+                throw new BadRequestException($"run.json is more than {TrainingLimits.MaxSpecBytes} bytes.");
+            return ApiResults.Json(await training.StartAsync(text, cancellationToken), StatusCodes.Status201Created);
+        });
+}

@@ -1,0 +1,94 @@
+using TorchSharp.Modules;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace LvmCloud.Vision.Training;
+
+/// <summary>
+/// One DiLoCo merge: <see cref="Add"/> each shard's trained weights (a running sum, so only the sum and one shard are in
+/// memory at a time), then <see cref="Apply"/> the outer step to the round's base weights in place:
+/// <code>
+/// Δ = θ_base − mean_k θ_k          the outer gradient (minus the averaged change)
+/// v = μ·v + Δ                      momentum, kept from round to round
+/// θ_next = θ_base − lr·(Δ + μ·v)   Nesterov (or θ_base − lr·v without)
+/// </code>
+/// The arithmetic is float64 on the CPU whatever the model's dtype and device: the sum of many shards and the
+/// difference of nearly equal weights would lose bits in float32, and with lr 1, μ 0 and one shard the result is that
+/// shard's weights exactly. Only trainable parameters are merged (a tied weight once, under its first name).
+/// </summary>
+public sealed class OuterStep : IDisposable
+{
+    private readonly Dictionary<string, Tensor> _sum = new(StringComparer.Ordinal);
+
+    /// <summary>Shards added so far.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>The trainable parameters by their first name, each once.</summary>
+    public static IReadOnlyList<(string Name, Parameter Parameter)> Parameters(nn.Module model)
+    {
+        var seen = new HashSet<IntPtr>();
+        var list = new List<(string, Parameter)>();
+        foreach (var (name, parameter) in model.named_parameters())
+            if (parameter.requires_grad && seen.Add(parameter.Handle))
+                list.Add((name, parameter));
+        return list;
+    }
+
+    /// <summary>Adds one shard's weights to the running sum.</summary>
+    public void Add(nn.Module shard)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        foreach (var (name, parameter) in Parameters(shard))
+        {
+            var value = parameter.detach().to(ScalarType.Float64, CPU);
+            if (_sum.TryGetValue(name, out var sum))
+                sum.add_(value);
+            else
+                _sum[name] = value.clone().MoveToOuterDisposeScope();
+        }
+        Count++;
+    }
+
+    /// <summary>
+    /// Replaces <paramref name="model"/>'s weights (the round's base) by the next base, and returns the new momentum
+    /// (float32 on the CPU, one tensor per merged parameter; the caller disposes them). <paramref name="momentum"/> is
+    /// the previous round's (null or missing names: zeros, as at the first round).
+    /// </summary>
+    public Dictionary<string, Tensor> Apply(nn.Module model, IReadOnlyDictionary<string, Tensor>? momentum, OuterStepSettings settings)
+    {
+        settings.Validate();
+        if (Count == 0) throw new InvalidOperationException("No shard weights were added to the outer step.");
+        var next = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        using var _ = no_grad();
+        foreach (var (name, parameter) in Parameters(model))
+        {
+            if (!_sum.TryGetValue(name, out var sum))
+                throw new InvalidOperationException($"Parameter '{name}' of the base is in no shard's weights: they are not the same model.");
+            using var scope = NewDisposeScope();
+            var theta = parameter.detach().to(ScalarType.Float64, CPU);
+            var delta = theta - sum / Count;                                   // Δ
+            var v = momentum is not null && momentum.TryGetValue(name, out var previous)
+                ? previous.to(ScalarType.Float64, CPU) * settings.Momentum + delta
+                : delta.clone();                                                // v = μ·v + Δ
+            var update = settings.Nesterov ? delta + v * settings.Momentum : v;
+            var result = theta - update * settings.LearningRate;
+            parameter.copy_(result.to(parameter.dtype, parameter.device));
+            next[name] = v.to(ScalarType.Float32).MoveToOuterDisposeScope();
+        }
+        return next;
+    }
+
+    /// <summary>Writes the momentum as safetensors (float32, by parameter name).</summary>
+    public static void SaveMomentum(string path, IReadOnlyDictionary<string, Tensor> momentum) =>
+        Safetensors.SaveStateDict(path, momentum.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal));
+
+    /// <summary>Reads a momentum written by <see cref="SaveMomentum"/> (the caller disposes the tensors).</summary>
+    public static Dictionary<string, Tensor> LoadMomentum(string path) => Safetensors.LoadStateDict(path);
+
+    public void Dispose()
+    {
+        foreach (var t in _sum.Values) t.Dispose();
+        _sum.Clear();
+    }
+}

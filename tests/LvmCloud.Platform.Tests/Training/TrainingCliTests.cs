@@ -1,0 +1,74 @@
+using System.Text.Json;
+using LvmCloud.Platform.Tests.Infrastructure;
+
+namespace LvmCloud.Platform.Tests.Training;
+
+/// <summary>
+/// <c>lvm train-submit / train-wait / train-status / models list</c> over real HTTP against the local API host, with a
+/// worker training the run: the run's own data/ shards are uploaded by the CLI.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class TrainingCliTests(AzuriteFixture azurite) : IDisposable
+{
+    private const string Key = "training-key";
+    private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("lvm-training-cli-");
+
+    public void Dispose() => _temp.Delete(recursive: true);
+
+    [Fact]
+    public async Task Train_submit_uploads_local_shards_and_train_wait_status_and_models_list_follow_the_run_to_its_registered_model()
+    {
+        TinyModel.Save(Path.Combine(_temp.FullName, "models"));
+        await using var harness = await PlatformHarness.CreateAsync(azurite, new()
+        {
+            ["Intake:DefaultModelName"] = TinyModel.Name,
+            ["Intake:DefaultModelVersion"] = TinyModel.Version,
+            ["Worker:ModelsDirectory"] = Path.Combine(_temp.FullName, "models"),
+            ["Worker:ModelCacheDirectory"] = Path.Combine(_temp.FullName, "cache"),
+            ["Worker:Concurrency"] = "1",
+            ["Training:DataCacheDirectory"] = Path.Combine(_temp.FullName, "data-cache"),
+        });
+        await using var host = await FunctionsHttpHost.StartAsync(harness, Key);
+        await harness.StartWorkerAsync();
+
+        var run = Directory.CreateDirectory(Path.Combine(_temp.FullName, "run"));
+        Directory.CreateDirectory(Path.Combine(run.FullName, "data"));
+        await File.WriteAllBytesAsync(Path.Combine(run.FullName, "data", "train.bin"), TrainingTestData.Shard(TrainingTestData.Rows(16, 32, 7)));
+        await File.WriteAllBytesAsync(Path.Combine(run.FullName, "data", "eval.bin"), TrainingTestData.Shard(TrainingTestData.Rows(8, 32, 8)));
+        var version = Guid.NewGuid().ToString("N")[..8];
+        await File.WriteAllTextAsync(Path.Combine(run.FullName, "run.json"), $$$"""
+            {
+              // a fine-tune of the tiny model on the two local shards
+              "base": {"model": {"name": "tiny", "version": "1"}},
+              "data": {"train": ["data/train.bin"], "eval": ["data/eval.bin"]},
+              "rounds": 2, "shardsPerRound": 1, "innerSteps": 3, "checkpointEvery": 3,
+              "inner": {"batchSize": 4, "learningRate": 0.003, "warmupSteps": 1},
+              "output": {"name": "tiny-cli", "version": "{{{version}}}"},
+            }
+            """);
+        string[] endpoint = ["--endpoint", host.Endpoint.ToString(), "--key", Key];
+
+        var (submitExit, submit) = await CliRunner.RunAsync(["train-submit", Path.Combine(run.FullName, "run.json"), .. endpoint]);
+        Assert.True(submitExit == 0, submit.AllStderr);
+        var runId = Assert.Single(submit.Stdout);
+        Assert.Equal(2, submit.ProgressReported); // the two shards
+
+        var (waitExit, wait) = await CliRunner.RunAsync(["train-wait", runId, "--timeout", "120s", "--interval", "0.2s", .. endpoint]);
+        Assert.True(waitExit == 0, wait.AllStderr);
+        Assert.Equal($"{runId} finished round 2/2 6/6 steps", Assert.Single(wait.Stdout));
+        Assert.Equal(6, wait.ProgressReported);
+        Assert.Contains("round", wait.AllStderr);
+
+        var (statusExit, status) = await CliRunner.RunAsync(["train-status", runId, "--json", .. endpoint]);
+        Assert.Equal(0, statusExit);
+        var json = JsonDocument.Parse(Assert.Single(status.Stdout)).RootElement;
+        Assert.Equal("finished", json.GetProperty("State").GetString());
+        Assert.Equal(2, json.GetProperty("History").GetArrayLength());
+        Assert.All(json.GetProperty("History").EnumerateArray(), r => Assert.True(r.GetProperty("EvalLoss").GetDouble() > 0));
+
+        var (listExit, list) = await CliRunner.RunAsync(["models", "list", .. endpoint]);
+        Assert.True(listExit == 0, list.AllStderr);
+        Assert.Contains($"tiny-cli/{version}", list.Stdout);
+        Assert.Empty(host.TriggerErrors);
+    }
+}

@@ -1,0 +1,124 @@
+using System.Text.RegularExpressions;
+using LvmCloud.Platform.Queues;
+using LvmCloud.Platform.Tests.Infrastructure;
+using LvmCloud.Platform.Training;
+using Xunit.Abstractions;
+
+namespace LvmCloud.Platform.Tests.Training;
+
+/// <summary>
+/// A shard job survives its worker: killed outright (SIGKILL, a real child process), the next worker resumes from the
+/// last checkpoint and loses at most the checkpoint interval; stopped gracefully (SIGTERM), the worker checkpoints the
+/// current step before it hands the message back, and loses nothing.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed partial class TrainingRecoveryTests(AzuriteFixture azurite, ITestOutputHelper output) : IDisposable
+{
+    private const int Steps = 240;
+    private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("lvm-training-recovery-");
+
+    public void Dispose() => _temp.Delete(recursive: true);
+
+    [GeneratedRegex(@"step (\d+) of \[")]
+    private static partial Regex StepLine();
+
+    private static int? StepOf(string line) => StepLine().Match(line) is { Success: true } m ? int.Parse(m.Groups[1].Value) : null;
+
+    private async Task<(PlatformHarness Harness, string RunId, Dictionary<string, string?> WorkerSettings)> StartRunAsync(int checkpointEvery)
+    {
+        var harness = await PlatformHarness.CreateAsync(azurite, new()
+        {
+            ["Intake:DefaultModelName"] = TinyModel.Name,
+            ["Intake:DefaultModelVersion"] = TinyModel.Version,
+        });
+        var models = Path.Combine(_temp.FullName, "models");
+        TinyModel.Save(models);
+        var dataset = "ds-" + Guid.NewGuid().ToString("N")[..8];
+        var train = await TrainingTestData.UploadTokensAsync(harness.Clients, dataset, "shard-00000.bin", TrainingTestData.Rows(32, 32, 5));
+        var spec = TrainingTestData.Spec([train], null, new ModelReference("tiny-recovered", Guid.NewGuid().ToString("N")[..8]),
+            rounds: 1, shards: 1, innerSteps: Steps, checkpointEvery: checkpointEvery);
+        var status = await harness.Get<TrainingRunService>().StartAsync(TrainingRunSpecJson.Write(spec), CancellationToken.None);
+        var settings = new Dictionary<string, string?>
+        {
+            ["Storage:ConnectionString"] = harness.Settings["Storage:ConnectionString"],
+            ["Storage:QueuePrefix"] = harness.Settings["Storage:QueuePrefix"],
+            ["Worker:Queues"] = QueueNames.TrainShardKind,
+            ["Worker:VisibilityTimeout"] = "00:00:03",
+            ["Worker:RetryDelay"] = "00:00:00",
+            ["Worker:PollInterval"] = "00:00:00.050",
+            ["Worker:MaxPollInterval"] = "00:00:00.250",
+            ["Worker:ModelsDirectory"] = models,
+            ["Worker:ModelCacheDirectory"] = Path.Combine(_temp.FullName, "cache"),
+            ["Training:TorchThreads"] = "1",
+            ["Training:ProgressInterval"] = "00:00:00.100",
+            ["Training:StopCheckpointTimeout"] = "00:00:10",
+            ["Training:DataCacheDirectory"] = Path.Combine(_temp.FullName, "data"),
+            ["Logging:LogLevel:Default"] = "Information",
+            ["Logging:LogLevel:LvmCloud.Worker.Training"] = "Debug",
+        };
+        return (harness, status.RunId, settings);
+    }
+
+    [Fact]
+    public async Task A_worker_killed_with_SIGKILL_mid_shard_is_replaced_and_the_run_finishes_losing_at_most_the_checkpoint_interval()
+    {
+        const int checkpointEvery = 10;
+        var (harness, runId, settings) = await StartRunAsync(checkpointEvery);
+        await using var _ = harness;
+
+        int lastSeen;
+        using (var first = WorkerProcess.Start(settings))
+        {
+            await first.WaitForLineAsync(l => StepOf(l) >= 60, TimeSpan.FromSeconds(90));
+            first.Kill();
+            lastSeen = first.Lines.Select(StepOf).Max() ?? 0;
+            Assert.DoesNotContain(first.Lines, l => l.Contains($"steps [0, {Steps}) trained"));
+        }
+        var killed = await harness.Get<TrainingStateStore>().GetShardAsync(runId, 0, 0, CancellationToken.None);
+        Assert.Equal(ShardStates.Running, killed!.State); // nobody settled it: the process died
+
+        using (var second = WorkerProcess.Start(settings))
+        {
+            var run = await TrainingTestData.WaitForRunAsync(harness, runId, TimeSpan.FromSeconds(120));
+            Assert.True(run.State == RunStates.Finished, $"{run.State}: {run.Reason}\n{second.Output}");
+            var resumed = int.Parse(Regex.Match(await second.WaitForLineAsync(l => l.Contains("resumed from the checkpoint at step"), TimeSpan.FromSeconds(5)),
+                @"checkpoint at step (\d+)").Groups[1].Value);
+            output.WriteLine($"killed after step {lastSeen} was logged; resumed from the checkpoint at step {resumed}");
+            Assert.InRange(resumed, checkpointEvery, lastSeen);
+            Assert.True(lastSeen - resumed <= checkpointEvery, $"steps {resumed}..{lastSeen} were lost, more than the interval of {checkpointEvery}");
+            Assert.Equal(resumed + 1, second.Lines.Select(StepOf).Where(s => s is not null).Min()); // it went on from the checkpoint, not from the start
+            await second.StopAsync(TimeSpan.FromSeconds(30));
+        }
+        var shard = await harness.Get<TrainingStateStore>().GetShardAsync(runId, 0, 0, CancellationToken.None);
+        Assert.Equal((ShardStates.Succeeded, 2), (shard!.State, shard.Deliveries));
+        Assert.InRange(shard.StepsRedone, 0, checkpointEvery);
+        Assert.True(await harness.Get<Models.ModelRegistry>().IsRegisteredAsync(new ModelReference("tiny-recovered", (await harness.Get<TrainingStateStore>().GetRunAsync(runId, CancellationToken.None))!.OutputVersion), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_worker_stopped_with_SIGTERM_mid_shard_checkpoints_the_current_step_before_handing_the_job_back()
+    {
+        // One checkpoint per job (its end): only the stop-time save can keep the steps done before the stop.
+        var (harness, runId, settings) = await StartRunAsync(checkpointEvery: Steps);
+        await using var _ = harness;
+
+        using (var first = WorkerProcess.Start(settings))
+        {
+            await first.WaitForLineAsync(l => StepOf(l) >= 40, TimeSpan.FromSeconds(90));
+            await first.StopAsync(TimeSpan.FromSeconds(30));
+            Assert.Contains(first.Lines, l => l.Contains("checkpointed before handing the job back"));
+            Assert.Contains(first.Lines, l => l.Contains("handed back"));
+        }
+        var stopped = await harness.Get<TrainingStateStore>().GetShardAsync(runId, 0, 0, CancellationToken.None);
+        output.WriteLine($"stopped with step {stopped!.CheckpointStep} checkpointed");
+        Assert.InRange(stopped.CheckpointStep, 40, Steps - 1);
+
+        using var second = WorkerProcess.Start(settings);
+        var run = await TrainingTestData.WaitForRunAsync(harness, runId, TimeSpan.FromSeconds(120));
+        Assert.True(run.State == RunStates.Finished, $"{run.State}: {run.Reason}\n{second.Output}");
+        var shard = await harness.Get<TrainingStateStore>().GetShardAsync(runId, 0, 0, CancellationToken.None);
+        Assert.Equal(stopped.CheckpointStep, shard!.ResumedFrom);
+        Assert.Equal(0, shard.StepsRedone);
+        await second.StopAsync(TimeSpan.FromSeconds(30));
+    }
+}
