@@ -71,8 +71,8 @@ public sealed class GenerationEngine(LlamaForCausalLM model)
                 var input = next.to(device).unsqueeze(1);                                  // (R, 1)
                 var stepPositions = (promptLengths + step).unsqueeze(1);                   // (R, 1)
                 var stepLogits = padded
-                    ? Model.Forward(input, cache, promptLength + step, stepPositions, keyMask.narrow(1, 0, promptLength + step + 1)) // (R, 1, V)
-                    : Model.Forward(input, cache, promptLength + step);
+                    ? Model.Forward(input, cache, promptLength + step, stepPositions, keyMask.narrow(1, 0, promptLength + step + 1), inputsChecked: true) // (R, 1, V)
+                    : Model.Forward(input, cache, promptLength + step, inputsChecked: true);
                 var previous = logits;
                 logits = stepLogits.select(1, 0).MoveToOuterDisposeScope();                 // (R, V)
                 previous.Dispose();
@@ -90,7 +90,7 @@ public sealed class GenerationEngine(LlamaForCausalLM model)
     private Tensor Prefill(Tensor ids, KvCache cache, Tensor? positions, Tensor? promptMask)
     {
         using var scope = NewDisposeScope();
-        var hidden = Model.HiddenStates(ids, cache, 0, positions, promptMask);           // (P, L, D)
+        var hidden = Model.HiddenStates(ids, cache, 0, positions, promptMask, inputsChecked: true); // (P, L, D): prompts checked
         return Model.Logits(hidden.select(1, ids.shape[1] - 1)).MoveToOuterDisposeScope(); // (P, V)
     }
 

@@ -66,17 +66,19 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
     /// float32 logits (B, T, V). With a <paramref name="cache"/>, the T tokens go to cache slots [startPos, startPos+T)
     /// and attend to everything cached before them. <paramref name="positionIds"/> (B, T) default to the slots (set them
     /// for left-padded rows); <paramref name="attentionMask"/> (B, startPos+T) marks real keys 1 and padding 0.
+    /// <paramref name="inputsChecked"/>: ids inside the vocabulary and positions inside the context were checked by the
+    /// caller, so the forward needs no host synchronisation to check them.
     /// </summary>
-    public Tensor Forward(Tensor inputIds, KvCache? cache = null, int startPos = 0, Tensor? positionIds = null, Tensor? attentionMask = null)
+    public Tensor Forward(Tensor inputIds, KvCache? cache = null, int startPos = 0, Tensor? positionIds = null, Tensor? attentionMask = null, bool inputsChecked = false)
     {
         using var scope = NewDisposeScope();
-        var hidden = model.Forward(inputIds, cache, startPos, positionIds, attentionMask, null);
+        var hidden = model.Forward(inputIds, cache, startPos, positionIds, attentionMask, null, inputsChecked);
         return Logits(hidden).MoveToOuterDisposeScope();
     }
 
     /// <summary>Final normed hidden states (B, T, D), without the head; see <see cref="Forward"/> for the arguments.</summary>
-    public Tensor HiddenStates(Tensor inputIds, KvCache? cache = null, int startPos = 0, Tensor? positionIds = null, Tensor? attentionMask = null) =>
-        model.Forward(inputIds, cache, startPos, positionIds, attentionMask, null);
+    public Tensor HiddenStates(Tensor inputIds, KvCache? cache = null, int startPos = 0, Tensor? positionIds = null, Tensor? attentionMask = null, bool inputsChecked = false) =>
+        model.Forward(inputIds, cache, startPos, positionIds, attentionMask, null, inputsChecked);
 
     /// <summary>Applies the vocabulary head to hidden states (..., D) and returns float32 logits (..., V).</summary>
     public Tensor Logits(Tensor hidden)

@@ -10,6 +10,7 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
     private readonly ModuleList<LlamaDecoderLayer> layers;
     private readonly LlamaRmsNorm norm;
     private readonly LlamaConfig config;
+    private readonly RotaryTable rotary;
 
     public LlamaModel(LlamaConfig config, Device? device = null, ScalarType? dtype = null) : base(nameof(LlamaModel))
     {
@@ -19,6 +20,7 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
             Enumerable.Range(0, config.NumHiddenLayers).Select(i => new LlamaDecoderLayer(config, i, device, dtype)).ToArray());
         norm = new LlamaRmsNorm(config.HiddenSize, config.RmsNormEps, device, dtype);
         RegisterComponents();
+        rotary = new RotaryTable(config.MaxPositionEmbeddings, config.HeadDim, config.RopeTheta); // not a parameter or buffer: no checkpoint name
     }
 
     /// <summary>The token embedding matrix (V, D), used by a tied head.</summary>
@@ -31,8 +33,11 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
     /// [startPos, startPos+T). <paramref name="positionIds"/> (B, T) default to the slots; <paramref name="attentionMask"/>
     /// (B, startPos+T) marks real keys 1 and padding 0. When <paramref name="hiddenStates"/> is given it receives
     /// HF's <c>output_hidden_states</c>: the embeddings, the input of every later layer, and the normed output.
+    /// <paramref name="inputsChecked"/> is for callers that checked their inputs already (the generation engine: prompts
+    /// checked once, decode inputs from the restricted sampler, positions inside the context): it skips the vocabulary
+    /// range check of the ids, a host synchronisation per forward.
     /// </summary>
-    public Tensor Forward(Tensor inputIds, KvCache? cache, int startPos, Tensor? positionIds, Tensor? attentionMask, IList<Tensor>? hiddenStates)
+    public Tensor Forward(Tensor inputIds, KvCache? cache, int startPos, Tensor? positionIds, Tensor? attentionMask, IList<Tensor>? hiddenStates, bool inputsChecked = false)
     {
         if (inputIds.dim() != 2)
             throw new ArgumentException($"inputIds must be (batch, length), got [{string.Join(", ", inputIds.shape)}].", nameof(inputIds));
@@ -47,7 +52,7 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var device = embed_tokens.weight!.device;
         var ids = inputIds.to(ScalarType.Int64, device);
-        CheckIds(ids);
+        if (!inputsChecked) CheckIds(ids);
         var positions = positionIds is null
             ? arange(startPos, startPos + t, dtype: ScalarType.Int64, device: device).unsqueeze(0).expand(b, t) // (B, T)
             : positionIds.to(ScalarType.Int64, device);
@@ -55,7 +60,11 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"positionIds must be ({b}, {t}), got [{string.Join(", ", positions.shape)}].", nameof(positionIds));
 
         var x = embed_tokens.forward(ids);                                                                   // (B, T, D)
-        var (cos, sin) = RotaryEmbedding.Tables(positions, config.HeadDim, config.RopeTheta, x.dtype);
+        // The table covers positions [0, context); positions given by a caller that checked its inputs lie there too.
+        bool inTable = positionIds is null ? startPos + t <= config.MaxPositionEmbeddings : inputsChecked;
+        var (cos, sin) = inTable
+            ? rotary.Lookup(positions, x.dtype)
+            : RotaryEmbedding.Tables(positions, config.HeadDim, config.RopeTheta, x.dtype);
         var mask = LlamaMasks.For(b, t, startPos, attentionMask, x.dtype, device);
         var ctx = new LlamaAttentionContext(cos, sin, mask, cache, startPos);
         foreach (var layer in layers)
@@ -73,5 +82,11 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
         long min = ids.min().item<long>(), max = ids.max().item<long>();
         if (min < 0 || max >= config.VocabSize)
             throw new ArgumentOutOfRangeException(nameof(ids), $"Token ids must lie in [0, {config.VocabSize}); got ids from {min} to {max}.");
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) rotary.Dispose();
+        base.Dispose(disposing);
     }
 }
