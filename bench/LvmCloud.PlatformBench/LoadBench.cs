@@ -18,6 +18,7 @@ namespace LvmCloud.PlatformBench;
 
 /// <summary>What the load run measured.</summary>
 internal sealed record LoadResult(
+    int Batch,
     int Items,
     int Workers,
     int Succeeded,
@@ -49,7 +50,7 @@ internal sealed record StorageRequests(long Table, long Blob, long Queue, long E
     public long Total => Table + Blob + Queue;
 }
 
-/// <summary>One worker process: jobs it finished, redeliveries it logged, resident memory at points of the run (KiB).</summary>
+/// <summary>One worker process in one measured batch: jobs it finished, redeliveries it logged, resident memory (KiB) after the process started, at the batch's start, its peak during the batch and at its end.</summary>
 internal sealed record WorkerReport(int Index, int Pid, int JobsFinished, int Redeliveries, long RssAfterStartKiB, long RssStartKiB, long RssPeakKiB, long RssEndKiB);
 
 /// <summary>
@@ -63,7 +64,7 @@ internal sealed record WorkerReport(int Index, int Pid, int JobsFinished, int Re
 /// </summary>
 internal static class LoadBench
 {
-    public static async Task<LoadResult> RunAsync(string repoRoot, string modelsDirectory, int items, int workers, int itemsPerMessage, int warmupItems, string? accessLogFile)
+    public static async Task<List<LoadResult>> RunAsync(string repoRoot, string modelsDirectory, int items, int workers, int itemsPerMessage, int warmupItems, int batches, string? accessLogFile)
     {
         using var azurite = await AzuriteProcess.StartAsync(repoRoot, accessLog: true);
         var prefix = $"load-{Guid.NewGuid():N}"[..12] + "-";
@@ -118,69 +119,75 @@ internal static class LoadBench
                 await intake.IngestAsync(warm, CancellationToken.None);
                 await WaitClosedAsync(state, watcher, warm);
             }
-            var jobsBefore = processes.Select(p => p.JobsFinished).ToList();
-            var startedBefore = processes.Select(p => p.JobsStarted).ToList();
-            var redeliveriesBefore = processes.Select(p => p.Redeliveries).ToList();
-            var rssStart = processes.Select(p => p.RssKiB()).ToList();
-            var peak = rssStart.ToArray();
-            using var sampling = new CancellationTokenSource();
-            var sampler = Task.Run(async () =>
+            var results = new List<LoadResult>();
+            for (var batch = 0; batch < batches; batch++)
             {
-                while (!sampling.IsCancellationRequested)
+                var jobsBefore = processes.Select(p => p.JobsFinished).ToList();
+                var startedBefore = processes.Select(p => p.JobsStarted).ToList();
+                var redeliveriesBefore = processes.Select(p => p.Redeliveries).ToList();
+                var rssStart = processes.Select(p => p.RssKiB()).ToList();
+                var peak = rssStart.ToArray();
+                using var sampling = new CancellationTokenSource();
+                var sampler = Task.Run(async () =>
                 {
-                    for (var i = 0; i < processes.Count; i++)
-                        peak[i] = Math.Max(peak[i], processes[i].RssKiB());
-                    try { await Task.Delay(500, sampling.Token); } catch (OperationCanceledException) { }
-                }
-            });
+                    while (!sampling.IsCancellationRequested)
+                    {
+                        for (var i = 0; i < processes.Count; i++)
+                            peak[i] = Math.Max(peak[i], processes[i].RssKiB());
+                        try { await Task.Delay(500, sampling.Token); } catch (OperationCanceledException) { }
+                    }
+                });
 
-            var batchId = Identifiers.NewBatchId(DateTimeOffset.UtcNow);
-            Console.Error.WriteLine($"{items} items, {workers} worker processes, batch {batchId}...");
-            await UploadAsync(clients, batchId, items, manifest: false);
-            await Task.Delay(1000); // the access log is written asynchronously: let the uploads' lines land
-            var logBefore = azurite.OutputLines().Count;
-            var watcherBefore = watcherRequests.Snapshot();
-            var cpuBefore = processes.Select(p => p.CpuTime).ToList();
-            var azuriteCpuBefore = azurite.CpuTime;
+                var batchId = Identifiers.NewBatchId(DateTimeOffset.UtcNow);
+                Console.Error.WriteLine($"batch {batch + 1} of {batches}: {items} items, {workers} worker processes, batch {batchId}...");
+                await UploadAsync(clients, batchId, items, manifest: false);
+                await Task.Delay(1000); // the access log is written asynchronously: let the uploads' lines land
+                var logBefore = azurite.OutputLines().Count;
+                var watcherBefore = watcherRequests.Snapshot();
+                var cpuBefore = processes.Select(p => p.CpuTime).ToList();
+                var azuriteCpuBefore = azurite.CpuTime;
 
-            await clients.Batches.GetBlobClient(StorageLayout.ManifestPath(batchId)).UploadAsync(BinaryData.FromString(Manifest(items)));
-            var uploaded = DateTimeOffset.UtcNow;
-            var clock = Stopwatch.StartNew();
-            await intake.IngestAsync(batchId, CancellationToken.None);
-            await WaitClosedAsync(state, watcher, batchId);
-            var wall = clock.Elapsed;
-            var cpu = TimeSpan.FromTicks(processes.Select((p, i) => (p.CpuTime - cpuBefore[i]).Ticks).Sum());
-            var azuriteCpu = azurite.CpuTime - azuriteCpuBefore;
-            await Task.Delay(1000);
-            var watcherSpent = watcherRequests.Snapshot() - watcherBefore;
-            var lines = azurite.OutputLines().Skip(logBefore).ToList();
-            if (accessLogFile is not null)
-                await File.WriteAllLinesAsync(accessLogFile, lines);
-            await sampling.CancelAsync();
-            await sampler;
-            var rssEnd = processes.Select(p => p.RssKiB()).ToList();
+                await clients.Batches.GetBlobClient(StorageLayout.ManifestPath(batchId)).UploadAsync(BinaryData.FromString(Manifest(items)));
+                var uploaded = DateTimeOffset.UtcNow;
+                var clock = Stopwatch.StartNew();
+                await intake.IngestAsync(batchId, CancellationToken.None);
+                await WaitClosedAsync(state, watcher, batchId);
+                var wall = clock.Elapsed;
+                var cpu = TimeSpan.FromTicks(processes.Select((p, i) => (p.CpuTime - cpuBefore[i]).Ticks).Sum());
+                var azuriteCpu = azurite.CpuTime - azuriteCpuBefore;
+                await Task.Delay(1000);
+                var watcherSpent = watcherRequests.Snapshot() - watcherBefore;
+                var lines = azurite.OutputLines().Skip(logBefore).ToList();
+                if (accessLogFile is not null)
+                    await File.WriteAllLinesAsync(accessLogFile, lines);
+                await sampling.CancelAsync();
+                await sampler;
+                var rssEnd = processes.Select(p => p.RssKiB()).ToList();
 
-            var rows = await state.GetItemsAsync(batchId, CancellationToken.None);
-            // The manifest line's own upload is the client's: the first access-log line of the window is it.
-            var seen = AccessLog.Count(lines, prefix) - new AccessLog.Counts(watcherSpent.Table, watcherSpent.Blob, watcherSpent.Queue, 0) - new AccessLog.Counts(0, 1, 0, 0);
-            var deliveries = processes.Select((p, i) => p.JobsStarted - startedBefore[i]).Sum();
-            var requests = new StorageRequests(seen.Table, seen.Blob, seen.Queue + deliveries, seen.Receives - deliveries);
-            var handlerMs = rows.Where(r => r.JobId is not null).GroupBy(r => r.JobId).Sum(g => g.Max(r => r.TotalMs ?? 0));
-            return new LoadResult(
-                items,
-                workers,
-                rows.Count(r => r.State == ItemStates.Succeeded),
-                rows.Count(r => r.Attempts == 1),
-                rows.Count(r => r.Attempts > 1),
-                rows.Count(r => r.Attempts == 0),
-                wall,
-                rows.Select(r => ((r.FinishedAt ?? DateTimeOffset.MaxValue) - uploaded).TotalMilliseconds).ToArray(),
-                rows.Sum(r => r.ModelMs ?? 0),
-                handlerMs,
-                cpu,
-                azuriteCpu,
-                requests,
-                processes.Select((p, i) => new WorkerReport(i + 1, p.Pid, p.JobsFinished - jobsBefore[i], p.Redeliveries - redeliveriesBefore[i], rssAfterStart[i], rssStart[i], peak[i], rssEnd[i])).ToList());
+                var rows = await state.GetItemsAsync(batchId, CancellationToken.None);
+                // The manifest line's own upload is the client's: the first access-log line of the window is it.
+                var seen = AccessLog.Count(lines, prefix) - new AccessLog.Counts(watcherSpent.Table, watcherSpent.Blob, watcherSpent.Queue, 0) - new AccessLog.Counts(0, 1, 0, 0);
+                var deliveries = processes.Select((p, i) => p.JobsStarted - startedBefore[i]).Sum();
+                var requests = new StorageRequests(seen.Table, seen.Blob, seen.Queue + deliveries, seen.Receives - deliveries);
+                var handlerMs = rows.Where(r => r.JobId is not null).GroupBy(r => r.JobId).Sum(g => g.Max(r => r.TotalMs ?? 0));
+                results.Add(new LoadResult(
+                    batch + 1,
+                    items,
+                    workers,
+                    rows.Count(r => r.State == ItemStates.Succeeded),
+                    rows.Count(r => r.Attempts == 1),
+                    rows.Count(r => r.Attempts > 1),
+                    rows.Count(r => r.Attempts == 0),
+                    wall,
+                    rows.Select(r => ((r.FinishedAt ?? DateTimeOffset.MaxValue) - uploaded).TotalMilliseconds).ToArray(),
+                    rows.Sum(r => r.ModelMs ?? 0),
+                    handlerMs,
+                    cpu,
+                    azuriteCpu,
+                    requests,
+                    processes.Select((p, i) => new WorkerReport(i + 1, p.Pid, p.JobsFinished - jobsBefore[i], p.Redeliveries - redeliveriesBefore[i], rssAfterStart[i], rssStart[i], peak[i], rssEnd[i])).ToList()));
+            }
+            return results;
         }
         finally
         {

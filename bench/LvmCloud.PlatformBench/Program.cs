@@ -11,7 +11,7 @@ using LvmCloud.Vision.Native;
 // [--sentences 500] [--images-per-sentence 4] [--chunk-sizes 1000,125] [--rounds 3] [--threads N] [--models DIR] [--tokenizer name/version | --vqgan-preset lvm] [--job-images-per-batch N].
 // --load instead: 1,000 items through Azurite and 3 worker processes: items/s, overhead per item, latency percentiles
 // from the manifest upload to each result, each item run once, storage requests per item, each worker's memory
-// [--items 1000] [--workers 3] [--per-message 4] [--warmup-items 24] [--access-log FILE: Azurite's access log of the measured window].
+// [--items 1000] [--workers 3] [--per-message 4] [--warmup-items 24] [--batches 1: measured batches one after another on the same workers] [--access-log FILE: Azurite's access log of the measured window].
 TorchRuntime.EnsureLoaded();
 if (args.Contains("--tokenize"))
     return await TokenizeMode();
@@ -131,11 +131,11 @@ async Task<int> LoadMode()
     var loadWorkers = IntArg("--workers", 3);
     var loadPerMessage = IntArg("--per-message", 4);
     var models = Directory.CreateTempSubdirectory("lvm-load-bench-");
-    LoadResult r;
+    List<LoadResult> measured;
     try
     {
         BenchModel.Save(models.FullName);
-        r = await LoadBench.RunAsync(FindRepoRoot(), models.FullName, loadItems, loadWorkers, loadPerMessage, IntArg("--warmup-items", 24), Arg("--access-log"));
+        measured = await LoadBench.RunAsync(FindRepoRoot(), models.FullName, loadItems, loadWorkers, loadPerMessage, IntArg("--warmup-items", 24), IntArg("--batches", 1), Arg("--access-log"));
     }
     finally
     {
@@ -143,27 +143,34 @@ async Task<int> LoadMode()
     }
 
     var load = File.ReadAllText("/proc/loadavg").Split(' ')[..3];
-    Console.WriteLine($"{r.Items} items, {loadPerMessage} per message, {r.Workers} worker processes (concurrency 1, 1 torch thread each), tiny model (16 px, 64 tokens), {Environment.ProcessorCount} cores, load average at the end {string.Join(' ', load)}");
+    Console.WriteLine($"{loadItems} items a batch, {loadPerMessage} per message, {loadWorkers} worker processes (concurrency 1, 1 torch thread each), tiny model (16 px, 64 tokens), {Environment.ProcessorCount} cores, load average at the end {string.Join(' ', load)}");
     Console.WriteLine();
-    Console.WriteLine("| items ok | run once | run twice or more | never run | wall s | items/s | p50 s | p95 s | p99 s | model ms/item | handler outside model ms/item | worker CPU ms/item | Azurite CPU ms/item |");
-    Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| {r.Succeeded}/{r.Items} | {r.RunOnce} | {r.RunMoreThanOnce} | {r.NeverRun} | {r.Wall.TotalSeconds:0.0} | {r.ItemsPerSecond:0.0} | {r.Percentile(50) / 1000:0.0} | {r.Percentile(95) / 1000:0.0} | {r.Percentile(99) / 1000:0.0} | {r.ModelMsTotal / r.Items:0.0} | {(r.HandlerMsTotal - r.ModelMsTotal) / r.Items:0.0} | {r.WorkerCpu.TotalMilliseconds / r.Items:0.0} | {r.AzuriteCpu.TotalMilliseconds / r.Items:0.0} |"));
-    Console.WriteLine();
-    Console.WriteLine("| storage requests per item | table | blob | queue | total | total requests | empty receives (apart) |");
-    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
-    var q = r.Requests;
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| intake to the batch closed, {r.Workers} processes | {q.Table / (double)r.Items:0.00} | {q.Blob / (double)r.Items:0.00} | {q.Queue / (double)r.Items:0.00} | {q.Total / (double)r.Items:0.00} | {q.Total} | {q.EmptyReceives} |"));
-    Console.WriteLine();
-    Console.WriteLine("| worker | jobs finished | redeliveries | RSS after start MiB | RSS after warm-up MiB | RSS peak MiB | RSS at the end MiB | end vs warm-up |");
-    Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
-    foreach (var w in r.WorkerReports)
+    Console.WriteLine("| batch | items ok | run once | run twice or more | never run | wall s | items/s | p50 s | p95 s | p99 s | model ms/item | handler outside model ms/item | worker CPU ms/item | Azurite CPU ms/item |");
+    Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    foreach (var r in measured)
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {w.Index} | {w.JobsFinished} | {w.Redeliveries} | {w.RssAfterStartKiB / 1024.0:0.0} | {w.RssStartKiB / 1024.0:0.0} | {w.RssPeakKiB / 1024.0:0.0} | {w.RssEndKiB / 1024.0:0.0} | {(w.RssEndKiB - w.RssStartKiB) / 1024.0:+0.0;-0.0;0.0} MiB |"));
-    var ok = r.Succeeded == r.Items && r.RunOnce == r.Items;
+            $"| {r.Batch} | {r.Succeeded}/{r.Items} | {r.RunOnce} | {r.RunMoreThanOnce} | {r.NeverRun} | {r.Wall.TotalSeconds:0.0} | {r.ItemsPerSecond:0.0} | {r.Percentile(50) / 1000:0.0} | {r.Percentile(95) / 1000:0.0} | {r.Percentile(99) / 1000:0.0} | {r.ModelMsTotal / r.Items:0.0} | {(r.HandlerMsTotal - r.ModelMsTotal) / r.Items:0.0} | {r.WorkerCpu.TotalMilliseconds / r.Items:0.0} | {r.AzuriteCpu.TotalMilliseconds / r.Items:0.0} |"));
     Console.WriteLine();
-    Console.WriteLine(ok ? $"all {r.Items} items succeeded, each run exactly once" : $"NOT all items ran exactly once: {r.RunMoreThanOnce} more than once, {r.NeverRun} never, {r.Items - r.Succeeded} not succeeded");
+    Console.WriteLine("| batch | table | blob | queue | storage requests per item | total requests | empty receives (apart) |");
+    Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
+    foreach (var r in measured)
+    {
+        var q = r.Requests;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {r.Batch} | {q.Table / (double)r.Items:0.00} | {q.Blob / (double)r.Items:0.00} | {q.Queue / (double)r.Items:0.00} | {q.Total / (double)r.Items:0.00} | {q.Total} | {q.EmptyReceives} |"));
+    }
+    Console.WriteLine();
+    Console.WriteLine("| worker | batch | jobs finished | redeliveries | RSS after start MiB | RSS at the batch's start MiB | RSS peak MiB | RSS at the batch's end MiB | end vs start |");
+    Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    foreach (var (r, w) in measured.SelectMany(r => r.WorkerReports.Select(w => (r, w))).OrderBy(x => x.w.Index).ThenBy(x => x.r.Batch))
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {w.Index} | {r.Batch} | {w.JobsFinished} | {w.Redeliveries} | {w.RssAfterStartKiB / 1024.0:0.0} | {w.RssStartKiB / 1024.0:0.0} | {w.RssPeakKiB / 1024.0:0.0} | {w.RssEndKiB / 1024.0:0.0} | {(w.RssEndKiB - w.RssStartKiB) / 1024.0:+0.0;-0.0;0.0} MiB |"));
+    var ok = measured.All(r => r.Succeeded == r.Items && r.RunOnce == r.Items);
+    Console.WriteLine();
+    foreach (var r in measured)
+        Console.WriteLine(r.Succeeded == r.Items && r.RunOnce == r.Items
+            ? $"batch {r.Batch}: all {r.Items} items succeeded, each run exactly once"
+            : $"batch {r.Batch}: NOT all items ran exactly once: {r.RunMoreThanOnce} more than once, {r.NeverRun} never, {r.Items - r.Succeeded} not succeeded");
     return ok ? 0 : 1;
 }
 
