@@ -100,6 +100,7 @@ public sealed partial class SasTests(AzuriteFixture azurite)
         var results = await HttpCalls.ExecuteAsync(await api.Results.Run(request, batchId, CancellationToken.None), request);
         Assert.Equal(200, results.Status);
         Assert.DoesNotContain("sig=", results.Text, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("code=", results.Text, StringComparison.OrdinalIgnoreCase); // nor the function key
         Assert.Contains($"http://localhost:7071/api/batches/{batchId}/items/item-000/", results.Text, StringComparison.Ordinal);
     }
 

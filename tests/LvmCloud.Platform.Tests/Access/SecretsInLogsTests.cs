@@ -76,6 +76,7 @@ public sealed partial class SecretsInLogsTests(AzuriteFixture azurite) : IDispos
         Assert.Equal(201, trainingGrant.Status);
         await Task.Delay(500); // the worker's last lines (the message deleted)
         tracing.ForceFlush();
+        tracing.Dispose(); // no more spans added while they are read
 
         var signatures = Signature().Matches(created.Text + page.Text + datasetGrant.Text + trainingGrant.Text)
             .Select(m => WebUtility.UrlDecode(m.Groups[1].Value)).Distinct().ToList();
