@@ -43,6 +43,42 @@ public sealed partial class SasTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Dataset_and_training_upload_sas_write_only_their_one_blob()
+    {
+        await using var harness = await PlatformHarness.CreateAsync(azurite);
+        var api = new Api(harness);
+        var dataset = $"sas-{Guid.NewGuid():N}"[..16];
+        var datasetRequest = HttpCalls.Request("POST", $"/api/datasets/{dataset}/uploads", "{\"files\": [{\"path\": \"a.png\"}]}");
+        var datasetGrant = await HttpCalls.ExecuteAsync(await api.CreateDatasetUpload.Run(datasetRequest, dataset, CancellationToken.None), datasetRequest);
+        Assert.Equal(201, datasetGrant.Status);
+        var trainingRequest = HttpCalls.Request("POST", "/api/training/uploads", "{\"files\": [\"data/shard-00000.bin\"]}");
+        var trainingGrant = await HttpCalls.ExecuteAsync(await api.CreateTrainingUploads.Run(trainingRequest, CancellationToken.None), trainingRequest);
+        Assert.Equal(201, trainingGrant.Status);
+        var uploads = new[] { datasetGrant, trainingGrant }
+            .Select(g => JsonDocument.Parse(g.Text).RootElement.GetProperty("uploads").EnumerateObject().First().Value.GetString()!)
+            .Select(u => new Uri(u)).ToList();
+        await harness.Clients.Datasets.GetBlobClient("other-dataset-of-sas-test/sentences.jsonl").UploadAsync(BinaryData.FromString("theirs"), overwrite: true);
+        try
+        {
+            foreach (var sas in uploads)
+            {
+                await new BlobClient(sas).UploadAsync(BinaryData.FromString("mine"));
+                await Refused(() => new BlobClient(sas).DownloadContentAsync());
+                await Refused(() => new BlobClient(sas).DeleteAsync());
+                await Refused(() => new BlobClient(new BlobUriBuilder(sas) { BlobName = new BlobUriBuilder(sas).BlobName + "x" }.ToUri()).UploadAsync(BinaryData.FromString("x")));
+                await Refused(() => new BlobClient(new BlobUriBuilder(sas) { BlobContainerName = "datasets", BlobName = "other-dataset-of-sas-test/sentences.jsonl" }.ToUri()).DownloadContentAsync());
+                await Refused(() => new BlobContainerClient(new BlobUriBuilder(sas) { BlobName = "" }.ToUri())
+                    .GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, null, CancellationToken.None).AsPages().GetAsyncEnumerator().MoveNextAsync().AsTask());
+            }
+        }
+        finally
+        {
+            await harness.Clients.Datasets.GetBlobClient("other-dataset-of-sas-test/sentences.jsonl").DeleteIfExistsAsync();
+            await harness.Clients.Datasets.GetBlobClient($"{dataset}/a.png").DeleteIfExistsAsync();
+        }
+    }
+
+    [Fact]
     public async Task Upload_sas_is_refused_once_its_lifetime_has_passed()
     {
         var clock = new ShiftedClock();
