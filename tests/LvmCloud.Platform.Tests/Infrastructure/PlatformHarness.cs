@@ -69,7 +69,17 @@ public sealed class PlatformHarness : IAsyncDisposable
         IModelSource? completer = null, Action<Azure.Core.ClientOptions>? configureClients = null, LogCapture? logs = null, Action<HostApplicationBuilder>? configure = null)
     {
         var host = BuildWorker(completer, configureClients, logs, configure);
-        await host.StartAsync();
+        try
+        {
+            await host.StartAsync();
+        }
+        catch
+        {
+            // A host that failed to start (options refused) has no hosted services to stop: StopAsync would throw.
+            _workers.Remove(host);
+            host.Dispose();
+            throw;
+        }
         return (host, host.Services.GetRequiredService<WorkerStats>());
     }
 
