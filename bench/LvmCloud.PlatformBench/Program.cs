@@ -9,9 +9,14 @@ using LvmCloud.Vision.Native;
 // [--request-sizes 100,2000] [--per-message 4] [--storage CONNECTION_STRING] (default: starts Azurite from local/node_modules).
 // --tokenize instead: images/s of tokenize jobs through Azurite against in-process tokenization of the same images
 // [--sentences 500] [--images-per-sentence 4] [--chunk-sizes 1000,125] [--rounds 3] [--threads N] [--models DIR] [--tokenizer name/version | --vqgan-preset lvm] [--job-images-per-batch N].
+// --load instead: 1,000 items through Azurite and 3 worker processes: items/s, overhead per item, latency percentiles
+// from the manifest upload to each result, each item run once, storage requests per item, each worker's memory
+// [--items 1000] [--workers 3] [--per-message 4] [--warmup-items 24] [--batches 1: measured batches one after another on the same workers] [--access-log FILE: Azurite's access log of the measured window].
 TorchRuntime.EnsureLoaded();
 if (args.Contains("--tokenize"))
     return await TokenizeMode();
+if (args.Contains("--load"))
+    return await LoadMode();
 TorchSharp.torch.set_num_threads(1);
 
 var items = IntArg("--items", 200);
@@ -118,6 +123,55 @@ async Task<int> TokenizeMode()
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"chunks of {size} lines, all rounds: tokenize jobs reach {local / jobs * 100:0}% of the in-process rate (target: at least 90%)"));
     }
     return 0;
+}
+
+async Task<int> LoadMode()
+{
+    var loadItems = IntArg("--items", 1000);
+    var loadWorkers = IntArg("--workers", 3);
+    var loadPerMessage = IntArg("--per-message", 4);
+    var models = Directory.CreateTempSubdirectory("lvm-load-bench-");
+    List<LoadResult> measured;
+    try
+    {
+        BenchModel.Save(models.FullName);
+        measured = await LoadBench.RunAsync(FindRepoRoot(), models.FullName, loadItems, loadWorkers, loadPerMessage, IntArg("--warmup-items", 24), IntArg("--batches", 1), Arg("--access-log"));
+    }
+    finally
+    {
+        models.Delete(recursive: true);
+    }
+
+    var load = File.ReadAllText("/proc/loadavg").Split(' ')[..3];
+    Console.WriteLine($"{loadItems} items a batch, {loadPerMessage} per message, {loadWorkers} worker processes (concurrency 1, 1 torch thread each), tiny model (16 px, 64 tokens), {Environment.ProcessorCount} cores, load average at the end {string.Join(' ', load)}");
+    Console.WriteLine();
+    Console.WriteLine("| batch | items ok | run once | run twice or more | never run | wall s | items/s | p50 s | p95 s | p99 s | model ms/item | handler outside model ms/item | worker CPU ms/item | Azurite CPU ms/item |");
+    Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    foreach (var r in measured)
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {r.Batch} | {r.Succeeded}/{r.Items} | {r.RunOnce} | {r.RunMoreThanOnce} | {r.NeverRun} | {r.Wall.TotalSeconds:0.0} | {r.ItemsPerSecond:0.0} | {r.Percentile(50) / 1000:0.0} | {r.Percentile(95) / 1000:0.0} | {r.Percentile(99) / 1000:0.0} | {r.ModelMsTotal / r.Items:0.0} | {(r.HandlerMsTotal - r.ModelMsTotal) / r.Items:0.0} | {r.WorkerCpu.TotalMilliseconds / r.Items:0.0} | {r.AzuriteCpu.TotalMilliseconds / r.Items:0.0} |"));
+    Console.WriteLine();
+    Console.WriteLine("| batch | table | blob | queue | storage requests per item | total requests | empty receives (apart) |");
+    Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
+    foreach (var r in measured)
+    {
+        var q = r.Requests;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {r.Batch} | {q.Table / (double)r.Items:0.00} | {q.Blob / (double)r.Items:0.00} | {q.Queue / (double)r.Items:0.00} | {q.Total / (double)r.Items:0.00} | {q.Total} | {q.EmptyReceives} |"));
+    }
+    Console.WriteLine();
+    Console.WriteLine("| worker | batch | jobs finished | redeliveries | RSS after start MiB | RSS at the batch's start MiB | RSS peak MiB | RSS at the batch's end MiB | end vs start |");
+    Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    foreach (var (r, w) in measured.SelectMany(r => r.WorkerReports.Select(w => (r, w))).OrderBy(x => x.w.Index).ThenBy(x => x.r.Batch))
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {w.Index} | {r.Batch} | {w.JobsFinished} | {w.Redeliveries} | {w.RssAfterStartKiB / 1024.0:0.0} | {w.RssStartKiB / 1024.0:0.0} | {w.RssPeakKiB / 1024.0:0.0} | {w.RssEndKiB / 1024.0:0.0} | {(w.RssEndKiB - w.RssStartKiB) / 1024.0:+0.0;-0.0;0.0} MiB |"));
+    var ok = measured.All(r => r.Succeeded == r.Items && r.RunOnce == r.Items);
+    Console.WriteLine();
+    foreach (var r in measured)
+        Console.WriteLine(r.Succeeded == r.Items && r.RunOnce == r.Items
+            ? $"batch {r.Batch}: all {r.Items} items succeeded, each run exactly once"
+            : $"batch {r.Batch}: NOT all items ran exactly once: {r.RunMoreThanOnce} more than once, {r.NeverRun} never, {r.Items - r.Succeeded} not succeeded");
+    return ok ? 0 : 1;
 }
 
 string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();

@@ -13,12 +13,13 @@ internal sealed class AzuriteProcess : IDisposable
     // Azurite's fixed, publicly documented development account key (not a secret).
     private const string DevKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
     private readonly Process _process;
+    private readonly List<string> _output;
 
-
-    private AzuriteProcess(Process process, string connectionString)
+    private AzuriteProcess(Process process, string connectionString, List<string> output)
     {
         _process = process;
         ConnectionString = connectionString;
+        _output = output;
     }
 
     public string ConnectionString { get; }
@@ -33,7 +34,15 @@ internal sealed class AzuriteProcess : IDisposable
         }
     }
 
-    public static async Task<AzuriteProcess> StartAsync(string repoRoot)
+    /// <summary>What Azurite has printed so far: with the access log on, one line per request it served.</summary>
+    public IReadOnlyList<string> OutputLines()
+    {
+        lock (_output)
+            return [.. _output];
+    }
+
+    /// <param name="accessLog">Print a line per request (Azurite's access log; off by default, <c>--silent</c>).</param>
+    public static async Task<AzuriteProcess> StartAsync(string repoRoot, bool accessLog = false)
     {
         var local = Path.Combine(repoRoot, "local");
         var script = Path.Combine(local, "node_modules", "azurite", "dist", "src", "azurite.js");
@@ -43,12 +52,14 @@ internal sealed class AzuriteProcess : IDisposable
         var start = new ProcessStartInfo("node") { WorkingDirectory = local, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[]
                  {
-                     script, "--inMemoryPersistence", "--skipApiVersionCheck", "--silent",
+                     script, "--inMemoryPersistence", "--skipApiVersionCheck",
                      "--blobHost", "127.0.0.1", "--blobPort", $"{blob}",
                      "--queueHost", "127.0.0.1", "--queuePort", $"{queue}",
                      "--tableHost", "127.0.0.1", "--tablePort", $"{table}",
                  })
             start.ArgumentList.Add(arg);
+        if (!accessLog)
+            start.ArgumentList.Add("--silent");
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node for Azurite.");
         var output = new List<string>();
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.Add(e.Data); };
@@ -57,7 +68,7 @@ internal sealed class AzuriteProcess : IDisposable
         process.BeginErrorReadLine();
         foreach (var port in new[] { blob, queue, table })
             await WaitForPortAsync(process, port, output);
-        return new AzuriteProcess(process, ConnectionStringFor(blob, queue, table));
+        return new AzuriteProcess(process, ConnectionStringFor(blob, queue, table), output);
     }
 
     /// <summary>The connection string of an Azurite on these loopback ports.</summary>

@@ -18,9 +18,9 @@ public static partial class Identifiers
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\\.(png|json)$")]
     private static partial Regex OutputFilePattern();
 
-    /// <summary>A new batch id: time-ordered prefix plus 64 random bits, lowercase (valid in blob paths and table keys).</summary>
+    /// <summary>A new batch id: time-ordered prefix plus 128 random bits (unguessable: the id is in every URL of the batch), lowercase (valid in blob paths and table keys).</summary>
     public static string NewBatchId(DateTimeOffset now) =>
-        $"b{now:yyyyMMddHHmmss}-{Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant()}";
+        $"b{now:yyyyMMddHHmmss}-{Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant()}";
 
     public static bool IsValidBatchId(string? batchId) => batchId is not null && BatchIdPattern().IsMatch(batchId);
 

@@ -9,9 +9,9 @@ public static partial class TrainingIds
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{2,62}$")]
     private static partial Regex RunIdPattern();
 
-    /// <summary>A new run id: a time-ordered prefix plus 64 random bits, lowercase.</summary>
+    /// <summary>A new run id: a time-ordered prefix plus 128 random bits (unguessable), lowercase.</summary>
     public static string NewRunId(DateTimeOffset now) =>
-        $"r{now:yyyyMMddHHmmss}-{Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant()}";
+        $"r{now:yyyyMMddHHmmss}-{Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant()}";
 
     public static bool IsValidRunId(string? runId) => runId is not null && RunIdPattern().IsMatch(runId);
 

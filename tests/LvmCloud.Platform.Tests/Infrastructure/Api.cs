@@ -27,6 +27,7 @@ internal sealed class Api(PlatformHarness harness)
     public GetDatasetTokensFunction GetDatasetTokens { get; } = new(harness.Get<DatasetQueryService>());
     public CreateDatasetUploadFunction CreateDatasetUpload { get; } = new(harness.Get<DatasetUploadService>());
     public StartTrainingFunction StartTraining { get; } = new(harness.Get<TrainingRunService>());
+    public CreateTrainingUploadsFunction CreateTrainingUploads { get; } = new(harness.Get<TrainingRunService>());
     public GetTrainingStatusFunction TrainingStatus { get; } = new(harness.Get<TrainingRunService>());
     public GetTrainingLossPlotFunction TrainingLossPlot { get; } = new(harness.Get<TrainingRunService>());
     public CancelTrainingFunction CancelTraining { get; } = new(harness.Get<TrainingRunService>());

@@ -3,6 +3,7 @@ using LvmCloud.LocalApi;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace LvmCloud.Platform.Tests.Infrastructure;
@@ -23,6 +24,9 @@ internal sealed class FunctionsHttpHost : IAsyncDisposable
     }
 
     public Uri Endpoint { get; }
+
+    /// <summary>The routes the host serves, as ASP.NET Core routing has them.</summary>
+    public IReadOnlyList<RouteEndpoint> Routes => ((IEndpointRouteBuilder)_app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>().ToList();
 
     /// <summary>Errors the manifest watcher met while running the trigger (none expected).</summary>
     public ConcurrentQueue<Exception> TriggerErrors => _app.Services.GetRequiredService<ManifestWatcher>().Errors;

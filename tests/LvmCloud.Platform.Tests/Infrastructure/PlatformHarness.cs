@@ -20,12 +20,13 @@ public sealed class PlatformHarness : IAsyncDisposable
 {
     private readonly List<IHost> _workers = [];
 
-    private PlatformHarness(AzuriteFixture azurite, Dictionary<string, string?> settings)
+    private PlatformHarness(AzuriteFixture azurite, Dictionary<string, string?> settings, Action<IServiceCollection>? configure)
     {
         Settings = settings;
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
         services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+        configure?.Invoke(services); // before the platform's defaults (a TimeProvider of the test's, logging)
         services.AddLvmPlatform();
         Services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
         _ = azurite;
@@ -37,7 +38,8 @@ public sealed class PlatformHarness : IAsyncDisposable
     public JobStateStore State => Services.GetRequiredService<JobStateStore>();
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
 
-    public static async Task<PlatformHarness> CreateAsync(AzuriteFixture azurite, Dictionary<string, string?>? overrides = null)
+    /// <param name="configure">Services of the test's, registered before the platform's (its <c>TryAdd</c> defaults then keep them).</param>
+    public static async Task<PlatformHarness> CreateAsync(AzuriteFixture azurite, Dictionary<string, string?>? overrides = null, Action<IServiceCollection>? configure = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -53,7 +55,7 @@ public sealed class PlatformHarness : IAsyncDisposable
         };
         foreach (var (key, value) in overrides ?? [])
             settings[key] = value;
-        var harness = new PlatformHarness(azurite, settings);
+        var harness = new PlatformHarness(azurite, settings, configure);
         await harness.Clients.EnsureCreatedAsync(CancellationToken.None);
         return harness;
     }
@@ -63,16 +65,17 @@ public sealed class PlatformHarness : IAsyncDisposable
     /// <c>Worker:*</c> settings), or with <paramref name="completer"/> in its place; <paramref name="configureClients"/>
     /// adjusts its storage clients (fault injection).
     /// </summary>
-    public async Task<(IHost Host, WorkerStats Stats)> StartWorkerAsync(IModelSource? completer = null, Action<Azure.Core.ClientOptions>? configureClients = null, LogCapture? logs = null)
+    public async Task<(IHost Host, WorkerStats Stats)> StartWorkerAsync(
+        IModelSource? completer = null, Action<Azure.Core.ClientOptions>? configureClients = null, LogCapture? logs = null, Action<HostApplicationBuilder>? configure = null)
     {
-        var host = BuildWorker(completer, configureClients, logs);
+        var host = BuildWorker(completer, configureClients, logs, configure);
         try
         {
             await host.StartAsync();
         }
         catch
         {
-            // A host that failed to start (options validation) has nothing to stop.
+            // A host that failed to start (options refused) has no hosted services to stop: StopAsync would throw.
             _workers.Remove(host);
             host.Dispose();
             throw;
@@ -81,7 +84,9 @@ public sealed class PlatformHarness : IAsyncDisposable
     }
 
     /// <summary>A worker host built as <see cref="StartWorkerAsync"/> builds it, not started: its services without consumers (stopped with the harness).</summary>
-    public IHost BuildWorker(IModelSource? completer = null, Action<Azure.Core.ClientOptions>? configureClients = null, LogCapture? logs = null)
+    /// <param name="configure">Last changes to the builder (the test's logging or telemetry).</param>
+    public IHost BuildWorker(
+        IModelSource? completer = null, Action<Azure.Core.ClientOptions>? configureClients = null, LogCapture? logs = null, Action<HostApplicationBuilder>? configure = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(Settings);
@@ -97,6 +102,7 @@ public sealed class PlatformHarness : IAsyncDisposable
         if (configureClients is not null)
             builder.Services.AddSingleton(sp => new StorageClients(sp.GetRequiredService<IOptions<Configuration.StorageOptions>>().Value, null, configureClients));
         builder.Services.AddLvmWorker();
+        configure?.Invoke(builder);
         var host = builder.Build();
         _workers.Add(host);
         return host;
