@@ -275,6 +275,11 @@ public static partial class BatchManifestParser
         {
             throw new ManifestLineException(ManifestErrorReason.BadJson, $"not valid JSON: {ex.Message}");
         }
+        catch (ArgumentException ex)
+        {
+            // Text that is not valid Unicode (a lone surrogate) cannot be transcoded to UTF-8 for the JSON reader.
+            throw new ManifestLineException(ManifestErrorReason.BadJson, $"not valid JSON text: {ex.Message}");
+        }
     }
 
     [GeneratedRegex(@"^[A-Za-z0-9._-]{1,64}\z")]
