@@ -212,6 +212,51 @@ public sealed class HostileBatchTests(AzuriteFixture azurite)
         Assert.Equal(0, (await harness.Clients.Queue(harness.Clients.QueueNames.Generate).GetPropertiesAsync()).Value.ApproximateMessagesCount);
     }
 
+    [Fact]
+    public async Task Model_whose_checkpoint_lies_fails_the_items_on_the_first_delivery_naming_the_file()
+    {
+        var temp = Directory.CreateTempSubdirectory("lvm-hostile-");
+        try
+        {
+            await using var harness = await PlatformHarness.CreateAsync(azurite, new()
+            {
+                ["Intake:DefaultModelName"] = TinyModel.Name,
+                ["Intake:DefaultModelVersion"] = TinyModel.Version,
+                ["Worker:ModelCacheDirectory"] = Path.Combine(temp.FullName, "cache"),
+                ["Worker:VisibilityTimeout"] = "00:00:30",
+            });
+            var folder = TinyModel.Save(Path.Combine(temp.FullName, "saved"));
+            // The transformer's weights declare a 1,000,000 x 1,000,000 tensor in 16 bytes.
+            var weights = Assert.Single(Directory.GetFiles(Path.Combine(folder, "transformer"), "*.safetensors"));
+            var header = Encoding.UTF8.GetBytes("""{"model.embed_tokens.weight": {"dtype": "F32", "shape": [1000000, 1000000], "data_offsets": [0, 16]}}""");
+            File.WriteAllBytes(weights, [.. BitConverter.GetBytes((ulong)header.Length), .. header, .. new byte[16]]);
+            await TinyModel.UploadAsync(harness.Clients, folder);
+            var api = new Api(harness);
+            var batchId = Identifiers.NewBatchId(DateTimeOffset.UtcNow);
+            await Upload(harness, batchId, "inputs/a.png", TestImages.Png(12, 10, 1));
+            await Upload(harness, batchId, StorageLayout.ManifestFileName, Encoding.UTF8.GetBytes(string.Join('\n',
+                Enumerable.Range(0, 4).Select(i => $$"""{"id": "i{{i}}", "input": ["a.png"]}"""))));
+
+            await api.ManifestUploaded.Run(harness.Clients.Batches.GetBlobClient(StorageLayout.ManifestPath(batchId)), batchId, CancellationToken.None);
+            var (_, stats) = await harness.StartWorkerAsync();
+            await harness.WaitForBatchAsync(batchId, TimeSpan.FromSeconds(60));
+
+            var status = await StatusAsync(api, batchId);
+            Assert.Equal(4, status.Counts[ItemStates.Failed]);
+            Assert.All(status.Items, item =>
+            {
+                Assert.Contains($"'{Path.GetFileName(weights)}' is not a valid safetensors file", item.Error);
+                Assert.Contains("needs 4000000000000 bytes", item.Error);
+                Assert.Equal(1, item.Attempts);
+            });
+            Assert.Equal(0, stats.MessagesRetried);
+        }
+        finally
+        {
+            temp.Delete(recursive: true);
+        }
+    }
+
     private async Task<PlatformHarness> CreateHarnessAsync(string temp)
     {
         var harness = await PlatformHarness.CreateAsync(azurite, new()
