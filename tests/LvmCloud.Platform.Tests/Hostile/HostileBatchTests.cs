@@ -257,6 +257,29 @@ public sealed class HostileBatchTests(AzuriteFixture azurite)
         }
     }
 
+    [Fact]
+    public async Task Lvm_submit_refuses_a_1_GB_manifest_by_its_length_before_contacting_the_platform()
+    {
+        var temp = Directory.CreateTempSubdirectory("lvm-hostile-");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(temp.FullName, "inputs"));
+            var manifest = Path.Combine(temp.FullName, "manifest.jsonl");
+            using (var file = File.Create(manifest))
+                file.SetLength(1L << 30); // sparse: 1 GiB declared, nothing written
+
+            // The endpoint is never called: nothing listens there.
+            var (exit, console) = await CliRunner.RunAsync("submit", manifest, "--endpoint", "http://127.0.0.1:9", "--key", "k");
+
+            Assert.Equal(2, exit);
+            Assert.Contains(console.Stderr, line => line.Contains($"{1L << 30} bytes, more than the limit of {ManifestLimits.Default.MaxManifestBytes} bytes"));
+        }
+        finally
+        {
+            temp.Delete(recursive: true);
+        }
+    }
+
     private async Task<PlatformHarness> CreateHarnessAsync(string temp)
     {
         var harness = await PlatformHarness.CreateAsync(azurite, new()
