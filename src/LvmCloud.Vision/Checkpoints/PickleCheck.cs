@@ -20,8 +20,16 @@ public static class PickleCheck
 
     private static readonly Dictionary<string, int> StorageBytes = new(StringComparer.Ordinal)
     {
-        ["DoubleStorage"] = 8, ["FloatStorage"] = 4, ["HalfStorage"] = 2, ["BFloat16Storage"] = 2, ["LongStorage"] = 8,
-        ["IntStorage"] = 4, ["ShortStorage"] = 2, ["CharStorage"] = 1, ["ByteStorage"] = 1, ["BoolStorage"] = 1,
+        ["DoubleStorage"] = 8,
+        ["FloatStorage"] = 4,
+        ["HalfStorage"] = 2,
+        ["BFloat16Storage"] = 2,
+        ["LongStorage"] = 8,
+        ["IntStorage"] = 4,
+        ["ShortStorage"] = 2,
+        ["CharStorage"] = 1,
+        ["ByteStorage"] = 1,
+        ["BoolStorage"] = 1,
     };
 
     private sealed record Global(string Module, string Name)
@@ -266,26 +274,26 @@ public static class PickleCheck
                 case (byte)'t': stack.Add(PopToMark().ToArray()); break;
                 case (byte)'l': stack.Add(PopToMark()); break;
                 case (byte)'d':
-                {
-                    var items = PopToMark();
-                    var dict = new Dictionary<object, object?>();
-                    for (int i = 0; i + 1 < items.Count; i += 2)
-                        dict[Key(items[i])] = items[i + 1];
-                    stack.Add(dict);
-                    break;
-                }
+                    {
+                        var items = PopToMark();
+                        var dict = new Dictionary<object, object?>();
+                        for (int i = 0; i + 1 < items.Count; i += 2)
+                            dict[Key(items[i])] = items[i + 1];
+                        stack.Add(dict);
+                        break;
+                    }
                 case 0x85: stack.Add(new[] { Pop() }); break;
                 case 0x86: { var b = Pop(); var a = Pop(); stack.Add(new[] { a, b }); break; }
                 case 0x87: { var c = Pop(); var b = Pop(); var a = Pop(); stack.Add(new[] { a, b, c }); break; }
                 case (byte)'s': { var v = Pop(); var k = Pop(); TargetDict(stack.Count > 0 ? stack[^1] : null)[Key(k)] = v; break; }
                 case (byte)'u':
-                {
-                    var items = PopToMark();
-                    var dict = TargetDict(stack.Count > 0 ? stack[^1] : null);
-                    for (int i = 0; i + 1 < items.Count; i += 2)
-                        dict[Key(items[i])] = items[i + 1];
-                    break;
-                }
+                    {
+                        var items = PopToMark();
+                        var dict = TargetDict(stack.Count > 0 ? stack[^1] : null);
+                        for (int i = 0; i + 1 < items.Count; i += 2)
+                            dict[Key(items[i])] = items[i + 1];
+                        break;
+                    }
                 case (byte)'a': { var v = Pop(); (stack.Count > 0 && stack[^1] is List<object?> list ? list : throw new PickleRefusedException("data.pkl appends to a non-list")).Add(v); break; }
                 case (byte)'e': { var items = PopToMark(); (stack.Count > 0 && stack[^1] is List<object?> list ? list : throw new PickleRefusedException("data.pkl appends to a non-list")).AddRange(items); break; }
                 case (byte)'0': Pop(); break;
@@ -307,52 +315,52 @@ public static class PickleCheck
                 case (byte)'K': stack.Add((long)Take(1)[0]); break;
                 case (byte)'M': stack.Add((long)BinaryPrimitives.ReadUInt16LittleEndian(Take(2))); break;
                 case 0x8a:
-                {
-                    var digits = Take(Take(1)[0]);
-                    if (digits.Length > 8)
-                        throw new PickleRefusedException($"data.pkl holds a {digits.Length}-byte integer");
-                    long value = 0;
-                    for (int i = digits.Length - 1; i >= 0; i--)
-                        value = (value << 8) | digits[i];
-                    if (digits.Length is > 0 and < 8 && (digits[^1] & 0x80) != 0)
-                        value -= 1L << (8 * digits.Length);
-                    stack.Add(value);
-                    break;
-                }
+                    {
+                        var digits = Take(Take(1)[0]);
+                        if (digits.Length > 8)
+                            throw new PickleRefusedException($"data.pkl holds a {digits.Length}-byte integer");
+                        long value = 0;
+                        for (int i = digits.Length - 1; i >= 0; i--)
+                            value = (value << 8) | digits[i];
+                        if (digits.Length is > 0 and < 8 && (digits[^1] & 0x80) != 0)
+                            value -= 1L << (8 * digits.Length);
+                        stack.Add(value);
+                        break;
+                    }
                 case (byte)'G': stack.Add(BinaryPrimitives.ReadDoubleBigEndian(Take(8))); break;
                 case (byte)'c':
-                {
-                    string module = Line(data, ref pos), name = Line(data, ref pos);
-                    stack.Add(Name(module, name));
-                    break;
-                }
+                    {
+                        string module = Line(data, ref pos), name = Line(data, ref pos);
+                        stack.Add(Name(module, name));
+                        break;
+                    }
                 case 0x93:
-                {
-                    var name = Pop();
-                    var module = Pop();
-                    stack.Add(module is string m && name is string n ? Name(m, n) : throw new PickleRefusedException("data.pkl's STACK_GLOBAL names are not strings"));
-                    break;
-                }
+                    {
+                        var name = Pop();
+                        var module = Pop();
+                        stack.Add(module is string m && name is string n ? Name(m, n) : throw new PickleRefusedException("data.pkl's STACK_GLOBAL names are not strings"));
+                        break;
+                    }
                 case (byte)'R':
-                {
-                    var args = Pop();
-                    var callable = Pop();
-                    if (callable is not Global global)
-                        throw new PickleRefusedException($"data.pkl calls {Describe(callable)}, not an allowed global");
-                    if (args is not object?[] tuple)
-                        throw new PickleRefusedException($"data.pkl calls {global} with {Describe(args)}, not a tuple");
-                    stack.Add(new Reduced(global, global.Name == "OrderedDict" ? [.. tuple, new Dictionary<object, object?>()] : tuple));
-                    break;
-                }
+                    {
+                        var args = Pop();
+                        var callable = Pop();
+                        if (callable is not Global global)
+                            throw new PickleRefusedException($"data.pkl calls {Describe(callable)}, not an allowed global");
+                        if (args is not object?[] tuple)
+                            throw new PickleRefusedException($"data.pkl calls {global} with {Describe(args)}, not a tuple");
+                        stack.Add(new Reduced(global, global.Name == "OrderedDict" ? [.. tuple, new Dictionary<object, object?>()] : tuple));
+                        break;
+                    }
                 case (byte)'b':
-                {
-                    var state = Pop();
-                    var target = stack.Count > 0 ? stack[^1] : null;
-                    if (target is not Reduced { Callable.Name: "OrderedDict" })
-                        throw new PickleRefusedException($"data.pkl sets the state of {Describe(target)}; only an OrderedDict's state is allowed");
-                    _ = state; // an OrderedDict's attributes (torch's _metadata): kept inert
-                    break;
-                }
+                    {
+                        var state = Pop();
+                        var target = stack.Count > 0 ? stack[^1] : null;
+                        if (target is not Reduced { Callable.Name: "OrderedDict" })
+                            throw new PickleRefusedException($"data.pkl sets the state of {Describe(target)}; only an OrderedDict's state is allowed");
+                        _ = state; // an OrderedDict's attributes (torch's _metadata): kept inert
+                        break;
+                    }
                 case (byte)'Q': stack.Add(new Persistent(Pop() as object?[] ?? throw new PickleRefusedException("data.pkl's persistent id is not a tuple"))); break;
                 default:
                     throw new PickleRefusedException($"data.pkl uses opcode 0x{op:X2} ('{(op is >= 0x20 and < 0x7F ? (char)op : '?')}') at byte {pos - 1}, which a state_dict never needs");
