@@ -28,7 +28,11 @@ public static class BoundedText
             room -= read;
         }
 
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        // A leading UTF-8 byte order mark is dropped, as File.ReadAllText and BinaryData do.
+        var bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+        if (bytes.StartsWith(Encoding.UTF8.Preamble))
+            bytes = bytes[Encoding.UTF8.Preamble.Length..];
+        return Encoding.UTF8.GetString(bytes);
     }
 
     public static string ReadFile(string path, long maxBytes)

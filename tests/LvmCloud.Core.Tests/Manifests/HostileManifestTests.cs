@@ -52,4 +52,13 @@ public sealed class HostileManifestTests
         Assert.Equal(1001, (await BoundedText.ReadAsync(stream, 1000)).Length);
         Assert.Equal(1001, stream.Position);
     }
+
+    [Fact]
+    public async Task Bounded_read_drops_a_byte_order_mark_so_a_manifest_saved_with_one_parses()
+    {
+        using var stream = new MemoryStream([.. System.Text.Encoding.UTF8.Preamble, .. "{\"input\": [\"a.png\"]}"u8]);
+        string text = await BoundedText.ReadAsync(stream, 1000);
+        Assert.Equal('{', text[0]);
+        Assert.Single(BatchManifestParser.Parse(text).Items);
+    }
 }
