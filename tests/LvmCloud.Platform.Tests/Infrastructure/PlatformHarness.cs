@@ -66,7 +66,17 @@ public sealed class PlatformHarness : IAsyncDisposable
     public async Task<(IHost Host, WorkerStats Stats)> StartWorkerAsync(IModelSource? completer = null, Action<Azure.Core.ClientOptions>? configureClients = null, LogCapture? logs = null)
     {
         var host = BuildWorker(completer, configureClients, logs);
-        await host.StartAsync();
+        try
+        {
+            await host.StartAsync();
+        }
+        catch
+        {
+            // A host that never started cannot be stopped (StopAsync throws): forget it here.
+            _workers.Remove(host);
+            host.Dispose();
+            throw;
+        }
         return (host, host.Services.GetRequiredService<WorkerStats>());
     }
 
