@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Azure.Storage.Blobs.Specialized;
 using LvmCloud.Core.Datasets;
 using LvmCloud.Core.Images;
 using LvmCloud.Core.Storage;
@@ -229,6 +230,26 @@ public sealed class DatasetTokenizeTests(AzuriteFixture azurite) : IAsyncLifetim
         Assert.Equal((3, 4L, 5L), (tokenizer.Shards, tokenizer.Sentences, tokenizer.Skipped));
         Assert.Equal(TokenizeStates.OutcomeSucceeded, tokenizer.LastRun!.Outcome);
         Assert.Null(tokenizer.ActiveRun);
+    }
+
+    [Fact]
+    public async Task Sentences_jsonl_of_1_GB_is_refused_by_its_declared_length_unread_and_nothing_is_queued()
+    {
+        var api = new Api(_harness);
+        var dataset = Seed();
+        dataset.AddSentences(2);
+        await dataset.UploadAsync();
+        // A page blob declares 1 GiB without a byte being written.
+        await _harness.Clients.Datasets.GetPageBlobClient(StorageLayout.SentencesPath(dataset.Name)).CreateAsync(1L << 30);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var outcome = await RequestAsync(api, dataset.Name, "{}");
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"planning took {clock.Elapsed}: it read sentences.jsonl");
+        Assert.Equal((TokenizePlanOutcome.Refused, 0, null), (outcome.Status, outcome.ChunksQueued, outcome.RunId));
+        Assert.Contains($"{1L << 30} bytes", outcome.Message);
+        Assert.Contains("not read", outcome.Message);
+        Assert.Equal(0, (await _harness.Clients.Queue(_harness.Clients.QueueNames.Tokenize).GetPropertiesAsync()).Value.ApproximateMessagesCount);
     }
 
     [Fact]

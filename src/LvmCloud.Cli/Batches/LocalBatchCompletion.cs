@@ -71,7 +71,11 @@ public sealed class LocalBatchCompletion(IFrameCompleter completer, int itemsPer
     {
         if (!File.Exists(manifestPath)) throw new FileNotFoundException($"Manifest '{manifestPath}' not found.");
         string batchJsonPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(manifestPath))!, "batch.json");
-        string? batchJson = File.Exists(batchJsonPath) ? File.ReadAllText(batchJsonPath) : null;
-        return BatchManifestParser.Parse(File.ReadAllText(manifestPath), batchJson, ManifestLimits.Default);
+        var limits = ManifestLimits.Default;
+        // Refused by its length before a byte is read: a 1 GB manifest is never loaded.
+        if (BatchManifestParser.RefuseBySize(new FileInfo(manifestPath).Length, limits) is { } tooLarge)
+            return tooLarge;
+        string? batchJson = File.Exists(batchJsonPath) ? BoundedText.ReadFile(batchJsonPath, limits.MaxBatchJsonBytes) : null;
+        return BatchManifestParser.Parse(BoundedText.ReadFile(manifestPath, limits.MaxManifestBytes), batchJson, limits);
     }
 }

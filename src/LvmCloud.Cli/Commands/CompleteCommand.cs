@@ -1,6 +1,7 @@
 using System.CommandLine;
 using LvmCloud.Cli.Batches;
 using LvmCloud.Cli.Interaction;
+using LvmCloud.Core.Manifests;
 using LvmCloud.Vision.Pipelines;
 using static TorchSharp.torch;
 
@@ -46,7 +47,10 @@ public sealed class CompleteCommand() : LvmCommand("complete",
 
         using var model = LvmModel.Load(modelDir);
         console.Info($"model {model.Settings.Name} v{model.Settings.Version}: {model.Resolution}px, {model.TokensPerImage} tokens per image, {model.Settings.ContextFrames} frames of context");
-        int lines = File.ReadLines(manifest).Count(l => !string.IsNullOrWhiteSpace(l));
+        // A manifest over the size limit is refused unread (one failed record), so it is not counted either.
+        int lines = new FileInfo(manifest).Length > ManifestLimits.Default.MaxManifestBytes
+            ? 1
+            : File.ReadLines(manifest).Count(l => !string.IsNullOrWhiteSpace(l));
         var runner = new LocalBatchCompletion(new CompletionPipeline(model), batchItems);
         var summary = await console.WithProgressAsync("completing", lines, progress =>
             Task.FromResult(runner.Run(manifest, images, outDir, n => progress.Advance(n), ct)));

@@ -34,13 +34,44 @@ public static partial class BatchManifestParser
 
     public static ParsedManifest Parse(string jsonl) => Parse(jsonl, null, ManifestLimits.Default);
 
+    /// <summary>The id under which a manifest refused as a whole is reported (one failed record).</summary>
+    public const string WholeManifestId = "manifest";
+
+    /// <summary>
+    /// The outcome for a manifest of <paramref name="bytes"/> bytes when that is over
+    /// <see cref="ManifestLimits.MaxManifestBytes"/>: no line is read and the batch is one failed record
+    /// <see cref="WholeManifestId"/> with <c>manifest-too-large</c>. Null when the size is within the limit.
+    /// Call it with the file's length or the blob's declared length before reading the manifest.
+    /// </summary>
+    public static ParsedManifest? RefuseBySize(long bytes, ManifestLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        if (bytes <= limits.MaxManifestBytes)
+        {
+            return null;
+        }
+
+        var refused = new InvalidLine(1, WholeManifestId, ManifestErrorReason.ManifestTooLarge,
+            $"the manifest is {bytes} bytes, the limit is {limits.MaxManifestBytes} bytes; it was not read (split the batch)");
+        return new ParsedManifest(BatchDefaults.Builtin, [], [refused]);
+    }
+
     public static ParsedManifest Parse(string jsonl, string? batchJson, ManifestLimits limits)
     {
         ArgumentNullException.ThrowIfNull(jsonl);
         ArgumentNullException.ThrowIfNull(limits);
+        if (RefuseBySize(Encoding.UTF8.GetByteCount(jsonl), limits) is { } tooLarge)
+        {
+            return tooLarge;
+        }
+
         BatchDefaults defaults = BatchDefaults.Builtin;
         string? defaultsError = null;
-        if (batchJson is not null)
+        if (batchJson is not null && Encoding.UTF8.GetByteCount(batchJson) > limits.MaxBatchJsonBytes)
+        {
+            defaultsError = $"batch.json is more than {limits.MaxBatchJsonBytes} bytes, the limit";
+        }
+        else if (batchJson is not null)
         {
             try
             {
@@ -243,6 +274,11 @@ public static partial class BatchManifestParser
         catch (JsonException ex)
         {
             throw new ManifestLineException(ManifestErrorReason.BadJson, $"not valid JSON: {ex.Message}");
+        }
+        catch (ArgumentException ex)
+        {
+            // Text that is not valid Unicode (a lone surrogate) cannot be transcoded to UTF-8 for the JSON reader.
+            throw new ManifestLineException(ManifestErrorReason.BadJson, $"not valid JSON text: {ex.Message}");
         }
     }
 

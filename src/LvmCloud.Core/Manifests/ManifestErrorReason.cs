@@ -20,4 +20,5 @@ public static class ManifestErrorReason
     public const string TooManyItems = "too-many-items";
     public const string MisplacedDefaults = "misplaced-defaults";
     public const string BadDefaults = "bad-defaults";
+    public const string ManifestTooLarge = "manifest-too-large";
 }

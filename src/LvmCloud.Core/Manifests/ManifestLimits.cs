@@ -8,6 +8,15 @@ namespace LvmCloud.Core.Manifests;
 /// <param name="MaxLineBytes">Largest line, in UTF-8 bytes.</param>
 public sealed record ManifestLimits(int MaxItems, int MaxFramesPerItem, int MaxNewFrames, int MaxCandidates, int MaxLineBytes)
 {
+    /// <summary>
+    /// Largest whole manifest, in bytes, checked on the file's length (or the blob's declared length) before a
+    /// byte of it is read; a larger one fails the whole batch with <c>manifest-too-large</c>.
+    /// </summary>
+    public long MaxManifestBytes { get; init; } = 32L * 1024 * 1024;
+
+    /// <summary>Largest <c>batch.json</c>, in bytes (it holds only the defaults object).</summary>
+    public long MaxBatchJsonBytes { get; init; } = 64 * 1024;
+
     public static ManifestLimits Default { get; } = new(
         MaxItems: 10_000,
         MaxFramesPerItem: 16,

@@ -6,5 +6,8 @@ namespace LvmCloud.Core.Sentences;
 /// <param name="MaxSentences">Sentence lines accepted; later lines fail.</param>
 public sealed record SentenceLimits(int MaxImagesPerSentence, int MaxLineBytes, int MaxSentences)
 {
+    /// <summary>Largest <c>sentences.jsonl</c>, in bytes, checked on the blob's declared length before it is read; a larger one is not planned.</summary>
+    public long MaxFileBytes { get; init; } = 512L * 1024 * 1024;
+
     public static SentenceLimits Default { get; } = new(MaxImagesPerSentence: 16, MaxLineBytes: 64 * 1024, MaxSentences: 1_000_000);
 }

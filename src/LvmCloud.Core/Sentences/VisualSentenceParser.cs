@@ -120,6 +120,11 @@ public static partial class VisualSentenceParser
         {
             throw new ManifestLineException(ManifestErrorReason.BadJson, $"not valid JSON: {ex.Message}");
         }
+        catch (ArgumentException ex)
+        {
+            // Text that is not valid Unicode (a lone surrogate) cannot be transcoded to UTF-8 for the JSON reader.
+            throw new ManifestLineException(ManifestErrorReason.BadJson, $"not valid JSON text: {ex.Message}");
+        }
 
         using (document)
         {

@@ -1,3 +1,5 @@
+using System.Text;
+using LvmCloud.Core.Manifests;
 using LvmCloud.Functions.Http;
 using LvmCloud.Platform.Batches;
 using LvmCloud.Platform.Training;
@@ -21,9 +23,9 @@ public sealed class StartTrainingFunction(TrainingRunService training)
         {
             if (request.ContentLength > TrainingLimits.MaxSpecBytes)
                 throw new BadRequestException($"run.json is {request.ContentLength} bytes, more than {TrainingLimits.MaxSpecBytes}.");
-            using var reader = new StreamReader(request.Body);
-            var text = await reader.ReadToEndAsync(cancellationToken);
-            if (text.Length > TrainingLimits.MaxSpecBytes)
+            // Without a Content-Length (chunked), at most one byte past the limit is read.
+            var text = await BoundedText.ReadAsync(request.Body, TrainingLimits.MaxSpecBytes, cancellationToken);
+            if (Encoding.UTF8.GetByteCount(text) > TrainingLimits.MaxSpecBytes)
                 throw new BadRequestException($"run.json is more than {TrainingLimits.MaxSpecBytes} bytes.");
             return ApiResults.Json(await training.StartAsync(text, cancellationToken), StatusCodes.Status201Created);
         });

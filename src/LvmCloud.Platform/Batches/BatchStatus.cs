@@ -41,11 +41,12 @@ public sealed record ItemStatus(
     IReadOnlyList<string> Outputs,
     DateTimeOffset? StartedAt,
     DateTimeOffset? FinishedAt,
-    ItemTimings Timings)
+    ItemTimings Timings,
+    string? ErrorCode = null)
 {
     public static ItemStatus From(ItemEntity item) => new(
         item.ItemId, item.State, item.Error, item.Attempts, item.Outputs, item.StartedAt, item.FinishedAt,
-        new ItemTimings(item.QueueWaitMs, item.ModelMs, item.TotalMs));
+        new ItemTimings(item.QueueWaitMs, item.ModelMs, item.TotalMs), item.ErrorCode);
 }
 
 /// <summary>One line of <c>GET /api/batches</c>: a batch's state and counts, without its items.</summary>

@@ -92,7 +92,12 @@ public sealed class TokenizePlanner(
         if (!force && watermark.SourceFingerprint == listing.Fingerprint && watermark.ChunkSize == chunkSize)
             return Outcome(TokenizePlanOutcome.UpToDate, null, 0, 0, "Nothing changed since the last run.");
 
-        var sentences = await clients.Datasets.GetBlobClient(StorageLayout.SentencesPath(dataset)).DownloadContentAsync(cancellationToken);
+        var sentencesBlob = clients.Datasets.GetBlobClient(StorageLayout.SentencesPath(dataset));
+        var declared = (await sentencesBlob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ContentLength;
+        if (declared > SentenceLimits.Default.MaxFileBytes)
+            return Outcome(TokenizePlanOutcome.Refused, null, 0, 0,
+                $"{StorageLayout.SentencesFileName} of {dataset} is {declared} bytes, more than the limit of {SentenceLimits.Default.MaxFileBytes} bytes; it was not read (split the dataset).");
+        var sentences = await sentencesBlob.DownloadContentAsync(cancellationToken);
         var sentencesETag = SourceVersions.Normalize(sentences.Value.Details.ETag.ToString());
         var versions = new Dictionary<string, string>(listing.Versions, StringComparer.Ordinal) { [StorageLayout.SentencesFileName] = sentencesETag };
         var fingerprint = SourceVersions.Listing(versions);

@@ -55,13 +55,11 @@ public sealed class BatchIntakeService(
             return new IntakeOutcome(batchId, false, existing?.State ?? "unknown", 0, 0, 0);
         }
 
-        var manifestBlob = clients.Batches.GetBlobClient(StorageLayout.ManifestPath(batchId));
-        var manifest = await manifestBlob.DownloadContentAsync(cancellationToken);
-        var batchJson = await TryDownloadTextAsync(StorageLayout.BatchDefaultsPath(batchId), cancellationToken);
-        var parsed = BatchManifestParser.Parse(manifest.Value.Content.ToString(), batchJson, ManifestLimits.Default);
+        var (parsed, manifestETag) = await ReadManifestAsync(batchId, cancellationToken);
 
         var entities = new List<ItemEntity>();
-        var usedIds = new HashSet<string>(StringComparer.Ordinal);
+        // A valid line keeps its own id: an invalid line repeating it (duplicate-id) is reported as line-{n}.
+        var usedIds = parsed.Items.Select(i => i.Id).Where(Identifiers.IsValidItemId).ToHashSet(StringComparer.Ordinal);
         foreach (var invalid in parsed.Invalid)
             entities.Add(Failed(batchId, UniqueId(invalid.ResultId, invalid.LineNumber, usedIds), invalid.LineNumber, invalid.Reason, invalid.Error));
 
@@ -69,7 +67,7 @@ public sealed class BatchIntakeService(
         var accepted = new List<ItemEntity>();
         foreach (var item in parsed.Items)
         {
-            var id = UniqueId(item.Id, item.LineNumber, usedIds);
+            var id = Identifiers.IsValidItemId(item.Id) ? item.Id : UniqueId(item.Id, item.LineNumber, usedIds);
             var problem = item.Input.Concat(item.Target).Select(p => imageProblems.GetValueOrDefault(p)).FirstOrDefault(p => p is not null);
             if (problem is not null)
             {
@@ -91,7 +89,7 @@ public sealed class BatchIntakeService(
         await state.UpsertItemsAsync(entities, cancellationToken);
         await RecordPlanAsync(batchId, accepted.Count, entities.Count - accepted.Count, cancellationToken);
         var messages = await EnqueueAsync(batch, accepted, cancellationToken);
-        await MarkQueuedAsync(batchId, messages, manifest.Value.Details.ETag, cancellationToken);
+        await MarkQueuedAsync(batchId, messages, manifestETag, cancellationToken);
 
         PlatformTelemetry.ItemsPlanned.Add(accepted.Count);
         logger.LogInformation("Batch {BatchId} planned: {Accepted} items queued in {Messages} messages, {Rejected} failed at intake",
@@ -186,11 +184,37 @@ public sealed class BatchIntakeService(
                 : throw new ConcurrencyConflictException($"Batch {batchId} changed while it was planned.");
         }, cancellationToken);
 
-    private async Task<string?> TryDownloadTextAsync(string path, CancellationToken cancellationToken)
+    /// <summary>
+    /// Parses the manifest (with <c>batch.json</c>), refusing one over <see cref="ManifestLimits.MaxManifestBytes"/> by
+    /// the blob's declared length before any of it is downloaded; the download itself is bounded too.
+    /// </summary>
+    private async Task<(ParsedManifest Parsed, ETag ETag)> ReadManifestAsync(string batchId, CancellationToken cancellationToken)
+    {
+        var limits = ManifestLimits.Default;
+        var manifestBlob = clients.Batches.GetBlobClient(StorageLayout.ManifestPath(batchId));
+        var properties = (await manifestBlob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
+        if (BatchManifestParser.RefuseBySize(properties.ContentLength, limits) is { } tooLarge)
+        {
+            logger.LogWarning("Batch {BatchId}: manifest of {Bytes} bytes refused unread (limit {Limit} bytes)",
+                batchId, properties.ContentLength, limits.MaxManifestBytes);
+            return (tooLarge, properties.ETag);
+        }
+
+        var download = await manifestBlob.DownloadStreamingAsync(cancellationToken: cancellationToken);
+        string text;
+        await using (var content = download.Value.Content)
+            text = await BoundedText.ReadAsync(content, limits.MaxManifestBytes, cancellationToken);
+        var batchJson = await TryDownloadTextAsync(StorageLayout.BatchDefaultsPath(batchId), limits.MaxBatchJsonBytes, cancellationToken);
+        return (BatchManifestParser.Parse(text, batchJson, limits), download.Value.Details.ETag);
+    }
+
+    private async Task<string?> TryDownloadTextAsync(string path, long maxBytes, CancellationToken cancellationToken)
     {
         try
         {
-            return (await clients.Batches.GetBlobClient(path).DownloadContentAsync(cancellationToken)).Value.Content.ToString();
+            var download = await clients.Batches.GetBlobClient(path).DownloadStreamingAsync(cancellationToken: cancellationToken);
+            await using var content = download.Value.Content;
+            return await BoundedText.ReadAsync(content, maxBytes, cancellationToken);
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {

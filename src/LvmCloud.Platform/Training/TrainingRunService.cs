@@ -1,7 +1,9 @@
+using System.Text;
 using System.Text.Json;
 using Azure;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Sas;
+using LvmCloud.Core.Manifests;
 using LvmCloud.Core.Paths;
 using LvmCloud.Platform.Batches;
 using LvmCloud.Platform.Configuration;
@@ -81,10 +83,18 @@ public sealed class TrainingRunService(
         List<string> problems;
         try
         {
-            var text = (await clients.Training.GetBlobClient(TrainingLayout.SpecPath(runId)).DownloadContentAsync(cancellationToken)).Value.Content;
-            if (text.ToMemory().Length > TrainingLimits.MaxSpecBytes)
-                throw new BadRequestException($"run.json is {text.ToMemory().Length} bytes, more than {TrainingLimits.MaxSpecBytes}.");
-            spec = TrainingRunSpecJson.Parse(text.ToString());
+            // Refused by the blob's declared length before a byte is downloaded; the download is bounded too.
+            var blob = clients.Training.GetBlobClient(TrainingLayout.SpecPath(runId));
+            var declared = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ContentLength;
+            if (declared > TrainingLimits.MaxSpecBytes)
+                throw new BadRequestException($"run.json is {declared} bytes, more than {TrainingLimits.MaxSpecBytes}; it was not read.");
+            var download = await blob.DownloadStreamingAsync(cancellationToken: cancellationToken);
+            string text;
+            await using (var content = download.Value.Content)
+                text = await BoundedText.ReadAsync(content, TrainingLimits.MaxSpecBytes, cancellationToken);
+            if (Encoding.UTF8.GetByteCount(text) > TrainingLimits.MaxSpecBytes)
+                throw new BadRequestException($"run.json is more than {TrainingLimits.MaxSpecBytes} bytes; it was not read.");
+            spec = TrainingRunSpecJson.Parse(text);
             (plan, problems) = await CheckAsync(spec, runId, cancellationToken);
         }
         catch (BadRequestException e)

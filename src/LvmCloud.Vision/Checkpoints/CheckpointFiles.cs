@@ -10,6 +10,9 @@ public sealed record CheckpointFiles(CheckpointFormat Format, IReadOnlyList<stri
     public const string PyTorchBin = "pytorch_model.bin";
     public const string PyTorchBinIndex = "pytorch_model.bin.index.json";
 
+    /// <summary>Largest index file read (a weight map of names; real ones are tens of kilobytes).</summary>
+    public const long MaxIndexBytes = 16L * 1024 * 1024;
+
     /// <summary>Finds the weights in <paramref name="directory"/>: safetensors (single or sharded) first, then PyTorch .bin.</summary>
     public static CheckpointFiles Find(string directory)
     {
@@ -31,15 +34,28 @@ public sealed record CheckpointFiles(CheckpointFormat Format, IReadOnlyList<stri
     public static IReadOnlyList<string> ShardsOf(string directory, string indexFileName)
     {
         string indexPath = Path.Combine(directory, indexFileName);
-        using var doc = JsonDocument.Parse(File.ReadAllText(indexPath));
-        if (!doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
+        if (new FileInfo(indexPath).Length > MaxIndexBytes)
+            throw new InvalidDataException($"'{indexPath}' is {new FileInfo(indexPath).Length} bytes, more than the {MaxIndexBytes} an index may have.");
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(File.ReadAllText(indexPath));
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"'{indexPath}' is not valid JSON: {e.Message}", e);
+        }
+        using var _ = doc;
+        if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
             throw new InvalidDataException($"'{indexPath}' has no \"weight_map\" object.");
         var shards = new List<string>();
         foreach (var entry in map.EnumerateObject())
         {
-            string file = entry.Value.GetString() ?? throw new InvalidDataException($"'{indexPath}': tensor '{entry.Name}' maps to no file.");
-            if (file.Contains('/') || file.Contains('\\') || file.Contains(".."))
-                throw new InvalidDataException($"'{indexPath}': shard name '{file}' must be a plain file name.");
+            string file = entry.Value.ValueKind == JsonValueKind.String
+                ? entry.Value.GetString()!
+                : throw new InvalidDataException($"'{indexPath}': tensor '{entry.Name}' maps to {entry.Value.ValueKind}, not a shard file name.");
+            if (file.Length == 0 || file.Contains('/') || file.Contains('\\') || file.Contains(':') || file.Contains('\0') || file is "." or ".." || Path.IsPathRooted(file))
+                throw new InvalidDataException($"'{indexPath}': shard name '{file}' for tensor '{entry.Name}' is outside the model folder; it must be a plain file name in it.");
             string path = Path.Combine(directory, file);
             if (!shards.Contains(path)) shards.Add(path);
         }

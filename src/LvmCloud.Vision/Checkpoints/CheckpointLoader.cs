@@ -72,9 +72,19 @@ public static class CheckpointLoader
     }
 
     /// <summary>Reads one weight file into a name → tensor map (the caller disposes the tensors).</summary>
+    /// <remarks>
+    /// The file is checked first (<see cref="SafetensorsCheck"/>, <see cref="PickleCheck"/>): a header that lies about
+    /// sizes or offsets, a truncated file or a pickle asking for anything but tensor rebuilding is refused with a
+    /// <see cref="CheckpointException"/> naming the file before a tensor is allocated or anything is unpickled.
+    /// </remarks>
     public static Dictionary<string, Tensor> ReadFile(CheckpointFormat format, string path)
     {
-        if (format == CheckpointFormat.Safetensors) return Safetensors.LoadStateDict(path);
+        if (format == CheckpointFormat.Safetensors)
+        {
+            SafetensorsCheck.Check(path);
+            return Safetensors.LoadStateDict(path);
+        }
+        PickleCheck.Check(path);
         Hashtable table = PyTorchUnpickler.UnpickleStateDict(path);
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (DictionaryEntry entry in table)

@@ -84,7 +84,11 @@ public sealed class OuterStep : IDisposable
         Safetensors.SaveStateDict(path, momentum.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal));
 
     /// <summary>Reads a momentum written by <see cref="SaveMomentum"/> (the caller disposes the tensors).</summary>
-    public static Dictionary<string, Tensor> LoadMomentum(string path) => Safetensors.LoadStateDict(path);
+    public static Dictionary<string, Tensor> LoadMomentum(string path)
+    {
+        Checkpoints.SafetensorsCheck.Check(path);
+        return Safetensors.LoadStateDict(path);
+    }
 
     public void Dispose()
     {

@@ -1,4 +1,5 @@
 using LvmCloud.Cli.Batches;
+using LvmCloud.Cli.Tests.Support;
 using LvmCloud.Core.Images;
 using LvmCloud.Core.Results;
 using LvmCloud.Vision.Pipelines;
@@ -43,6 +44,27 @@ public sealed class LocalBatchCompletionTests : IDisposable
             """{"input": ["img1.png"], "output": "lvm-style.png"}""",
         ]);
         return batch;
+    }
+
+    [Fact]
+    public async Task Manifest_of_1_GB_is_refused_by_its_length_without_being_read()
+    {
+        string modelDir = SaveTinyModel();
+        string batch = Path.Combine(_root, "big");
+        Directory.CreateDirectory(Path.Combine(batch, "inputs"));
+        string manifest = Path.Combine(batch, "manifest.jsonl");
+        using (var file = File.Create(manifest))
+            file.SetLength(1L << 30); // sparse: 1 GiB declared, nothing written
+        string output = Path.Combine(_root, "out");
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var result = await CliRun.RunAsync("complete", manifest, "--model", modelDir, "--out", output, "--json");
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"lvm complete took {clock.Elapsed}: it read the manifest");
+        Assert.Equal(1, result.Json().GetProperty("failed").GetInt32());
+        var record = Assert.Single(ResultsJsonl.Read(File.ReadAllText(Path.Combine(output, "results.jsonl"))));
+        Assert.Equal(("manifest", ResultStatus.Failed, "manifest-too-large"), (record.Id, record.Status, record.ErrorCode));
+        Assert.Contains($"{1L << 30} bytes", record.Error);
     }
 
     [Fact]

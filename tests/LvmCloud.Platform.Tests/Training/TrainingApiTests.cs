@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Azure.Storage.Blobs.Specialized;
 using LvmCloud.Platform.Queues;
 using LvmCloud.Platform.Tests.Infrastructure;
 using LvmCloud.Platform.Training;
@@ -88,6 +89,31 @@ public sealed class TrainingApiTests(AzuriteFixture azurite) : IDisposable
         Assert.Equal(RunStates.Failed, refused.State);
         Assert.Contains("rounds must be between 1", refused.Reason);
         Assert.Contains("runId 'other-run' differs", refused.Reason);
+    }
+
+    [Fact]
+    public async Task A_run_json_of_1_GB_is_refused_by_its_declared_length_unread_and_a_chunked_post_over_the_limit_is_refused()
+    {
+        await using var harness = await HarnessAsync();
+        var api = new Api(harness);
+        var runId = TrainingIds.NewRunId(DateTimeOffset.UtcNow);
+        // A page blob declares 1 GiB without a byte being written.
+        await harness.Clients.Training.GetPageBlobClient(TrainingLayout.SpecPath(runId)).CreateAsync(1L << 30);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await api.RunUploaded.Run(harness.Clients.Training.GetBlobClient(TrainingLayout.SpecPath(runId)), runId, CancellationToken.None);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"the trigger took {clock.Elapsed}: it read run.json");
+        var status = await harness.Get<TrainingRunService>().GetStatusAsync(runId, CancellationToken.None);
+        Assert.Equal(RunStates.Failed, status.State);
+        Assert.Contains($"run.json is {1L << 30} bytes, more than {TrainingLimits.MaxSpecBytes}", status.Reason);
+
+        // A POST body without a Content-Length is read only to one byte past the limit.
+        var request = HttpCalls.Request("POST", "/api/training", "{\"rounds\": 1, \"pad\": \"" + new string(' ', TrainingLimits.MaxSpecBytes) + "\"}");
+        request.ContentLength = null;
+        var answer = await HttpCalls.ExecuteAsync(await api.StartTraining.Run(request, CancellationToken.None), request);
+        Assert.Equal(400, answer.Status);
+        Assert.Contains($"more than {TrainingLimits.MaxSpecBytes} bytes", answer.Text);
+        Assert.Equal(TrainingLimits.MaxSpecBytes + 1, request.Body.Position);
     }
 
     [Fact]

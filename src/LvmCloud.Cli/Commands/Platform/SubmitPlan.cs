@@ -25,7 +25,12 @@ public sealed record SubmitPlan(
         if (!Directory.Exists(imagesDirectory))
             throw new DirectoryNotFoundException($"Images folder '{imagesDirectory}' does not exist.");
 
-        var text = File.ReadAllText(manifestPath);
+        // Over the platform's limit the manifest would be refused unread: say so before reading or uploading anything.
+        var limits = ManifestLimits.Default;
+        var length = new FileInfo(manifestPath).Length;
+        if (length > limits.MaxManifestBytes)
+            throw new UserInputException($"Manifest '{manifestPath}' is {length} bytes, more than the limit of {limits.MaxManifestBytes} bytes; split the batch.");
+        var text = BoundedText.ReadFile(manifestPath, limits.MaxManifestBytes);
         var parsed = BatchManifestParser.Parse(text);
         var images = new List<SubmitFile>();
         var missing = new List<string>();
