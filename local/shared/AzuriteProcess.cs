@@ -5,23 +5,33 @@ using System.Net.Sockets;
 namespace LvmCloud.Local;
 
 /// <summary>
-/// Azurite from <c>local/node_modules</c> (run <c>npm ci</c> in local/ first), in memory, on free loopback ports.
+/// Azurite from <c>local/node_modules</c> (run <c>npm ci</c> in local/ first) on free loopback ports: in memory, or
+/// with its data in a folder (<c>--location</c>), where <see cref="StopAsync"/> and <see cref="RestartAsync"/> take it
+/// down and bring it back on the same ports and data, the way a storage outage looks to its clients.
 /// Shared source, compiled into the platform tests and the platform benchmark (linked from their project files).
 /// </summary>
 internal sealed class AzuriteProcess : IDisposable
 {
     // Azurite's fixed, publicly documented development account key (not a secret).
     private const string DevKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
-    private readonly Process _process;
+    private readonly string _repoRoot;
+    private readonly string? _location;
+    private readonly (int Blob, int Queue, int Table) _ports;
+    private Process _process;
 
-
-    private AzuriteProcess(Process process, string connectionString)
+    private AzuriteProcess(string repoRoot, string? location, (int Blob, int Queue, int Table) ports, Process process)
     {
+        _repoRoot = repoRoot;
+        _location = location;
+        _ports = ports;
         _process = process;
-        ConnectionString = connectionString;
+        ConnectionString = ConnectionStringFor(ports.Blob, ports.Queue, ports.Table);
     }
 
     public string ConnectionString { get; }
+
+    /// <summary>Whether Azurite is serving (false between <see cref="StopAsync"/> and <see cref="RestartAsync"/>).</summary>
+    public bool IsRunning => !_process.HasExited;
 
     /// <summary>CPU time Azurite has used so far: on one machine it shares the cores with whatever it serves.</summary>
     public TimeSpan CpuTime
@@ -33,21 +43,52 @@ internal sealed class AzuriteProcess : IDisposable
         }
     }
 
-    public static async Task<AzuriteProcess> StartAsync(string repoRoot)
+    /// <param name="repoRoot">The folder holding <c>local/</c>.</param>
+    /// <param name="location">A folder for Azurite's data (kept across <see cref="RestartAsync"/>); null keeps everything in memory.</param>
+    public static async Task<AzuriteProcess> StartAsync(string repoRoot, string? location = null)
+    {
+        var ports = (FreePort(), FreePort(), FreePort());
+        return new AzuriteProcess(repoRoot, location, ports, await LaunchAsync(repoRoot, location, ports));
+    }
+
+    /// <summary>
+    /// Stops Azurite the way its own Ctrl+C does (SIGTERM: it closes its servers and saves its data), so nothing it
+    /// acknowledged is lost; clients meet refused connections until <see cref="RestartAsync"/>.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        if (_process.HasExited)
+            return;
+        using (var kill = Process.Start("kill", ["-TERM", $"{_process.Id}"]))
+            await kill!.WaitForExitAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(timeout.Token);
+    }
+
+    /// <summary>Starts Azurite again on the same ports and, with a location, the same data.</summary>
+    public async Task RestartAsync()
+    {
+        if (!_process.HasExited)
+            throw new InvalidOperationException("Azurite is still running: stop it first.");
+        _process.Dispose();
+        _process = await LaunchAsync(_repoRoot, _location, _ports);
+    }
+
+    private static async Task<Process> LaunchAsync(string repoRoot, string? location, (int Blob, int Queue, int Table) ports)
     {
         var local = Path.Combine(repoRoot, "local");
         var script = Path.Combine(local, "node_modules", "azurite", "dist", "src", "azurite.js");
         if (!File.Exists(script))
             throw new InvalidOperationException($"Azurite is not installed: run 'npm ci' in {local}, or pass --storage CONNECTION_STRING.");
-        var (blob, queue, table) = (FreePort(), FreePort(), FreePort());
         var start = new ProcessStartInfo("node") { WorkingDirectory = local, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[]
-                 {
-                     script, "--inMemoryPersistence", "--skipApiVersionCheck", "--silent",
-                     "--blobHost", "127.0.0.1", "--blobPort", $"{blob}",
-                     "--queueHost", "127.0.0.1", "--queuePort", $"{queue}",
-                     "--tableHost", "127.0.0.1", "--tablePort", $"{table}",
-                 })
+        string[] persistence = location is null ? ["--inMemoryPersistence"] : ["--location", Directory.CreateDirectory(location).FullName];
+        foreach (var arg in new[] { script }.Concat(persistence).Concat(
+                 [
+                     "--skipApiVersionCheck", "--silent",
+                     "--blobHost", "127.0.0.1", "--blobPort", $"{ports.Blob}",
+                     "--queueHost", "127.0.0.1", "--queuePort", $"{ports.Queue}",
+                     "--tableHost", "127.0.0.1", "--tablePort", $"{ports.Table}",
+                 ]))
             start.ArgumentList.Add(arg);
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node for Azurite.");
         var output = new List<string>();
@@ -55,9 +96,9 @@ internal sealed class AzuriteProcess : IDisposable
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.Add(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        foreach (var port in new[] { blob, queue, table })
+        foreach (var port in new[] { ports.Blob, ports.Queue, ports.Table })
             await WaitForPortAsync(process, port, output);
-        return new AzuriteProcess(process, ConnectionStringFor(blob, queue, table));
+        return process;
     }
 
     /// <summary>The connection string of an Azurite on these loopback ports.</summary>

@@ -72,7 +72,25 @@ public static class CheckpointLoader
     }
 
     /// <summary>Reads one weight file into a name → tensor map (the caller disposes the tensors).</summary>
+    /// <exception cref="InvalidDataException">The file cannot be read as its format (truncated, damaged), naming it.</exception>
     public static Dictionary<string, Tensor> ReadFile(CheckpointFormat format, string path)
+    {
+        try
+        {
+            return ReadFileUnchecked(format, path);
+        }
+        catch (Exception e) when (e is EndOfStreamException or System.Text.Json.JsonException or ArgumentException or FormatException
+                                      or OverflowException or NotSupportedException or IndexOutOfRangeException
+                                      or (IOException and not FileNotFoundException and not DirectoryNotFoundException))
+        {
+            // A file cut short (an interrupted copy or upload) ends before its header says it does.
+            long length = File.Exists(path) ? new FileInfo(path).Length : 0;
+            string detail = string.IsNullOrWhiteSpace(e.Message) ? e.GetType().Name : $"{e.GetType().Name}: {e.Message}";
+            throw new InvalidDataException($"'{path}' ({length} bytes) is not a readable {format} file, truncated or damaged ({detail}).", e);
+        }
+    }
+
+    private static Dictionary<string, Tensor> ReadFileUnchecked(CheckpointFormat format, string path)
     {
         if (format == CheckpointFormat.Safetensors) return Safetensors.LoadStateDict(path);
         Hashtable table = PyTorchUnpickler.UnpickleStateDict(path);

@@ -74,7 +74,8 @@ public sealed class ModelStore : IModelSource, IDisposable
             model = await Task.Run(() => LvmModel.Load(folder, Device), cancellationToken);
         }
         catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException or FormatException
-                                      or System.Text.Json.JsonException or ArgumentException or KeyNotFoundException)
+                                      or System.Text.Json.JsonException or ArgumentException or KeyNotFoundException
+                                      or Vision.Checkpoints.CheckpointException)
         {
             // The files are there but do not make a model (a corrupt or incomplete checkpoint): retrying cannot help.
             throw new ModelLoadException($"Model {reference} in {folder} cannot be loaded: {e.Message}", e);

@@ -20,7 +20,7 @@ public sealed class PlatformHarness : IAsyncDisposable
 {
     private readonly List<IHost> _workers = [];
 
-    private PlatformHarness(AzuriteFixture azurite, Dictionary<string, string?> settings)
+    private PlatformHarness(Dictionary<string, string?> settings)
     {
         Settings = settings;
         var services = new ServiceCollection();
@@ -28,7 +28,6 @@ public sealed class PlatformHarness : IAsyncDisposable
         services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
         services.AddLvmPlatform();
         Services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
-        _ = azurite;
     }
 
     public Dictionary<string, string?> Settings { get; }
@@ -37,11 +36,15 @@ public sealed class PlatformHarness : IAsyncDisposable
     public JobStateStore State => Services.GetRequiredService<JobStateStore>();
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
 
-    public static async Task<PlatformHarness> CreateAsync(AzuriteFixture azurite, Dictionary<string, string?>? overrides = null)
+    public static Task<PlatformHarness> CreateAsync(AzuriteFixture azurite, Dictionary<string, string?>? overrides = null) =>
+        CreateAsync(azurite.ConnectionString, overrides);
+
+    /// <summary>The harness against the storage at <paramref name="connectionString"/> (a test's own Azurite).</summary>
+    public static async Task<PlatformHarness> CreateAsync(string connectionString, Dictionary<string, string?>? overrides = null)
     {
         var settings = new Dictionary<string, string?>
         {
-            ["Storage:ConnectionString"] = azurite.ConnectionString,
+            ["Storage:ConnectionString"] = connectionString,
             ["Storage:QueuePrefix"] = "t" + Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant() + "-",
             ["Intake:ItemsPerMessage"] = "3",
             ["Worker:Concurrency"] = "2",
@@ -53,7 +56,7 @@ public sealed class PlatformHarness : IAsyncDisposable
         };
         foreach (var (key, value) in overrides ?? [])
             settings[key] = value;
-        var harness = new PlatformHarness(azurite, settings);
+        var harness = new PlatformHarness(settings);
         await harness.Clients.EnsureCreatedAsync(CancellationToken.None);
         return harness;
     }
