@@ -18,13 +18,14 @@ internal sealed class AzuriteProcess : IDisposable
     private readonly string? _location;
     private readonly (int Blob, int Queue, int Table) _ports;
     private Process _process;
+    private List<string> _output;
 
-    private AzuriteProcess(string repoRoot, string? location, (int Blob, int Queue, int Table) ports, Process process)
+    private AzuriteProcess(string repoRoot, string? location, (int Blob, int Queue, int Table) ports, (Process Process, List<string> Output) started)
     {
         _repoRoot = repoRoot;
         _location = location;
         _ports = ports;
-        _process = process;
+        (_process, _output) = started;
         ConnectionString = ConnectionStringFor(ports.Blob, ports.Queue, ports.Table);
     }
 
@@ -52,8 +53,9 @@ internal sealed class AzuriteProcess : IDisposable
     }
 
     /// <summary>
-    /// Stops Azurite the way its own Ctrl+C does (SIGTERM: it closes its servers and saves its data), so nothing it
-    /// acknowledged is lost; clients meet refused connections until <see cref="RestartAsync"/>.
+    /// Stops Azurite the way its own Ctrl+C does (SIGTERM: it stops serving, closes its services and saves their
+    /// data), so nothing it acknowledged is lost; clients meet refused connections until <see cref="RestartAsync"/>.
+    /// Once all three services say they closed, the process is ended (node may linger on open client sockets).
     /// </summary>
     public async Task StopAsync()
     {
@@ -61,8 +63,17 @@ internal sealed class AzuriteProcess : IDisposable
             return;
         using (var kill = Process.Start("kill", ["-TERM", $"{_process.Id}"]))
             await kill!.WaitForExitAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await _process.WaitForExitAsync(timeout.Token);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!_process.HasExited && DateTime.UtcNow < deadline)
+        {
+            lock (_output)
+                if (_output.Count(l => l.Contains("successfully closed", StringComparison.Ordinal)) >= 3)
+                    break;
+            await Task.Delay(20);
+        }
+        if (!_process.HasExited)
+            _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
     }
 
     /// <summary>Starts Azurite again on the same ports and, with a location, the same data.</summary>
@@ -71,10 +82,10 @@ internal sealed class AzuriteProcess : IDisposable
         if (!_process.HasExited)
             throw new InvalidOperationException("Azurite is still running: stop it first.");
         _process.Dispose();
-        _process = await LaunchAsync(_repoRoot, _location, _ports);
+        (_process, _output) = await LaunchAsync(_repoRoot, _location, _ports);
     }
 
-    private static async Task<Process> LaunchAsync(string repoRoot, string? location, (int Blob, int Queue, int Table) ports)
+    private static async Task<(Process, List<string>)> LaunchAsync(string repoRoot, string? location, (int Blob, int Queue, int Table) ports)
     {
         var local = Path.Combine(repoRoot, "local");
         var script = Path.Combine(local, "node_modules", "azurite", "dist", "src", "azurite.js");
@@ -98,7 +109,7 @@ internal sealed class AzuriteProcess : IDisposable
         process.BeginErrorReadLine();
         foreach (var port in new[] { ports.Blob, ports.Queue, ports.Table })
             await WaitForPortAsync(process, port, output);
-        return process;
+        return (process, output);
     }
 
     /// <summary>The connection string of an Azurite on these loopback ports.</summary>
