@@ -19,6 +19,7 @@ namespace LvmCloud.Platform.Tests.Infrastructure;
 public sealed class PlatformHarness : IAsyncDisposable
 {
     private readonly List<IHost> _workers = [];
+    private readonly HashSet<IHost> _started = [];
 
     private PlatformHarness(Dictionary<string, string?> settings)
     {
@@ -70,6 +71,7 @@ public sealed class PlatformHarness : IAsyncDisposable
     {
         var host = BuildWorker(completer, configureClients, logs);
         await host.StartAsync();
+        _started.Add(host);
         return (host, host.Services.GetRequiredService<WorkerStats>());
     }
 
@@ -144,7 +146,9 @@ public sealed class PlatformHarness : IAsyncDisposable
     {
         foreach (var host in _workers)
         {
-            await host.StopAsync(TimeSpan.FromSeconds(10));
+            // A host that never started (or whose start failed validation) has nothing to stop.
+            if (_started.Contains(host))
+                await host.StopAsync(TimeSpan.FromSeconds(10));
             host.Dispose();
         }
         await Services.DisposeAsync();

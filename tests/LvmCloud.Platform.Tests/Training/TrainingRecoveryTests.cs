@@ -24,7 +24,7 @@ public sealed partial class TrainingRecoveryTests(AzuriteFixture azurite, ITestO
 
     private static int? StepOf(string line) => StepLine().Match(line) is { Success: true } m ? int.Parse(m.Groups[1].Value) : null;
 
-    private async Task<(PlatformHarness Harness, string RunId, Dictionary<string, string?> WorkerSettings)> StartRunAsync(int checkpointEvery)
+    private async Task<(PlatformHarness Harness, string RunId, Dictionary<string, string?> WorkerSettings, TrainingRunSpec Spec)> StartRunAsync(int checkpointEvery)
     {
         var harness = await PlatformHarness.CreateAsync(azurite, new()
         {
@@ -56,14 +56,14 @@ public sealed partial class TrainingRecoveryTests(AzuriteFixture azurite, ITestO
             ["Logging:LogLevel:Default"] = "Information",
             ["Logging:LogLevel:LvmCloud.Worker.Training"] = "Debug",
         };
-        return (harness, status.RunId, settings);
+        return (harness, status.RunId, settings, spec);
     }
 
     [Fact]
     public async Task A_worker_killed_with_SIGKILL_mid_shard_is_replaced_and_the_run_finishes_losing_at_most_the_checkpoint_interval()
     {
         const int checkpointEvery = 10;
-        var (harness, runId, settings) = await StartRunAsync(checkpointEvery);
+        var (harness, runId, settings, spec) = await StartRunAsync(checkpointEvery);
         await using var _ = harness;
 
         int lastSeen;
@@ -92,14 +92,29 @@ public sealed partial class TrainingRecoveryTests(AzuriteFixture azurite, ITestO
         var shard = await harness.Get<TrainingStateStore>().GetShardAsync(runId, 0, 0, CancellationToken.None);
         Assert.Equal((ShardStates.Succeeded, 2), (shard!.State, shard.Deliveries));
         Assert.InRange(shard.StepsRedone, 0, checkpointEvery);
-        Assert.True(await harness.Get<Models.ModelRegistry>().IsRegisteredAsync(new ModelReference("tiny-recovered", (await harness.Get<TrainingStateStore>().GetRunAsync(runId, CancellationToken.None))!.OutputVersion), CancellationToken.None));
+        var recovered = new ModelReference("tiny-recovered", (await harness.Get<TrainingStateStore>().GetRunAsync(runId, CancellationToken.None))!.OutputVersion);
+        Assert.True(await harness.Get<Models.ModelRegistry>().IsRegisteredAsync(recovered, CancellationToken.None));
+
+        // The same run undisturbed: the resumed run's weights are its weights, byte for byte.
+        var again = await harness.Get<TrainingRunService>().StartAsync(
+            TrainingRunSpecJson.Write(spec with { Output = spec.Output! with { Version = spec.Output.Version + "u" } }), CancellationToken.None);
+        using (var undisturbed = WorkerProcess.Start(settings))
+        {
+            var run = await TrainingTestData.WaitForRunAsync(harness, again.RunId, TimeSpan.FromSeconds(120));
+            Assert.True(run.State == RunStates.Finished, $"{run.State}: {run.Reason}\n{undisturbed.Output}");
+            await undisturbed.StopAsync(TimeSpan.FromSeconds(30));
+        }
+        var reference = new ModelReference("tiny-recovered", (await harness.Get<TrainingStateStore>().GetRunAsync(again.RunId, CancellationToken.None))!.OutputVersion);
+        var models = harness.Clients.Models;
+        byte[] Weights(ModelReference m) => models.GetBlobClient($"{m.Name}/{m.Version}/transformer/model.safetensors").DownloadContent().Value.Content.ToArray();
+        Assert.Equal(Weights(reference), Weights(recovered));
     }
 
     [Fact]
     public async Task A_worker_stopped_with_SIGTERM_mid_shard_checkpoints_the_current_step_before_handing_the_job_back()
     {
         // One checkpoint per job (its end): only the stop-time save can keep the steps done before the stop.
-        var (harness, runId, settings) = await StartRunAsync(checkpointEvery: Steps);
+        var (harness, runId, settings, _) = await StartRunAsync(checkpointEvery: Steps);
         await using var _ = harness;
 
         using (var first = WorkerProcess.Start(settings))
