@@ -14,7 +14,7 @@ namespace LvmCloud.Platform.Tests.Faults;
 [Collection(AzuriteCollection.Name)]
 public sealed class GracefulShutdownTests(AzuriteFixture azurite, ITestOutputHelper output) : IDisposable
 {
-    private const int ShutdownTimeoutSeconds = 5;
+    private const int ShutdownTimeoutSeconds = 10;
     private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("lvm-shutdown-");
 
     public void Dispose() => _temp.Delete(recursive: true);
