@@ -111,6 +111,40 @@ public sealed partial class TrainingRecoveryTests(AzuriteFixture azurite, ITestO
     }
 
     [Fact]
+    public async Task A_shard_whose_checkpoint_is_truncated_fails_the_run_at_once_naming_the_file()
+    {
+        var (harness, runId, settings, _) = await StartRunAsync(checkpointEvery: 10);
+        await using var _ = harness;
+        using (var first = WorkerProcess.Start(settings))
+        {
+            await first.WaitForLineAsync(l => l.Contains("checkpoint at step 20"), TimeSpan.FromSeconds(90));
+            first.Kill();
+        }
+        // The disk or an upload cut the checkpoint's weights short.
+        var prefix = TrainingLayout.ShardPrefix(runId, 0, 0) + TrainingLayout.CheckpointFolder;
+        var truncated = 0;
+        await foreach (var blob in harness.Clients.Training.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, prefix, CancellationToken.None))
+        {
+            if (!blob.Name.EndsWith(".safetensors", StringComparison.Ordinal))
+                continue;
+            var client = harness.Clients.Training.GetBlobClient(blob.Name);
+            var bytes = (await client.DownloadContentAsync()).Value.Content.ToArray();
+            await client.UploadAsync(BinaryData.FromBytes(bytes[..(bytes.Length / 2)]), overwrite: true);
+            truncated++;
+        }
+        Assert.True(truncated > 0, $"no weights under {prefix}");
+
+        using var second = WorkerProcess.Start(settings);
+        var run = await TrainingTestData.WaitForRunAsync(harness, runId, TimeSpan.FromSeconds(90));
+        await second.StopAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(RunStates.Failed, run.State);
+        Assert.Contains("cannot be restored", run.Reason);
+        Assert.Contains("model.safetensors", run.Reason);
+        var shard = await harness.Get<TrainingStateStore>().GetShardAsync(runId, 0, 0, CancellationToken.None);
+        Assert.Equal(2, shard!.Deliveries); // the killed one and the one that found the damage: not retried
+    }
+
+    [Fact]
     public async Task A_worker_stopped_with_SIGTERM_mid_shard_checkpoints_the_current_step_before_handing_the_job_back()
     {
         // One checkpoint per job (its end): only the stop-time save can keep the steps done before the stop.
