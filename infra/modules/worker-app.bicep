@@ -112,6 +112,10 @@ var size = sizes[gpuProfileType]
 // message back (the consumer allows itself 5 s for that) and flush telemetry instead of being killed mid-way.
 var shutdownMarginSeconds = 15
 
+// A stopping train-shard job saves its current step before it hands the message back (Training:StopCheckpointTimeout):
+// the save gets the host's shutdown timeout less this, which leaves the hand-back (5 s) its own time.
+var stopCheckpointMarginSeconds = 10
+
 // Per-queue overrides travel as command-line arguments (the host reads them after the environment), not as
 // Worker__PerQueue__{kind}__* variables: Container Apps accepts only letters, digits and '_' in variable names,
 // and kinds have '-' (train-shard). The placeholder image gets none: it would not know them.
@@ -170,6 +174,7 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
             { name: 'Worker__MaxDequeueCount', value: string(maxDequeueCount) }
             // HostOptions.ShutdownTimeout (30 s unless set): how long the host waits for its services to stop.
             { name: 'DOTNET_SHUTDOWNTIMEOUTSECONDS', value: string(terminationGracePeriodSeconds - shutdownMarginSeconds) }
+            { name: 'Training__StopCheckpointTimeout', value: timeSpan(terminationGracePeriodSeconds - shutdownMarginSeconds - stopCheckpointMarginSeconds) }
             { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: applicationInsightsConnectionString }
           ]
         }

@@ -176,6 +176,29 @@ public sealed class WorkerAppsTests
         }
     }
 
+    /// <summary>
+    /// A stopping train-shard job first saves its current step (Training:StopCheckpointTimeout), then hands the message
+    /// back: both must end before the host's shutdown timeout, which ends before SIGKILL. On the trainer the save gets
+    /// most of the grace period (a large model's checkpoint takes a while), never the 20 s default.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Apps))]
+    public async Task Stop_checkpoint_and_hand_back_fit_in_the_host_shutdown_timeout_which_fits_in_the_grace_period(string app, string workerQueues)
+    {
+        var (_, resource) = await AppAsync(app, new() { ["workerQueues"] = workerQueues, ["deployTrainer"] = true });
+        var grace = TimeSpan.FromSeconds(resource["properties"]!["template"]!["terminationGracePeriodSeconds"]!.GetValue<long>());
+        var configuration = WorkerConfiguration(resource);
+        var shutdown = HostShutdownTimeout(configuration);
+        var stopCheckpoint = TimeSpan.Parse(configuration["Training:StopCheckpointTimeout"] ?? "00:00:20", CultureInfo.InvariantCulture);
+
+        Assert.True(shutdown < grace, $"host shutdown timeout {shutdown} is not shorter than the {grace} grace period");
+        Assert.True(stopCheckpoint + TimeSpan.FromSeconds(HandBackSeconds) < shutdown,
+            $"stop checkpoint {stopCheckpoint} and hand-back {HandBackSeconds} s do not fit in the host shutdown timeout {shutdown}");
+        Assert.InRange(stopCheckpoint, TimeSpan.Zero, TimeSpan.FromMinutes(30)); // TrainingWorkerOptions' range
+        if (app == "trainer")
+            Assert.True(stopCheckpoint >= grace / 2, $"the trainer's stop checkpoint gets only {stopCheckpoint} of its {grace} grace period");
+    }
+
     [Fact]
     public async Task Trainer_holds_one_message_per_replica_and_the_longest_grace_period()
     {

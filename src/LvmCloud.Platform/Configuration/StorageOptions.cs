@@ -19,6 +19,21 @@ public sealed record StorageOptions : IValidatableObject
     [RegularExpression("^[a-z0-9-]{0,20}$")]
     public string QueuePrefix { get; init; } = "";
 
+    /// <summary>
+    /// Retries of one storage call before its caller sees the failure: exponential back-off with jitter from
+    /// <see cref="RetryDelay"/> up to <see cref="RetryMaxDelay"/> between tries. The defaults ride out about 40 s of
+    /// storage being unreachable (an account failing over, Azurite restarting) inside every call, in the functions
+    /// and the worker alike; the SDK's own default (3 tries within 6 s) does not.
+    /// </summary>
+    [Range(0, 20)]
+    public int MaxRetries { get; init; } = 8;
+
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:05:00")]
+    public TimeSpan RetryMaxDelay { get; init; } = TimeSpan.FromSeconds(8);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (!string.IsNullOrWhiteSpace(ConnectionString))

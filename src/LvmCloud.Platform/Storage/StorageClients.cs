@@ -22,6 +22,13 @@ public sealed class StorageClients
         var blobOptions = new BlobClientOptions();
         var queueOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None };
         var tableOptions = new TableClientOptions();
+        foreach (ClientOptions clientOptions in new ClientOptions[] { blobOptions, queueOptions, tableOptions })
+        {
+            clientOptions.Retry.Mode = RetryMode.Exponential;
+            clientOptions.Retry.MaxRetries = options.MaxRetries;
+            clientOptions.Retry.Delay = options.RetryDelay;
+            clientOptions.Retry.MaxDelay = options.RetryMaxDelay;
+        }
         configureClients?.Invoke(blobOptions);
         configureClients?.Invoke(queueOptions);
         configureClients?.Invoke(tableOptions);

@@ -15,7 +15,10 @@ namespace LvmCloud.Vision.Batches;
 /// (<see cref="OutputNames"/>), a contact sheet and <c>items/{id}/result.json</c> (for every item that reached the
 /// model; an item whose images are refused gets its record only). The result records name outputs
 /// relative to <c>outputs</c>, so <c>results.jsonl</c> reads the same wherever the batch ran. Reads every input once
-/// and writes every output once: work grows with the items.
+/// and writes every output once: work grows with the items. When the model runs out of memory on the items together,
+/// they are run again in halves, down to one item: an item that does not fit alone fails with
+/// <see cref="OutOfMemory.ErrorCode"/> and the others complete (sampling is seeded per item, so a smaller batch
+/// samples the same way).
 /// </summary>
 public sealed class BatchItemRunner(IFrameCompleter completer, ImageLimits? limits = null)
 {
@@ -51,16 +54,41 @@ public sealed class BatchItemRunner(IFrameCompleter completer, ImageLimits? limi
 
         if (loaded.Count > 0)
         {
-            var completed = await Task.Run(() => completer.Complete(loaded.Select(l => l.Input).ToList(), cancellationToken), cancellationToken);
+            var completed = await Task.Run(() => CompleteFitting(loaded.Select(l => l.Input).ToList(), cancellationToken), cancellationToken);
             for (int k = 0; k < loaded.Count; k++)
             {
                 var (index, input, loadMs) = loaded[k];
-                var run = await WriteAsync(outputs, input, completed[k], loadMs, cancellationToken);
+                if (completed[k].Output is not { } output)
+                {
+                    // Nothing was written for it; its record says why.
+                    runs[index] = new ItemRun(ResultRecord.Failed(input.Item.Id, OutOfMemory.ErrorCode, completed[k].Error!, input.Item.Seed), 0, 0);
+                    onItemDone?.Invoke(runs[index]!);
+                    continue;
+                }
+                var run = await WriteAsync(outputs, input, output, loadMs, cancellationToken);
                 runs[index] = await FinishAsync(outputs, run, onItemDone, cancellationToken);
             }
         }
         return runs.Select(r => r!).ToList();
     }
+
+    /// <summary>The items completed together, or in halves when together they do not fit in memory; an item that does not fit alone gets the error.</summary>
+    private List<(CompletionOutput? Output, string? Error)> CompleteFitting(IReadOnlyList<CompletionInput> inputs, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return completer.Complete(inputs, cancellationToken).Select(o => ((CompletionOutput?)o, (string?)null)).ToList();
+        }
+        catch (Exception e) when (OutOfMemory.Is(e))
+        {
+            if (inputs.Count == 1)
+                return [(null, $"The model ran out of memory on this item alone ({e.GetType().Name}: {FirstLine(e.Message)}).")];
+            int half = inputs.Count / 2;
+            return [.. CompleteFitting(inputs.Take(half).ToList(), cancellationToken), .. CompleteFitting(inputs.Skip(half).ToList(), cancellationToken)];
+        }
+    }
+
+    private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
 
     private async Task<List<LoadedImage>> LoadAsync(IFileStore inputs, IReadOnlyList<string> paths, ResizeMode resize, CancellationToken cancellationToken)
     {

@@ -77,14 +77,31 @@ public static class CheckpointLoader
     /// sizes or offsets, a truncated file or a pickle asking for anything but tensor rebuilding is refused with a
     /// <see cref="CheckpointException"/> naming the file before a tensor is allocated or anything is unpickled.
     /// </remarks>
+    /// <exception cref="InvalidDataException">The file passed its check but cannot be read as its format (damaged), naming it.</exception>
     public static Dictionary<string, Tensor> ReadFile(CheckpointFormat format, string path)
     {
         if (format == CheckpointFormat.Safetensors)
-        {
             SafetensorsCheck.Check(path);
-            return Safetensors.LoadStateDict(path);
+        else
+            PickleCheck.Check(path);
+        try
+        {
+            return ReadFileUnchecked(format, path);
         }
-        PickleCheck.Check(path);
+        catch (Exception e) when (e is EndOfStreamException or System.Text.Json.JsonException or ArgumentException or FormatException
+                                      or OverflowException or NotSupportedException or IndexOutOfRangeException
+                                      or (IOException and not FileNotFoundException and not DirectoryNotFoundException))
+        {
+            // A file cut short (an interrupted copy or upload) ends before its header says it does.
+            long length = File.Exists(path) ? new FileInfo(path).Length : 0;
+            string detail = string.IsNullOrWhiteSpace(e.Message) ? e.GetType().Name : $"{e.GetType().Name}: {e.Message}";
+            throw new InvalidDataException($"'{path}' ({length} bytes) is not a readable {format} file, truncated or damaged ({detail}).", e);
+        }
+    }
+
+    private static Dictionary<string, Tensor> ReadFileUnchecked(CheckpointFormat format, string path)
+    {
+        if (format == CheckpointFormat.Safetensors) return Safetensors.LoadStateDict(path);
         Hashtable table = PyTorchUnpickler.UnpickleStateDict(path);
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (DictionaryEntry entry in table)

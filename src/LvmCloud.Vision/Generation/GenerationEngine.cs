@@ -14,9 +14,10 @@ public sealed class GenerationEngine(LlamaForCausalLM model)
 
     /// <summary>
     /// New tokens only, (prompts × candidates, MaxNewTokens) int64 on the CPU, rows prompt-major.
-    /// <paramref name="progress"/> hears the number of tokens generated per row so far.
+    /// <paramref name="progress"/> hears the number of tokens generated per row so far; <paramref name="cancellationToken"/>
+    /// is checked before every step (a stopping worker does not wait for a long generation to end).
     /// </summary>
-    public Tensor Generate(IReadOnlyList<long[]> prompts, GenerationOptions options, IProgress<int>? progress = null)
+    public Tensor Generate(IReadOnlyList<long[]> prompts, GenerationOptions options, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prompts);
         ArgumentNullException.ThrowIfNull(options);
@@ -63,6 +64,7 @@ public sealed class GenerationEngine(LlamaForCausalLM model)
             var output = zeros(rows, newTokens, dtype: ScalarType.Int64);                   // (R, N) on the CPU
             for (int step = 0; step < newTokens; step++)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 using var stepScope = NewDisposeScope();
                 var next = Sampler.Sample(logits, options, generators);                     // (R)
                 output.select(1, step).copy_(next);

@@ -65,7 +65,7 @@ public sealed class CompletionPipeline(LvmModel model) : Batches.IFrameCompleter
             clock.Restart();
             var generated = _prompter.Generate(
                 members.Select(i => new VisualPrompt(promptTokens[i], items[i].Item.Seed)).ToList(),
-                request.NewFrames, request.Candidates, request.Sampling);
+                request.NewFrames, request.Candidates, request.Sampling, cancellationToken: cancellationToken);
             double ms = clock.Elapsed.TotalMilliseconds / members.Count;
             for (int m = 0; m < members.Count; m++) { newTokens[members[m]] = generated.OfPrompt(m); generateMs[members[m]] = ms; }
         }

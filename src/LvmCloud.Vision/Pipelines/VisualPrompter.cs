@@ -24,9 +24,10 @@ public sealed class VisualPrompter(LvmModel model)
 
     /// <summary>
     /// New frame tokens for every prompt: <see cref="GeneratedFrames.Frame"/>(p, c, f) is frame f of candidate c of prompt p
-    /// (TokensPerImage ids). All prompts must have the same number of frames (after truncation).
+    /// (TokensPerImage ids). All prompts must have the same number of frames (after truncation). Cancellation is
+    /// checked before every decode step.
     /// </summary>
-    public GeneratedFrames Generate(IReadOnlyList<VisualPrompt> prompts, int newFrames, int candidates, Sampling sampling, IProgress<int>? tokensProgress = null)
+    public GeneratedFrames Generate(IReadOnlyList<VisualPrompt> prompts, int newFrames, int candidates, Sampling sampling, IProgress<int>? tokensProgress = null, CancellationToken cancellationToken = default)
     {
         if (prompts.Count == 0) return GeneratedFrames.Empty;
         if (newFrames < 1) throw new ArgumentException("At least one new frame must be asked for.");
@@ -53,14 +54,14 @@ public sealed class VisualPrompter(LvmModel model)
         var firstNew = _engine.Generate(
             windows.Select(w => w.SelectMany(f => f).ToArray()).ToList(),
             Options(first * tpi, candidates, rowSeeds, sampling),
-            tokensProgress);
+            tokensProgress, cancellationToken);
         AppendFrames(sequences, firstNew, first, tpi);
 
         for (int made = first; made < newFrames; made++)
         {
             var slid = sequences.Select(s => s.Skip(s.Count - (context - 1)).SelectMany(f => f).ToArray()).ToList();
             var seeds = rowSeeds.Select(s => StableSeed.Derive(s, $"frame-{made}")).ToArray();
-            var next = _engine.Generate(slid, Options(tpi, 1, seeds, sampling), tokensProgress);
+            var next = _engine.Generate(slid, Options(tpi, 1, seeds, sampling), tokensProgress, cancellationToken);
             AppendFrames(sequences, next, 1, tpi);
         }
 

@@ -121,7 +121,15 @@ public sealed class CheckpointStore(IFileStore files)
             if (weights.Count == 0) throw new FileNotFoundException($"The checkpoint '{Files.Describe(folder)}' holds no model.");
             foreach (var path in weights)
                 await Files.DownloadFileAsync(path, Path.Combine(modelDir, path[(folder.Length + ModelFolder.Length + 2)..]), cancellationToken).ConfigureAwait(false);
-            CheckpointLoader.LoadInto(model, modelDir);
+            try
+            {
+                CheckpointLoader.LoadInto(model, modelDir);
+            }
+            catch (InvalidDataException e)
+            {
+                // The local copy is temporary: name the checkpoint's own place.
+                throw new InvalidDataException($"The checkpoint '{Files.Describe(folder)}': {e.Message.Replace(modelDir, ModelFolder, StringComparison.Ordinal)}", e);
+            }
         }
         finally
         {

@@ -46,7 +46,8 @@ public sealed class TokenizerStore(ModelStore models, IOptions<TokenizeOptions> 
             tokenizer = await Task.Run(() => VqganTokenizer.Load(folder, models.Device, options.Value.ImagesPerBatch), cancellationToken);
         }
         catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException or FormatException
-                                      or System.Text.Json.JsonException or ArgumentException or KeyNotFoundException)
+                                      or System.Text.Json.JsonException or ArgumentException or KeyNotFoundException
+                                      or Vision.Checkpoints.CheckpointException)
         {
             throw new ModelLoadException($"Tokenizer {reference} in {folder} cannot be loaded: {e.Message}", e);
         }

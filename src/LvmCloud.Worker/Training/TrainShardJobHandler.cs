@@ -4,6 +4,7 @@ using LvmCloud.Core.Storage;
 using LvmCloud.Platform;
 using LvmCloud.Platform.Queues;
 using LvmCloud.Platform.Training;
+using LvmCloud.Vision.Checkpoints;
 using LvmCloud.Vision.Training;
 using LvmCloud.Worker.Jobs;
 using Microsoft.Extensions.Logging;
@@ -207,7 +208,17 @@ public sealed class TrainShardJobHandler(
         using var owned = model;
         using var optimizer = TransformerOptimizer.Create(model, trainOptions);
         if (saved is not null)
-            await checkpoints.RestoreAsync(saved, model, optimizer, cancellation);
+        {
+            try
+            {
+                await checkpoints.RestoreAsync(saved, model, optimizer, cancellation);
+            }
+            catch (Exception e) when (e is InvalidDataException or CheckpointException or EndOfStreamException)
+            {
+                // Damaged files do not mend: fail the run with the reason rather than retrying it to poison.
+                throw new PermanentJobException($"Run {runId}: the checkpoint of shard {shard} of round {round} at step {saved.Step} cannot be restored: {e.Message}", e);
+            }
+        }
         else if (round > 0)
         {
             // DiLoCo keeps each worker's inner optimizer state from round to round: this shard's, as its last round ended.

@@ -13,7 +13,8 @@ namespace LvmCloud.Platform.Tests.Infrastructure;
 /// </summary>
 internal static class BatchSeeder
 {
-    public static async Task<(string BatchId, List<SeededJob> Messages)> SeedAsync(PlatformHarness harness, int items, int perMessage, Func<int, byte[]>? image = null, ModelReference? model = null)
+    /// <param name="fields">More manifest fields of item i (<c>"n_new_frames": 3</c>), without braces.</param>
+    public static async Task<(string BatchId, List<SeededJob> Messages)> SeedAsync(PlatformHarness harness, int items, int perMessage, Func<int, byte[]>? image = null, ModelReference? model = null, Func<int, string>? fields = null)
     {
         var clients = harness.Clients;
         var now = DateTimeOffset.UtcNow;
@@ -33,7 +34,8 @@ internal static class BatchSeeder
                 .UploadAsync(BinaryData.FromBytes(image?.Invoke(i) ?? TestImages.Png(16, 8, (byte)i)));
             var entity = ItemEntity.New(batchId, id, i + 1);
             entity.InputsJson = JsonSerializer.Serialize(new[] { path });
-            var parsed = BatchManifestParser.Parse($"{{\"id\": \"{id}\", \"input\": [\"{path}\"]}}");
+            var extra = fields?.Invoke(i) is { Length: > 0 } more ? ", " + more : "";
+            var parsed = BatchManifestParser.Parse($"{{\"id\": \"{id}\", \"input\": [\"{path}\"]{extra}}}");
             entity.ItemJson = ItemJson.Write(Assert.Single(parsed.Items));
             entities.Add(entity);
         }

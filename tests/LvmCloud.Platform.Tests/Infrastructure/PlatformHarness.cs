@@ -19,8 +19,9 @@ namespace LvmCloud.Platform.Tests.Infrastructure;
 public sealed class PlatformHarness : IAsyncDisposable
 {
     private readonly List<IHost> _workers = [];
+    private readonly HashSet<IHost> _started = [];
 
-    private PlatformHarness(AzuriteFixture azurite, Dictionary<string, string?> settings, Action<IServiceCollection>? configure)
+    private PlatformHarness(Dictionary<string, string?> settings, Action<IServiceCollection>? configure)
     {
         Settings = settings;
         var services = new ServiceCollection();
@@ -29,7 +30,6 @@ public sealed class PlatformHarness : IAsyncDisposable
         configure?.Invoke(services); // before the platform's defaults (a TimeProvider of the test's, logging)
         services.AddLvmPlatform();
         Services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
-        _ = azurite;
     }
 
     public Dictionary<string, string?> Settings { get; }
@@ -39,11 +39,15 @@ public sealed class PlatformHarness : IAsyncDisposable
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
 
     /// <param name="configure">Services of the test's, registered before the platform's (its <c>TryAdd</c> defaults then keep them).</param>
-    public static async Task<PlatformHarness> CreateAsync(AzuriteFixture azurite, Dictionary<string, string?>? overrides = null, Action<IServiceCollection>? configure = null)
+    public static Task<PlatformHarness> CreateAsync(AzuriteFixture azurite, Dictionary<string, string?>? overrides = null, Action<IServiceCollection>? configure = null) =>
+        CreateAsync(azurite.ConnectionString, overrides, configure);
+
+    /// <summary>The harness against the storage at <paramref name="connectionString"/> (a test's own Azurite).</summary>
+    public static async Task<PlatformHarness> CreateAsync(string connectionString, Dictionary<string, string?>? overrides = null, Action<IServiceCollection>? configure = null)
     {
         var settings = new Dictionary<string, string?>
         {
-            ["Storage:ConnectionString"] = azurite.ConnectionString,
+            ["Storage:ConnectionString"] = connectionString,
             ["Storage:QueuePrefix"] = "t" + Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant() + "-",
             ["Intake:ItemsPerMessage"] = "3",
             ["Worker:Concurrency"] = "2",
@@ -55,7 +59,7 @@ public sealed class PlatformHarness : IAsyncDisposable
         };
         foreach (var (key, value) in overrides ?? [])
             settings[key] = value;
-        var harness = new PlatformHarness(azurite, settings, configure);
+        var harness = new PlatformHarness(settings, configure);
         await harness.Clients.EnsureCreatedAsync(CancellationToken.None);
         return harness;
     }
@@ -69,17 +73,8 @@ public sealed class PlatformHarness : IAsyncDisposable
         IModelSource? completer = null, Action<Azure.Core.ClientOptions>? configureClients = null, LogCapture? logs = null, Action<HostApplicationBuilder>? configure = null)
     {
         var host = BuildWorker(completer, configureClients, logs, configure);
-        try
-        {
-            await host.StartAsync();
-        }
-        catch
-        {
-            // A host that failed to start (options refused) has no hosted services to stop: StopAsync would throw.
-            _workers.Remove(host);
-            host.Dispose();
-            throw;
-        }
+        await host.StartAsync(); // a host that fails to start is only disposed with the harness: it has nothing to stop
+        _started.Add(host);
         return (host, host.Services.GetRequiredService<WorkerStats>());
     }
 
@@ -157,7 +152,9 @@ public sealed class PlatformHarness : IAsyncDisposable
     {
         foreach (var host in _workers)
         {
-            await host.StopAsync(TimeSpan.FromSeconds(10));
+            // A host that never started (or whose start failed validation) has nothing to stop.
+            if (_started.Contains(host))
+                await host.StopAsync(TimeSpan.FromSeconds(10));
             host.Dispose();
         }
         await Services.DisposeAsync();

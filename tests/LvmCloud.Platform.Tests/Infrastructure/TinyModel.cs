@@ -17,13 +17,17 @@ internal static class TinyModel
     public const string Version = "1";
     public const int Resolution = 16;
 
-    /// <summary>Saves the model under <paramref name="root"/>/tiny/{version} and returns that folder (another seed: other weights).</summary>
-    public static string Save(string root, int seed = 0, string version = Version)
+    /// <summary>
+    /// Saves the model under <paramref name="root"/>/tiny/{version} and returns that folder (another seed: other
+    /// weights; more <paramref name="layers"/>: the same size of codes, slower to run, for tests that need a job to
+    /// last a while).
+    /// </summary>
+    public static string Save(string root, int seed = 0, string version = Version, int layers = 2)
     {
         manual_seed(seed);
         using var model = new LvmModel(
             new VqganTokenizer(new VqganModel(VqganPresets.Tiny)),
-            new LlamaForCausalLM(new LlamaConfig(72, 32, 64, 2, 4, 2, MaxPositionEmbeddings: 4 * 64)),
+            new LlamaForCausalLM(new LlamaConfig(72, 32, 64, layers, 4, 2, MaxPositionEmbeddings: 4 * 64)),
             new LvmModelSettings(ContextFrames: 4, Name, version));
         var folder = Path.Combine(root, Name, version);
         model.Save(folder);

@@ -24,7 +24,7 @@ public sealed partial class TrainingRecoveryTests(AzuriteFixture azurite, ITestO
 
     private static int? StepOf(string line) => StepLine().Match(line) is { Success: true } m ? int.Parse(m.Groups[1].Value) : null;
 
-    private async Task<(PlatformHarness Harness, string RunId, Dictionary<string, string?> WorkerSettings)> StartRunAsync(int checkpointEvery)
+    private async Task<(PlatformHarness Harness, string RunId, Dictionary<string, string?> WorkerSettings, TrainingRunSpec Spec)> StartRunAsync(int checkpointEvery)
     {
         var harness = await PlatformHarness.CreateAsync(azurite, new()
         {
@@ -56,14 +56,14 @@ public sealed partial class TrainingRecoveryTests(AzuriteFixture azurite, ITestO
             ["Logging:LogLevel:Default"] = "Information",
             ["Logging:LogLevel:LvmCloud.Worker.Training"] = "Debug",
         };
-        return (harness, status.RunId, settings);
+        return (harness, status.RunId, settings, spec);
     }
 
     [Fact]
     public async Task A_worker_killed_with_SIGKILL_mid_shard_is_replaced_and_the_run_finishes_losing_at_most_the_checkpoint_interval()
     {
         const int checkpointEvery = 10;
-        var (harness, runId, settings) = await StartRunAsync(checkpointEvery);
+        var (harness, runId, settings, spec) = await StartRunAsync(checkpointEvery);
         await using var _ = harness;
 
         int lastSeen;
@@ -92,14 +92,63 @@ public sealed partial class TrainingRecoveryTests(AzuriteFixture azurite, ITestO
         var shard = await harness.Get<TrainingStateStore>().GetShardAsync(runId, 0, 0, CancellationToken.None);
         Assert.Equal((ShardStates.Succeeded, 2), (shard!.State, shard.Deliveries));
         Assert.InRange(shard.StepsRedone, 0, checkpointEvery);
-        Assert.True(await harness.Get<Models.ModelRegistry>().IsRegisteredAsync(new ModelReference("tiny-recovered", (await harness.Get<TrainingStateStore>().GetRunAsync(runId, CancellationToken.None))!.OutputVersion), CancellationToken.None));
+        var recovered = new ModelReference("tiny-recovered", (await harness.Get<TrainingStateStore>().GetRunAsync(runId, CancellationToken.None))!.OutputVersion);
+        Assert.True(await harness.Get<Models.ModelRegistry>().IsRegisteredAsync(recovered, CancellationToken.None));
+
+        // The same run undisturbed: the resumed run's weights are its weights, byte for byte.
+        var again = await harness.Get<TrainingRunService>().StartAsync(
+            TrainingRunSpecJson.Write(spec with { Output = spec.Output! with { Version = spec.Output.Version + "u" } }), CancellationToken.None);
+        using (var undisturbed = WorkerProcess.Start(settings))
+        {
+            var run = await TrainingTestData.WaitForRunAsync(harness, again.RunId, TimeSpan.FromSeconds(120));
+            Assert.True(run.State == RunStates.Finished, $"{run.State}: {run.Reason}\n{undisturbed.Output}");
+            await undisturbed.StopAsync(TimeSpan.FromSeconds(30));
+        }
+        var reference = new ModelReference("tiny-recovered", (await harness.Get<TrainingStateStore>().GetRunAsync(again.RunId, CancellationToken.None))!.OutputVersion);
+        var models = harness.Clients.Models;
+        byte[] Weights(ModelReference m) => models.GetBlobClient($"{m.Name}/{m.Version}/transformer/model.safetensors").DownloadContent().Value.Content.ToArray();
+        Assert.Equal(Weights(reference), Weights(recovered));
+    }
+
+    [Fact]
+    public async Task A_shard_whose_checkpoint_is_truncated_fails_the_run_at_once_naming_the_file()
+    {
+        var (harness, runId, settings, _) = await StartRunAsync(checkpointEvery: 10);
+        await using var _ = harness;
+        using (var first = WorkerProcess.Start(settings))
+        {
+            await first.WaitForLineAsync(l => l.Contains("checkpoint at step 20"), TimeSpan.FromSeconds(90));
+            first.Kill();
+        }
+        // The disk or an upload cut the checkpoint's weights short.
+        var prefix = TrainingLayout.ShardPrefix(runId, 0, 0) + TrainingLayout.CheckpointFolder;
+        var truncated = 0;
+        await foreach (var blob in harness.Clients.Training.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, prefix, CancellationToken.None))
+        {
+            if (!blob.Name.EndsWith(".safetensors", StringComparison.Ordinal))
+                continue;
+            var client = harness.Clients.Training.GetBlobClient(blob.Name);
+            var bytes = (await client.DownloadContentAsync()).Value.Content.ToArray();
+            await client.UploadAsync(BinaryData.FromBytes(bytes[..(bytes.Length / 2)]), overwrite: true);
+            truncated++;
+        }
+        Assert.True(truncated > 0, $"no weights under {prefix}");
+
+        using var second = WorkerProcess.Start(settings);
+        var run = await TrainingTestData.WaitForRunAsync(harness, runId, TimeSpan.FromSeconds(90));
+        await second.StopAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(RunStates.Failed, run.State);
+        Assert.Contains("cannot be restored", run.Reason);
+        Assert.Contains("model.safetensors", run.Reason);
+        var shard = await harness.Get<TrainingStateStore>().GetShardAsync(runId, 0, 0, CancellationToken.None);
+        Assert.Equal(2, shard!.Deliveries); // the killed one and the one that found the damage: not retried
     }
 
     [Fact]
     public async Task A_worker_stopped_with_SIGTERM_mid_shard_checkpoints_the_current_step_before_handing_the_job_back()
     {
         // One checkpoint per job (its end): only the stop-time save can keep the steps done before the stop.
-        var (harness, runId, settings) = await StartRunAsync(checkpointEvery: Steps);
+        var (harness, runId, settings, _) = await StartRunAsync(checkpointEvery: Steps);
         await using var _ = harness;
 
         using (var first = WorkerProcess.Start(settings))
