@@ -97,7 +97,8 @@ public sealed class WorkerKillTests(AzuriteFixture azurite) : IDisposable
     [Fact]
     public async Task A_worker_killed_mid_tokenize_job_is_replaced_and_every_chunk_ends_once_with_the_shards_of_in_process_tokenization()
     {
-        const int chunkSize = 4, chunks = 3;
+        // Enough images per chunk (128) that a job outlasts the time from its "started" line to the kill.
+        const int chunkSize = 8, chunks = 3, imagesPerSentence = 16;
         TinyModel.Save(Models);
         await using var harness = await PlatformHarness.CreateAsync(azurite, new()
         {
@@ -110,7 +111,7 @@ public sealed class WorkerKillTests(AzuriteFixture azurite) : IDisposable
         var dataset = new DatasetSeeder(harness, Path.Combine(_temp.FullName, "dataset"));
         try
         {
-            dataset.AddSentences(chunkSize * chunks, images: 4);
+            dataset.AddSentences(chunkSize * chunks, images: imagesPerSentence);
             await dataset.UploadAsync();
             var tokenizerId = await harness.Get<TokenizerIdentity>().ResolveAsync(new ModelReference(TinyModel.Name, TinyModel.Version), CancellationToken.None);
             var planned = await harness.Get<TokenizePlanner>().PlanAsync(dataset.Name, TokenizeRequest.Default, TokenizePlanner.ApiTrigger, CancellationToken.None);
