@@ -9,6 +9,7 @@ namespace LvmCloud.Bench;
 /// <summary>
 /// <c>dotnet run -c Release --project bench/LvmCloud.Bench -- [--quick]</c>: prints a Markdown table of GEMM ceiling,
 /// generation tokens/s (full recompute vs KV cache, batch 1 vs 8), prefill GFLOP/s and VQGAN images/s.
+/// <c>--vqgan-memory</c>: the VQGAN at the LVM preset with intermediates kept against freed at last use.
 /// </summary>
 public static class Program
 {
@@ -22,6 +23,13 @@ public static class Program
         int newTokens = quick ? 16 : 64, repetitions = quick ? 1 : 2;
 
         var table = new BenchTable();
+        if (args.Contains("--vqgan-memory"))
+        {
+            Console.Error.WriteLine("VQGAN lvm, intermediates kept against freed...");
+            VqganMemoryBench.Run(table, VqganPresets.Lvm, batch: 4, repetitions: quick ? 1 : 2);
+            table.Print(Console.Out);
+            return 0;
+        }
         Console.Error.WriteLine("matmul ceiling...");
         double ceiling = MatmulCeiling.GflopsPerSecond();
         table.Add("float32 matmul 1024³ (best of 10)", ceiling, "GFLOP/s", "ceiling");

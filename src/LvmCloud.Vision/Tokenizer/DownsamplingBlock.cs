@@ -42,14 +42,14 @@ public sealed class DownsamplingBlock : Module<Tensor, Tensor>
         var hidden = input;
         for (var j = 0; j < block.Count; j++)
         {
-            hidden = block[j].forward(hidden);
+            hidden = VqganMemory.Replace(hidden, block[j].forward(hidden), input);
             // open-muse applies a level's attention only when it owns more than one attention block.
             if (attn.Count > 1)
-                hidden = attn[j].forward(hidden);
+                hidden = VqganMemory.Replace(hidden, attn[j].forward(hidden), input);
         }
 
         if (downsample is not null)
-            hidden = downsample.forward(hidden);
+            hidden = VqganMemory.Replace(hidden, downsample.forward(hidden), input);
         return hidden.MoveToOuterDisposeScope();
     }
 }

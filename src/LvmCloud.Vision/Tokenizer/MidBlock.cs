@@ -25,7 +25,7 @@ public sealed class MidBlock : Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var hidden = block_1.forward(input);
         if (attn_1 is not null)
-            hidden = attn_1.forward(hidden);
-        return block_2.forward(hidden).MoveToOuterDisposeScope();
+            hidden = VqganMemory.Replace(hidden, attn_1.forward(hidden), input);
+        return VqganMemory.Replace(hidden, block_2.forward(hidden), input).MoveToOuterDisposeScope();
     }
 }

@@ -31,9 +31,29 @@ public sealed class ResnetBlock : Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var hidden = conv1.forward(silu(norm1.forward(input)));
-        hidden = conv2.forward(dropout.forward(silu(norm2.forward(hidden))));
-        var residual = nin_shortcut is null ? input : nin_shortcut.forward(input);
-        return (hidden + residual).MoveToOuterDisposeScope();
+        if (!VqganMemory.FreeEarly)
+        {
+            var kept = conv1.forward(silu(norm1.forward(input)));
+            kept = conv2.forward(dropout.forward(silu(norm2.forward(kept))));
+            var keptResidual = nin_shortcut is null ? input : nin_shortcut.forward(input);
+            return (kept + keptResidual).MoveToOuterDisposeScope();
+        }
+
+        // Each intermediate is disposed at its last use (VqganMemory): at most two activations alive at a time.
+        var activated = VqganMemory.SiluOwned(norm1.forward(input));
+        var hidden = conv1.forward(activated);
+        activated.Dispose();
+        activated = VqganMemory.SiluOwned(norm2.forward(hidden));
+        hidden.Dispose();
+        var dropped = dropout.forward(activated);
+        if (!ReferenceEquals(dropped, activated)) activated.Dispose();
+        hidden = conv2.forward(dropped);
+        dropped.Dispose();
+        if (nin_shortcut is null)
+            hidden.add_(input);
+        else
+            using (var residual = nin_shortcut.forward(input))
+                hidden.add_(residual);
+        return hidden.MoveToOuterDisposeScope();
     }
 }

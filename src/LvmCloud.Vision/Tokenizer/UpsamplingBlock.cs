@@ -43,14 +43,14 @@ public sealed class UpsamplingBlock : Module<Tensor, Tensor>
         var hidden = input;
         for (var j = 0; j < block.Count; j++)
         {
-            hidden = block[j].forward(hidden);
+            hidden = VqganMemory.Replace(hidden, block[j].forward(hidden), input);
             // open-muse applies a level's attention only when it owns more than one attention block.
             if (attn.Count > 1)
-                hidden = attn[j].forward(hidden);
+                hidden = VqganMemory.Replace(hidden, attn[j].forward(hidden), input);
         }
 
         if (upsample is not null)
-            hidden = upsample.forward(hidden);
+            hidden = VqganMemory.Replace(hidden, upsample.forward(hidden), input);
         return hidden.MoveToOuterDisposeScope();
     }
 }

@@ -42,9 +42,14 @@ public sealed class VqganDecoder : Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var hidden = mid.forward(conv_in.forward(input));
+        var hidden = conv_in.forward(input);
+        hidden = VqganMemory.Replace(hidden, mid.forward(hidden), input);
         for (var level = up.Count - 1; level >= 0; level--)
-            hidden = up[level].forward(hidden);
-        return conv_out.forward(silu(norm_out.forward(hidden))).MoveToOuterDisposeScope();
+            hidden = VqganMemory.Replace(hidden, up[level].forward(hidden), input);
+        if (!VqganMemory.FreeEarly)
+            return conv_out.forward(silu(norm_out.forward(hidden))).MoveToOuterDisposeScope();
+        var activated = VqganMemory.SiluOwned(norm_out.forward(hidden));
+        hidden.Dispose();
+        return conv_out.forward(activated).MoveToOuterDisposeScope();
     }
 }

@@ -40,8 +40,12 @@ public sealed class VqganEncoder : Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var hidden = conv_in.forward(input);
         foreach (var level in down)
-            hidden = level.forward(hidden);
-        hidden = mid.forward(hidden);
-        return conv_out.forward(silu(norm_out.forward(hidden))).MoveToOuterDisposeScope();
+            hidden = VqganMemory.Replace(hidden, level.forward(hidden), input);
+        hidden = VqganMemory.Replace(hidden, mid.forward(hidden), input);
+        if (!VqganMemory.FreeEarly)
+            return conv_out.forward(silu(norm_out.forward(hidden))).MoveToOuterDisposeScope();
+        var activated = VqganMemory.SiluOwned(norm_out.forward(hidden));
+        hidden.Dispose();
+        return conv_out.forward(activated).MoveToOuterDisposeScope();
     }
 }

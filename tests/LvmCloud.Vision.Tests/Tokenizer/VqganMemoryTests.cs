@@ -1,0 +1,64 @@
+using LvmCloud.Vision.Tokenizer;
+using static TorchSharp.torch;
+
+namespace LvmCloud.Vision.Tests.Tokenizer;
+
+/// <summary>Freeing intermediates early (and SiLU and the residual sum in place) must not change a single bit.</summary>
+[Collection(nameof(VqganMemoryTests))] // flips a process-wide switch: not in parallel with itself
+public sealed class VqganMemoryTests
+{
+    [Fact]
+    public void Encode_and_decode_give_the_same_bits_with_intermediates_freed_early_or_kept()
+    {
+        manual_seed(3);
+        using var tokenizer = new VqganTokenizer(new VqganModel(VqganPresets.Tiny), maxBatchSize: 4);
+        using var scope = NewDisposeScope();
+        var images = rand(3, VqganPresets.Tiny.NumChannels, VqganPresets.Tiny.Resolution, VqganPresets.Tiny.Resolution);
+        try
+        {
+            VqganMemory.FreeEarly = false;
+            var keptCodes = tokenizer.Encode(images);
+            var keptImages = tokenizer.Decode(keptCodes);
+            VqganMemory.FreeEarly = true;
+            var freedCodes = tokenizer.Encode(images);
+            var freedImages = tokenizer.Decode(freedCodes);
+
+            Assert.True(keptCodes.eq(freedCodes).all().item<bool>(), "codes differ");
+            Assert.True(keptImages.eq(freedImages).all().item<bool>(), "decoded pixels differ");
+        }
+        finally
+        {
+            VqganMemory.FreeEarly = true;
+        }
+    }
+
+    [Fact]
+    public void Training_gradients_are_the_same_with_intermediates_freed_early_or_kept()
+    {
+        var grads = new List<Tensor[]>();
+        using var scope = NewDisposeScope();
+        try
+        {
+            foreach (var freeEarly in new[] { false, true })
+            {
+                VqganMemory.FreeEarly = freeEarly;
+                manual_seed(5);
+                using var model = new VqganModel(VqganPresets.Tiny);
+                model.train();
+                manual_seed(6);
+                var images = rand(2, VqganPresets.Tiny.NumChannels, VqganPresets.Tiny.Resolution, VqganPresets.Tiny.Resolution);
+                var decoded = model.Decode(model.EncoderLatents(images));
+                decoded.square().mean().backward();
+                grads.Add(model.parameters().Where(p => p.grad is not null).Select(p => p.grad!.clone()).ToArray()); // the codebook gets none here
+            }
+        }
+        finally
+        {
+            VqganMemory.FreeEarly = true;
+        }
+        Assert.Equal(grads[0].Length, grads[1].Length);
+        Assert.True(grads[0].Length > 10, "the encoder and decoder weights get gradients");
+        for (int i = 0; i < grads[0].Length; i++)
+            Assert.True(grads[0][i].eq(grads[1][i]).all().item<bool>(), $"gradient {i} differs");
+    }
+}
