@@ -75,7 +75,10 @@ public sealed class CliPlatformCommandsTests(AzuriteFixture azurite) : IDisposab
         Assert.True(fetchExit == 1, fetch.AllStderr);
         var records = ResultsJsonl.Read(await File.ReadAllTextAsync(Path.Combine(outDir, "results.jsonl")));
         Assert.Equal(6, records.Count);
-        Assert.Equal(ResultStatus.Failed, records.Single(r => r.Id == "gone").Status);
+        var gone = records.Single(r => r.Id == "gone");
+        Assert.Equal(ResultStatus.Failed, gone.Status);
+        var (_, humanStatus) = await CliRunner.RunAsync("status", batchId, "--endpoint", endpoint, "--key", Key);
+        Assert.Contains($"gone: [{gone.ErrorCode}] ", humanStatus.AllStderr); // each failed item with its reason code
         Assert.Contains(records, r => r.Id.StartsWith("line-", StringComparison.Ordinal) && r.Status == ResultStatus.Failed && r.Error is not null);
         foreach (var i in Enumerable.Range(0, 4))
         {

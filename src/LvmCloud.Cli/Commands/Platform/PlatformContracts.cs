@@ -31,7 +31,7 @@ public sealed record BatchStatusView(
     public int Count(string state) => Counts.TryGetValue(state, out var n) ? n : 0;
 }
 
-public sealed record ItemStatusView(string Id, string State, string? Error, int Attempts, IReadOnlyList<string>? Outputs);
+public sealed record ItemStatusView(string Id, string State, string? Error, int Attempts, IReadOnlyList<string>? Outputs, string? ErrorCode = null);
 
 /// <summary>Answer to <c>GET /api/batches/{batchId}/results</c>.</summary>
 public sealed record BatchResultsView(string BatchId, string State, DateTimeOffset? FinishedAt, IReadOnlyList<ResultItemView> Items);

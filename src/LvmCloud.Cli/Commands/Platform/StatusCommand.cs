@@ -72,7 +72,7 @@ public sealed class StatusCommand() : PlatformCommand("status", "Show a submitte
             ["state", "items"],
             status.Counts.Where(c => c.Value > 0).Select(c => (IReadOnlyList<string>)[c.Key, c.Value.ToString(CultureInfo.InvariantCulture)]));
         foreach (var item in status.Items.Where(i => i.State == "failed"))
-            console.Info($"{item.Id}: {item.Error}");
+            console.Info(item.ErrorCode is null ? $"{item.Id}: {item.Error}" : $"{item.Id}: [{item.ErrorCode}] {item.Error}");
         if (status.Count("failed") > status.Items.Count(i => i.State == "failed") && status.Items.Count > 0)
             console.Info($"... and {status.Count("failed") - status.Items.Count(i => i.State == "failed")} more failed items (GET /api/batches/{status.BatchId}?state=failed pages through them).");
     }
