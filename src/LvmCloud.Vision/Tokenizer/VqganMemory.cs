@@ -6,7 +6,7 @@ namespace LvmCloud.Vision.Tokenizer;
 /// How the VQGAN's blocks treat their intermediate tensors. With <see cref="FreeEarly"/> (the default) every
 /// intermediate is disposed at its last use and, under <c>no_grad</c>, SiLU and the residual sum run in place, so a
 /// block holds at most about two activations at a time instead of every one it made until its dispose scope ends:
-/// less fresh memory per image, fewer page faults, the same numbers bit for bit. Off, the blocks keep everything to
+/// less fresh memory per image, fewer page faults, the same outputs bit for bit. Off, the blocks keep everything to
 /// the end of their scope, the way they used to; only the benchmark turns it off, to measure the difference.
 /// </summary>
 public static class VqganMemory
