@@ -12,7 +12,7 @@ namespace LvmCloud.Cli.Tests.Training;
 /// </summary>
 public sealed class TrainResumeProcessTests(ITestOutputHelper output) : IDisposable
 {
-    private const int Steps = 60;
+    private const int Steps = 300; // long enough that the run is still going when the kill lands, on a fast idle machine too
     private const int KillAfter = 10;
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
     private readonly TempFolder _temp = new();
