@@ -3,28 +3,43 @@ using static TorchSharp.torch;
 namespace LvmCloud.Vision.Generation;
 
 /// <summary>
-/// Picks the next token of every row from its logits. Sampling runs on the CPU with one seeded generator per row,
-/// so a row's draw depends only on its own logits and seed (not on its batch-mates, nor on the device).
+/// Picks the next token of every row from its logits, on the logits' device. A sampled row inverts its cumulative
+/// distribution at its own uniform draw (<see cref="SamplingUniforms"/>), so its pick depends only on its own logits
+/// and seed, and no (rows, vocab) probabilities travel to the host.
 /// </summary>
 public static class Sampler
 {
-    /// <summary>Next ids (R) int64 on the CPU from float logits (R, V).</summary>
-    public static Tensor Sample(Tensor logits, GenerationOptions options, IReadOnlyList<Generator> generators)
+    /// <summary>
+    /// Next ids (R) int64 on the logits' device from float logits (R, V); <paramref name="uniforms"/> (R) in [0, 1) on that
+    /// device holds each row's draw for this step (unused, and may be null, when sampling is greedy).
+    /// </summary>
+    public static Tensor Sample(Tensor logits, GenerationOptions options, Tensor? uniforms)
     {
         if (logits.dim() != 2) throw new ArgumentException($"logits must be (rows, vocab), got [{string.Join(", ", logits.shape)}].", nameof(logits));
         using var scope = NewDisposeScope();
         var allowed = RestrictVocabulary(logits.to(ScalarType.Float32), options.AllowedVocab);
         if (options.Sampling.IsGreedy)
-            return allowed.argmax(-1).cpu().MoveToOuterDisposeScope();
+            return allowed.argmax(-1).MoveToOuterDisposeScope();
 
-        if (generators.Count != logits.shape[0])
-            throw new ArgumentException($"Need one generator per row: {logits.shape[0]} rows, {generators.Count} generators.", nameof(generators));
+        if (uniforms is null || uniforms.dim() != 1 || uniforms.shape[0] != logits.shape[0])
+            throw new ArgumentException($"Need one uniform draw per row: {logits.shape[0]} rows, got {(uniforms is null ? "none" : $"[{string.Join(", ", uniforms.shape)}]")}.", nameof(uniforms));
         var filtered = TopP(TopK(allowed / options.Sampling.Temperature, options.Sampling.TopK), options.Sampling.TopP);
-        var probs = filtered.softmax(-1).cpu();                                        // (R, V)
-        var picks = new Tensor[generators.Count];
-        for (int r = 0; r < picks.Length; r++)
-            picks[r] = multinomial(probs[r], 1, false, generators[r]);                  // (1)
-        return cat(picks, 0).MoveToOuterDisposeScope();                                 // (R)
+        return InverseCdf(filtered.softmax(-1), uniforms).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Per row, the first id whose cumulative probability exceeds u · total (R): an id of probability 0 is never picked,
+    /// and a draw that rounding puts past the end picks the last id of positive probability.
+    /// </summary>
+    public static Tensor InverseCdf(Tensor probs, Tensor uniforms)
+    {
+        using var scope = NewDisposeScope();
+        var cdf = probs.cumsum(-1);                                                     // (R, V), non-decreasing
+        var total = cdf.narrow(-1, cdf.shape[^1] - 1, 1);                               // (R, 1)
+        var target = uniforms.to(cdf.dtype, cdf.device).unsqueeze(1) * total;           // (R, 1)
+        var picked = searchsorted(cdf, target, right: true).squeeze(1);                 // (R): first cdf > target
+        var lastPositive = cdf.argmax(-1);                                              // first id where the cdf reaches its total
+        return picked.minimum(lastPositive).MoveToOuterDisposeScope();
     }
 
     /// <summary>Sets the logits of ids ≥ <paramref name="allowedVocab"/> to −∞ (a no-op when the vocabulary is smaller).</summary>

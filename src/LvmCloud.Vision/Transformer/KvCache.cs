@@ -6,7 +6,7 @@ namespace LvmCloud.Vision.Transformer;
 /// Keys and values of every layer, preallocated as (B, KV, MaxLength, d) and written by slice at the
 /// current position. The owner holds it in <c>using</c>; its tensors belong to no dispose scope.
 /// </summary>
-public sealed class KvCache : IDisposable
+public sealed class KvCache : IAttentionCache
 {
     private readonly Tensor[] keys;
     private readonly Tensor[] values;
@@ -53,6 +53,8 @@ public sealed class KvCache : IDisposable
     public int MaxLength { get; }
     public int KvHeads { get; }
     public int HeadDim { get; }
+    public ScalarType DType => keys[0].dtype;
+    public Device Device => keys[0].device;
 
     /// <summary>
     /// Writes k and v, each (B, KV, T, d), at slots [startPos, startPos+T) of <paramref name="layer"/>, and returns views
@@ -73,6 +75,25 @@ public sealed class KvCache : IDisposable
         using (var kSlot = keys[layer].narrow(2, startPos, t)) kSlot.copy_(k);
         using (var vSlot = values[layer].narrow(2, startPos, t)) vSlot.copy_(v);
         return (keys[layer].narrow(2, 0, startPos + t), values[layer].narrow(2, 0, startPos + t));
+    }
+
+    /// <summary>Stores k and v at <paramref name="startPos"/> (see <see cref="Append"/>) and attends over slots [0, startPos+T).</summary>
+    public Tensor Attend(int layer, int startPos, Tensor q, Tensor k, Tensor v, AttentionMask mask)
+    {
+        using var scope = NewDisposeScope();
+        var (keys, values) = Append(layer, startPos, k, v);                     // (B, KV, S, d)
+        return DenseAttention.Compute(q, keys, values, mask).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Views of slots [0, <paramref name="length"/>) of <paramref name="layer"/>, each (B, KV, length, d), in the caller's scope.</summary>
+    public (Tensor Keys, Tensor Values) Stored(int layer, int length)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (layer < 0 || layer >= Layers)
+            throw new ArgumentOutOfRangeException(nameof(layer), layer, $"The KV cache has {Layers} layers.");
+        if (length <= 0 || length > MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(length), length, $"The KV cache holds up to {MaxLength} slots.");
+        return (keys[layer].narrow(2, 0, length), values[layer].narrow(2, 0, length));
     }
 
     /// <summary>

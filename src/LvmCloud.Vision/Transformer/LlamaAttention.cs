@@ -38,16 +38,9 @@ public sealed class LlamaAttention : nn.Module<Tensor, LlamaAttentionContext, Te
         var v = v_proj.forward(x).view(b, t, kvHeads, headDim).transpose(1, 2); // (B, KV, T, d)
         q = RotaryEmbedding.Apply(q, ctx.Cos, ctx.Sin);
         k = RotaryEmbedding.Apply(k, ctx.Cos, ctx.Sin);
-        if (ctx.Cache is { } cache)
-            (k, v) = cache.Append(layerIndex, ctx.StartPos, k, v);                // (B, KV, S, d)
-        if (heads != kvHeads)
-        {
-            // Query head h reads KV head h / (H / KV).
-            k = k.repeat_interleave(heads / kvHeads, dim: 1);                     // (B, H, S, d)
-            v = v.repeat_interleave(heads / kvHeads, dim: 1);                     // (B, H, S, d)
-        }
-        // softmax(q·kᵀ/√d + mask)·v; the fused kernel keeps float32 softmax numerics (within 1e-6 of the eager form).
-        var y = nn.functional.scaled_dot_product_attention(q, k, v, ctx.Mask.Additive, 0.0, ctx.Mask.IsCausal); // (B, H, T, d)
+        var y = ctx.Cache is { } cache
+            ? cache.Attend(layerIndex, ctx.StartPos, q, k, v, ctx.Mask)              // (B, H, T, d)
+            : DenseAttention.Compute(q, k, v, ctx.Mask);
         y = y.transpose(1, 2).reshape(b, t, heads * headDim);                     // (B, T, H*d)
         return o_proj.forward(y).MoveToOuterDisposeScope();
     }

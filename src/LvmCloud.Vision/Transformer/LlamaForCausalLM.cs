@@ -69,7 +69,7 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
     /// <paramref name="inputsChecked"/>: ids inside the vocabulary and positions inside the context were checked by the
     /// caller, so the forward needs no host synchronisation to check them.
     /// </summary>
-    public Tensor Forward(Tensor inputIds, KvCache? cache = null, int startPos = 0, Tensor? positionIds = null, Tensor? attentionMask = null, bool inputsChecked = false)
+    public Tensor Forward(Tensor inputIds, IAttentionCache? cache = null, int startPos = 0, Tensor? positionIds = null, Tensor? attentionMask = null, bool inputsChecked = false)
     {
         using var scope = NewDisposeScope();
         var hidden = model.Forward(inputIds, cache, startPos, positionIds, attentionMask, null, inputsChecked);
@@ -77,7 +77,7 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Final normed hidden states (B, T, D), without the head; see <see cref="Forward"/> for the arguments.</summary>
-    public Tensor HiddenStates(Tensor inputIds, KvCache? cache = null, int startPos = 0, Tensor? positionIds = null, Tensor? attentionMask = null, bool inputsChecked = false) =>
+    public Tensor HiddenStates(Tensor inputIds, IAttentionCache? cache = null, int startPos = 0, Tensor? positionIds = null, Tensor? attentionMask = null, bool inputsChecked = false) =>
         model.Forward(inputIds, cache, startPos, positionIds, attentionMask, null, inputsChecked);
 
     /// <summary>Applies the vocabulary head to hidden states (..., D) and returns float32 logits (..., V).</summary>

@@ -37,7 +37,7 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
     /// checked once, decode inputs from the restricted sampler, positions inside the context): it skips the vocabulary
     /// range check of the ids, a host synchronisation per forward.
     /// </summary>
-    public Tensor Forward(Tensor inputIds, KvCache? cache, int startPos, Tensor? positionIds, Tensor? attentionMask, IList<Tensor>? hiddenStates, bool inputsChecked = false)
+    public Tensor Forward(Tensor inputIds, IAttentionCache? cache, int startPos, Tensor? positionIds, Tensor? attentionMask, IList<Tensor>? hiddenStates, bool inputsChecked = false)
     {
         if (inputIds.dim() != 2)
             throw new ArgumentException($"inputIds must be (batch, length), got [{string.Join(", ", inputIds.shape)}].", nameof(inputIds));

@@ -80,6 +80,28 @@ public class GenerationEngineTests
         Assert.NotEqual(batchedRows[0], batchedRows[1]); // two candidates of one prompt, different seeds
     }
 
+    [Theory]
+    [InlineData(LlamaFixture.Mha)]
+    [InlineData(LlamaFixture.Gqa)]
+    public void Candidates_sharing_the_prompt_cache_give_the_tokens_of_a_cache_copied_per_row(string fixtureName)
+    {
+        var fixture = new LlamaFixture(fixtureName);
+        using var model = fixture.LoadModel();
+        var prompts = MixedPrompts(fixture);
+        var options = new GenerationOptions(10, new Sampling(Temperature: 1.2f, TopK: 50), Candidates: 3);
+
+        using var shared = new GenerationEngine(model).Generate(prompts, options);
+        using var copied = new GenerationEngine(model) { SharePromptCache = false }.Generate(prompts, options);
+        using var greedyShared = new GenerationEngine(model).Generate(prompts, GenerationOptions.Greedy(10) with { Candidates = 3 });
+        using var greedyAlone = new GenerationEngine(model).Generate(prompts, GenerationOptions.Greedy(10));
+
+        Assert.Equal(Rows(copied), Rows(shared));
+        var greedyRows = Rows(greedyShared);
+        var aloneRows = Rows(greedyAlone);
+        for (int row = 0; row < greedyRows.Length; row++)
+            Assert.Equal(aloneRows[row / 3], greedyRows[row]);                 // greedy candidates: the prompt's one continuation
+    }
+
     [Fact]
     public void A_rows_sampled_tokens_do_not_depend_on_its_batch_mates()
     {
