@@ -1,3 +1,4 @@
+using LvmCloud.Core.Manifests;
 using LvmCloud.Vision.Generation;
 using LvmCloud.Vision.Transformer;
 using static TorchSharp.torch;
@@ -8,6 +9,7 @@ namespace LvmCloud.Bench;
 public sealed class GenerationBench(LlamaForCausalLM model, int promptLength, int newTokens)
 {
     private readonly GenerationEngine engine = new(model);
+    private readonly GenerationEngine copyingEngine = new(model) { SharePromptCache = false };
 
     /// <summary><paramref name="batch"/> random prompts of <see cref="promptLength"/> image-code ids.</summary>
     public List<long[]> Prompts(int batch, int seed)
@@ -28,6 +30,25 @@ public sealed class GenerationBench(LlamaForCausalLM model, int promptLength, in
         double prefillOnly = Timing.Best(repetitions, () => { using var output = engine.Generate(prompts, first); }, warmups: 0);
         return (generate, prefillOnly);
     }
+
+    /// <summary>
+    /// Seconds of <paramref name="tokens"/> new tokens for <paramref name="prompts"/> prompts × <paramref name="candidates"/>
+    /// candidates (sampled at temperature 1 when there are several, greedy otherwise), best of <paramref name="repetitions"/>;
+    /// <paramref name="shared"/> picks whether the candidates share their prompt's cache.
+    /// </summary>
+    public double Seconds(int prompts, int candidates, int tokens, bool shared, int repetitions)
+    {
+        var batch = Prompts(prompts, seed: prompts);
+        var options = candidates > 1
+            ? new GenerationOptions(tokens, new Sampling(Temperature: 1f), Candidates: candidates)
+            : GenerationOptions.Greedy(tokens);
+        var chosen = shared ? engine : copyingEngine;
+        return Timing.Best(repetitions, () => { using var output = chosen.Generate(batch, options); });
+    }
+
+    /// <summary>Seconds of one decode step: (time of N tokens − time of 1 token) / (N − 1), each best of <paramref name="repetitions"/>.</summary>
+    public double DecodeStepSeconds(int prompts, int candidates, bool shared, int repetitions) =>
+        (Seconds(prompts, candidates, newTokens, shared, repetitions) - Seconds(prompts, candidates, 1, shared, repetitions)) / (newTokens - 1);
 
     public double FullRecomputeTokensPerSecond(int batch)
     {

@@ -10,6 +10,8 @@ namespace LvmCloud.Bench;
 /// <c>dotnet run -c Release --project bench/LvmCloud.Bench -- [--quick]</c>: prints a Markdown table of GEMM ceiling,
 /// generation tokens/s (full recompute vs KV cache, batch 1 vs 8), prefill GFLOP/s and VQGAN images/s.
 /// <c>--vqgan-memory</c>: the VQGAN at the LVM preset with intermediates kept against freed at last use.
+/// <c>--decode</c>: only the ceilings and the decode-step roofline rows.
+/// <c>--device cpu|cuda</c>: where the models run (default cpu).
 /// </summary>
 public static class Program
 {
@@ -19,6 +21,7 @@ public static class Program
         TorchRuntime.EnsureLoaded();
         set_num_threads(Environment.ProcessorCount);
         manual_seed(0);
+        var device = DeviceOption(args);
         const int promptLength = 448;
         int newTokens = quick ? 16 : 64, repetitions = quick ? 1 : 2;
 
@@ -31,13 +34,23 @@ public static class Program
             return 0;
         }
         Console.Error.WriteLine("matmul ceiling...");
-        double ceiling = MatmulCeiling.GflopsPerSecond();
+        double ceiling = MatmulCeiling.GflopsPerSecond(device);
         table.Add("float32 matmul 1024³ (best of 10)", ceiling, "GFLOP/s", "ceiling");
+        Console.Error.WriteLine("memory bandwidth...");
+        double bandwidth = MemoryBandwidth.BytesPerSecond(device);
+        table.Add("float32 read bandwidth (sum of 512 MiB, best of 10)", bandwidth / 1e9, "GB/s", "ceiling for decode steps");
 
         var preset = LlamaPresets.All.Single(p => p.Name == "bench_20m");
-        using var model = new LlamaForCausalLM(preset.Config);
+        using var model = new LlamaForCausalLM(preset.Config, device);
         model.eval();
         var generation = new GenerationBench(model, promptLength, newTokens);
+        if (args.Contains("--decode"))
+        {
+            Console.Error.WriteLine("decode roofline...");
+            DecodeRooflineRows.Add(table, generation, new DecodeRoofline(preset.Config, bandwidth, ceiling * 1e9), promptLength, newTokens, repetitions);
+            table.Print(Console.Out);
+            return 0;
+        }
         Console.Error.WriteLine("generation...");
         if (!generation.KvCacheMatchesFullRecompute(4))
         {
@@ -60,6 +73,9 @@ public static class Program
         table.Add("decode steps only, KV cache, batch 1", decode1, "tokens/s", "(N−1) tokens / (time − time of a 1-token run)");
         table.Add("decode steps only, KV cache, batch 8", decode8, "tokens/s", $"batch 8 / batch 1 = {decode8 / decode1:0.0}×");
 
+        Console.Error.WriteLine("decode roofline...");
+        DecodeRooflineRows.Add(table, generation, new DecodeRoofline(preset.Config, bandwidth, ceiling * 1e9), promptLength, newTokens, repetitions);
+
         Console.Error.WriteLine("prefill...");
         double prefill = generation.PrefillSeconds(8, repetitions);
         double prefillGflops = generation.PrefillFlops(8) / prefill / 1e9;
@@ -74,16 +90,29 @@ public static class Program
                  })
         {
             Console.Error.WriteLine($"VQGAN {name}...");
-            var (encode, decode) = VqganBench.Run(config, batch, reps);
+            var (encode, decode) = VqganBench.Run(config, batch, reps, device);
             string notes = $"{config.Resolution}×{config.Resolution}, batch {batch}, random weights";
             table.Add($"VQGAN {name} encode", encode, "images/s", notes);
             table.Add($"VQGAN {name} decode", decode, "images/s", notes);
         }
 
         Console.WriteLine($"Machine: {Environment.ProcessorCount} logical CPUs, torch threads {get_num_threads()}, " +
-                          $"{RuntimeInformation.OSDescription}, .NET {Environment.Version}, CUDA {(cuda.is_available() ? "available (unused)" : "not available")}");
+                          $"{RuntimeInformation.OSDescription}, .NET {Environment.Version}, device {device.type}, CUDA {(cuda.is_available() ? "available" : "not available")}");
         Console.WriteLine();
         table.Print(Console.Out);
         return 0;
+    }
+
+    private static Device DeviceOption(string[] args)
+    {
+        int at = Array.IndexOf(args, "--device");
+        string name = at >= 0 && at + 1 < args.Length ? args[at + 1] : "cpu";
+        return name switch
+        {
+            "cpu" => CPU,
+            "cuda" when cuda.is_available() => CUDA,
+            "cuda" => throw new InvalidOperationException("--device cuda: CUDA is not available to this build (build with -p:TorchBackend=cuda on a machine with an NVIDIA GPU)."),
+            _ => throw new ArgumentException($"--device must be cpu or cuda, got '{name}'."),
+        };
     }
 }

@@ -6,9 +6,9 @@ namespace LvmCloud.Bench;
 /// <summary>VQGAN encode and decode throughput with random weights at the preset's resolution.</summary>
 public static class VqganBench
 {
-    public static (double EncodeImagesPerSecond, double DecodeImagesPerSecond) Run(VqganConfig config, int batch, int repetitions)
+    public static (double EncodeImagesPerSecond, double DecodeImagesPerSecond) Run(VqganConfig config, int batch, int repetitions, Device? device = null)
     {
-        using var tokenizer = new VqganTokenizer(new VqganModel(config), maxBatchSize: batch);
+        using var tokenizer = new VqganTokenizer(new VqganModel(config, device), maxBatchSize: batch);
         using var scope = NewDisposeScope();
         var images = rand(batch, config.NumChannels, config.Resolution, config.Resolution);  // (B, C, H, W) in [0, 1]
         var codes = tokenizer.Encode(images);                                                 // (B, n); also the warm-up
