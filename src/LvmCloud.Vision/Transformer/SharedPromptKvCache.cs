@@ -76,19 +76,22 @@ public sealed class SharedPromptKvCache : IAttentionCache
         // Query head h = kv·G + j reads KV head kv. Against the prompt, a prompt's C·G queries of one KV head form one
         // matrix, so each prompt key is read once for all of its candidates.
         var byPrompt = q.reshape(p, c, kv, g, d).permute(0, 2, 1, 3, 4).reshape(p, kv, c * g, d); // (P, KV, C·G, d)
-        var promptScores = byPrompt.matmul(promptKeys.transpose(2, 3)).to(ScalarType.Float32);   // (P, KV, C·G, L)
+        var promptScores = Float32(byPrompt.matmul(promptKeys.transpose(2, 3)));                // (P, KV, C·G, L)
         if (promptMask is not null) promptScores = promptScores + promptMask;
         promptScores = promptScores.reshape(p, kv, c, g, l).permute(0, 2, 1, 3, 4).reshape(r, kv, g, l); // (R, KV, G, L)
-        var ownScores = q.reshape(r, kv, g, d).matmul(ownKeys.transpose(2, 3)).to(ScalarType.Float32); // (R, KV, G, s)
+        var ownScores = Float32(q.reshape(r, kv, g, d).matmul(ownKeys.transpose(2, 3)));       // (R, KV, G, s)
 
         // One softmax over prompt and own keys, in float32 as the reference keeps it.
-        var weights = (cat([promptScores, ownScores], -1) * (1.0 / Math.Sqrt(d))).softmax(-1).to(q.dtype); // (R, KV, G, L+s)
+        var weights = (cat([promptScores, ownScores], -1) * (1.0 / Math.Sqrt(d))).softmax(-1);  // (R, KV, G, L+s)
+        if (weights.dtype != q.dtype) weights = weights.to(q.dtype);
         var promptWeights = weights.narrow(-1, 0, l).reshape(p, c, kv, g, l).permute(0, 2, 1, 3, 4).reshape(p, kv, c * g, l);
         var fromPrompt = promptWeights.matmul(promptValues)                                 // (P, KV, C·G, d)
             .reshape(p, kv, c, g, d).permute(0, 2, 1, 3, 4).reshape(r, kv, g, d);             // (R, KV, G, d)
         var fromOwn = weights.narrow(-1, l, s).matmul(ownValues);                           // (R, KV, G, d)
         return (fromPrompt + fromOwn).reshape(r, heads, 1, d).MoveToOuterDisposeScope();       // (R, H, 1, d)
     }
+
+    private static Tensor Float32(Tensor scores) => scores.dtype == ScalarType.Float32 ? scores : scores.to(ScalarType.Float32);
 
     public void Dispose()
     {
