@@ -12,7 +12,11 @@ using LvmCloud.Vision.Native;
 // --load instead: 1,000 items through Azurite and 3 worker processes: items/s, overhead per item, latency percentiles
 // from the manifest upload to each result, each item run once, storage requests per item, each worker's memory
 // [--items 1000] [--workers 3] [--per-message 4] [--warmup-items 24] [--batches 1: measured batches one after another on the same workers] [--access-log FILE: Azurite's access log of the measured window].
+// --generation-batch instead: worker items/s at generation batch sizes (Worker:Generate:BatchRows), the bundled model and
+// the 20M bench model side by side, one worker host, all torch threads [--rows 4,16,64] [--items 128] [--items-20m 64] [--per-message 4] [--models bundled,20m].
 TorchRuntime.EnsureLoaded();
+if (args.Contains("--generation-batch"))
+    return await GenerationBatchMode();
 if (args.Contains("--tokenize"))
     return await TokenizeMode();
 if (args.Contains("--load"))
@@ -172,6 +176,62 @@ async Task<int> LoadMode()
             ? $"batch {r.Batch}: all {r.Items} items succeeded, each run exactly once"
             : $"batch {r.Batch}: NOT all items ran exactly once: {r.RunMoreThanOnce} more than once, {r.NeverRun} never, {r.Items - r.Succeeded} not succeeded");
     return ok ? 0 : 1;
+}
+
+async Task<int> GenerationBatchMode()
+{
+    var rowCounts = (Arg("--rows") ?? "4,16,64").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToList();
+    var chosen = (Arg("--models") ?? "bundled,20m").Split(',', StringSplitOptions.RemoveEmptyEntries);
+    var batchPerMessage = IntArg("--per-message", 4);
+    var repo = FindRepoRoot();
+    var bundledFolder = Path.Combine(repo, "models", "fmnist-lvm");
+    var models = Directory.CreateTempSubdirectory("lvm-generation-batch-bench-");
+    using var batchAzurite = Arg("--storage") is null ? await AzuriteProcess.StartAsync(repo) : null;
+    var connection = Arg("--storage") ?? batchAzurite!.ConnectionString;
+    var measured = new List<GenerationBatchResult>();
+    try
+    {
+        // The bundled model is found in a models folder as fmnist-lvm/latest; the 20M one is saved next to a copy of it.
+        Directory.CreateDirectory(Path.Combine(models.FullName, "fmnist-lvm"));
+        foreach (var file in Directory.EnumerateFiles(bundledFolder, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(models.FullName, "fmnist-lvm", Path.GetRelativePath(bundledFolder, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        var runs = new List<(LvmCloud.Platform.Queues.ModelReference Model, int Items)>();
+        if (chosen.Contains("bundled"))
+            runs.Add((new("fmnist-lvm", "latest"), IntArg("--items", 128)));
+        if (chosen.Contains("20m"))
+            runs.Add((GenerationBatchBench.Save20M(models.FullName, bundledFolder), IntArg("--items-20m", 64)));
+        foreach (var (model, count) in runs)
+        {
+            Console.Error.WriteLine($"{model}: warm-up (16 items, not reported)...");
+            await GenerationBatchBench.RunAsync(connection, models.FullName, model, rowCounts.Max(), 16, batchPerMessage);
+            foreach (var rows in rowCounts)
+            {
+                Console.Error.WriteLine($"{model}: {count} items, batches of up to {rows} rows...");
+                measured.Add(await GenerationBatchBench.RunAsync(connection, models.FullName, model, rows, count, batchPerMessage));
+            }
+        }
+    }
+    finally
+    {
+        models.Delete(recursive: true);
+    }
+
+    var loadAverage = File.ReadAllText("/proc/loadavg").Split(' ')[..3];
+    Console.WriteLine($"One-frame items (28 px PNGs, 64 new tokens each), {batchPerMessage} per message, 1 worker host (concurrency 1, receive 2 batches' worth of messages, at most 32), {TorchSharp.torch.get_num_threads()} torch threads, {Environment.ProcessorCount} cores, CPU, load average at the end {string.Join(' ', loadAverage)}");
+    Console.WriteLine();
+    Console.WriteLine($"| model | batch rows | items ok | model calls | rows per call | wall s | items/s | vs {rowCounts[0]} rows | model ms/item |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    foreach (var r in measured)
+    {
+        var baseline = measured.FirstOrDefault(m => m.Model == r.Model && m.Rows == rowCounts[0]) ?? r;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {r.Model} | {r.Rows} | {r.Succeeded}/{r.Items} | {r.ModelCalls} | {r.RowsPerCall:0.0} | {r.Wall.TotalSeconds:0.0} | {r.ItemsPerSecond:0.0} | {r.ItemsPerSecond / baseline.ItemsPerSecond:0.00}x | {r.ModelMsPerItem:0.0} |"));
+    }
+    return measured.All(r => r.Succeeded == r.Items) ? 0 : 1;
 }
 
 string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();

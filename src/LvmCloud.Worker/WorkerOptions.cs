@@ -18,6 +18,18 @@ public sealed record WorkerOptions : IValidatableObject
     [Range(1, 64)]
     public int Concurrency { get; init; } = 1;
 
+    /// <summary>
+    /// Messages one receive asks for, 1 to 32 (the queue's limit); each is leased and handled on its own, at once, so a
+    /// loop holds up to this many and receives again as they finish. Null: each kind's own default
+    /// (<see cref="DefaultReceiveBatch"/>: 8 for <c>generate</c>, whose handler gathers the messages' items into
+    /// generation batches; 1, one message at a time, for the others).
+    /// </summary>
+    [Range(1, MaxReceiveBatch)]
+    public int? ReceiveBatch { get; init; }
+
+    /// <summary>The most messages one receive from an Azure Storage queue returns.</summary>
+    public const int MaxReceiveBatch = 32;
+
     /// <summary>How long a received message stays invisible; renewed every third of it while working.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "02:00:00")]
     public TimeSpan VisibilityTimeout { get; init; } = TimeSpan.FromMinutes(2);
@@ -73,8 +85,15 @@ public sealed record WorkerOptions : IValidatableObject
             o?.Concurrency ?? Concurrency,
             o?.VisibilityTimeout ?? VisibilityTimeout,
             o?.MaxDequeueCount ?? MaxDequeueCount,
-            o?.RetryDelay ?? RetryDelay);
+            o?.RetryDelay ?? RetryDelay,
+            o?.ReceiveBatch ?? ReceiveBatch ?? DefaultReceiveBatch(kind));
     }
+
+    /// <summary>
+    /// Messages per receive when neither <c>Worker:ReceiveBatch</c> nor <c>Worker:PerQueue:{kind}:ReceiveBatch</c> is
+    /// set: 8 for <c>generate</c> (8 messages of 4 one-candidate items fill two generation batches of 16 rows), 1 otherwise.
+    /// </summary>
+    public static int DefaultReceiveBatch(string kind) => kind == Platform.Queues.QueueNames.GenerateKind ? 8 : 1;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
@@ -90,6 +109,8 @@ public sealed record WorkerOptions : IValidatableObject
                 yield return new ValidationResult($"Worker:PerQueue:{kind}:MaxDequeueCount must be between 1 and 100.", [nameof(PerQueue)]);
             if (o.RetryDelay is { } r && (r < TimeSpan.Zero || r > TimeSpan.FromHours(1)))
                 yield return new ValidationResult($"Worker:PerQueue:{kind}:RetryDelay must be between 0 and 1 hour.", [nameof(PerQueue)]);
+            if (o.ReceiveBatch is < 1 or > MaxReceiveBatch)
+                yield return new ValidationResult($"Worker:PerQueue:{kind}:ReceiveBatch must be between 1 and {MaxReceiveBatch} (messages per receive).", [nameof(PerQueue)]);
         }
     }
 }
@@ -101,7 +122,9 @@ public sealed record QueueOverrides
     public TimeSpan? VisibilityTimeout { get; init; }
     public int? MaxDequeueCount { get; init; }
     public TimeSpan? RetryDelay { get; init; }
+    public int? ReceiveBatch { get; init; }
 }
 
 /// <summary>The settings a queue is consumed with.</summary>
-public sealed record QueueSettings(int Concurrency, TimeSpan VisibilityTimeout, int MaxDequeueCount, TimeSpan RetryDelay);
+/// <param name="ReceiveBatch">Messages one receive asks for; a loop holds up to this many at once.</param>
+public sealed record QueueSettings(int Concurrency, TimeSpan VisibilityTimeout, int MaxDequeueCount, TimeSpan RetryDelay, int ReceiveBatch);

@@ -29,6 +29,11 @@ public static class WorkerServiceCollectionExtensions
         services.TryAddSingleton<WorkerStats>();
         services.AddLvmModels();
         services.TryAddSingleton<Tokenize.TokenizerStore>();
+        services.AddOptions<GenerationBatchOptions>()
+            .BindConfiguration(GenerationBatchOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton<GenerationBatcher>();
         services.AddJobHandler<GeneratePayload, GenerateJobHandler>();
         services.AddJobHandler<TokenizePayload, Tokenize.TokenizeJobHandler>();
         services.AddLvmTraining();

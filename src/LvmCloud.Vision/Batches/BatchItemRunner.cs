@@ -18,7 +18,9 @@ namespace LvmCloud.Vision.Batches;
 /// and writes every output once: work grows with the items. When the model runs out of memory on the items together,
 /// they are run again in halves, down to one item: an item that does not fit alone fails with
 /// <see cref="OutOfMemory.ErrorCode"/> and the others complete (sampling is seeded per item, so a smaller batch
-/// samples the same way).
+/// samples the same way). The three steps (<see cref="LoadAsync"/>, <see cref="Complete"/>, <see cref="WriteAsync"/>)
+/// are public so that the worker can load and write each message's items on its own and complete the items of
+/// several messages in one call.
 /// </summary>
 public sealed class BatchItemRunner(IFrameCompleter completer, ImageLimits? limits = null)
 {
@@ -32,65 +34,93 @@ public sealed class BatchItemRunner(IFrameCompleter completer, ImageLimits? limi
     public async Task<IReadOnlyList<ItemRun>> RunAsync(
         IReadOnlyList<BatchItem> items, IFileStore inputs, IFileStore outputs, Action<ItemRun>? onItemDone = null, CancellationToken cancellationToken = default)
     {
-        var runs = new ItemRun?[items.Count];
-        var loaded = new List<(int Index, CompletionInput Input, double LoadMs)>();
+        var loaded = await LoadAsync(items, inputs, onItemDone, cancellationToken);
+        var completed = loaded.Inputs.Count == 0
+            ? []
+            : await Task.Run(() => Complete(loaded.Inputs, cancellationToken), cancellationToken);
+        return await WriteAsync(loaded, completed, outputs, onItemDone, cancellationToken);
+    }
+
+    /// <summary>
+    /// The first step of <see cref="RunAsync"/>: reads each item's prompt and target images from <paramref name="inputs"/>.
+    /// An item whose images are refused gets its record here; the others become <see cref="LoadedItems.Inputs"/>.
+    /// </summary>
+    public async Task<LoadedItems> LoadAsync(
+        IReadOnlyList<BatchItem> items, IFileStore inputs, Action<ItemRun>? onItemDone = null, CancellationToken cancellationToken = default)
+    {
+        var loaded = new LoadedItems(items.Count);
         for (int i = 0; i < items.Count; i++)
         {
             var item = items[i];
             var clock = Stopwatch.StartNew();
             try
             {
-                var frames = await LoadAsync(inputs, item.Input, item.Sizing.Resize, cancellationToken);
-                var targets = await LoadAsync(inputs, item.Target, item.Sizing.Resize, cancellationToken);
-                loaded.Add((i, new CompletionInput(item, frames, targets), clock.Elapsed.TotalMilliseconds));
+                var frames = await LoadImagesAsync(inputs, item.Input, item.Sizing.Resize, cancellationToken);
+                var targets = await LoadImagesAsync(inputs, item.Target, item.Sizing.Resize, cancellationToken);
+                loaded.Loaded(i, new CompletionInput(item, frames, targets), clock.Elapsed.TotalMilliseconds);
             }
             catch (ImageRejectedException e)
             {
                 // Refused before it ran, as intake refuses it on the platform: a record, no files.
-                runs[i] = new ItemRun(ResultRecord.Failed(item.Id, e.Reason, e.Message, item.Seed), 0, 0);
-                onItemDone?.Invoke(runs[i]!);
+                var run = new ItemRun(ResultRecord.Failed(item.Id, e.Reason, e.Message, item.Seed), 0, 0);
+                loaded.Refused(i, run);
+                onItemDone?.Invoke(run);
             }
         }
-
-        if (loaded.Count > 0)
-        {
-            var completed = await Task.Run(() => CompleteFitting(loaded.Select(l => l.Input).ToList(), cancellationToken), cancellationToken);
-            for (int k = 0; k < loaded.Count; k++)
-            {
-                var (index, input, loadMs) = loaded[k];
-                if (completed[k].Output is not { } output)
-                {
-                    // Nothing was written for it; its record says why.
-                    runs[index] = new ItemRun(ResultRecord.Failed(input.Item.Id, OutOfMemory.ErrorCode, completed[k].Error!, input.Item.Seed), 0, 0);
-                    onItemDone?.Invoke(runs[index]!);
-                    continue;
-                }
-                var run = await WriteAsync(outputs, input, output, loadMs, cancellationToken);
-                runs[index] = await FinishAsync(outputs, run, onItemDone, cancellationToken);
-            }
-        }
-        return runs.Select(r => r!).ToList();
+        return loaded;
     }
 
-    /// <summary>The items completed together, or in halves when together they do not fit in memory; an item that does not fit alone gets the error.</summary>
-    private List<(CompletionOutput? Output, string? Error)> CompleteFitting(IReadOnlyList<CompletionInput> inputs, CancellationToken cancellationToken)
+    /// <summary>
+    /// The second step: the items completed together in one call of the model (synchronous, it computes), or in halves
+    /// when together they do not fit in memory; an item that does not fit alone gets the error. One result per input,
+    /// same order. The inputs may come from several <see cref="LoadAsync"/> calls (the worker gathers messages).
+    /// </summary>
+    public IReadOnlyList<CompletedItem> Complete(IReadOnlyList<CompletionInput> inputs, CancellationToken cancellationToken)
     {
         try
         {
-            return completer.Complete(inputs, cancellationToken).Select(o => ((CompletionOutput?)o, (string?)null)).ToList();
+            return completer.Complete(inputs, cancellationToken).Select(o => new CompletedItem(o, null)).ToList();
         }
         catch (Exception e) when (OutOfMemory.Is(e))
         {
             if (inputs.Count == 1)
-                return [(null, $"The model ran out of memory on this item alone ({e.GetType().Name}: {FirstLine(e.Message)}).")];
+                return [new CompletedItem(null, $"The model ran out of memory on this item alone ({e.GetType().Name}: {FirstLine(e.Message)}).")];
             int half = inputs.Count / 2;
-            return [.. CompleteFitting(inputs.Take(half).ToList(), cancellationToken), .. CompleteFitting(inputs.Skip(half).ToList(), cancellationToken)];
+            return [.. Complete(inputs.Take(half).ToList(), cancellationToken), .. Complete(inputs.Skip(half).ToList(), cancellationToken)];
         }
+    }
+
+    /// <summary>
+    /// The last step: writes under <paramref name="outputs"/> each completed item's frames, contact sheet and
+    /// <c>result.json</c> (<paramref name="completed"/> holds one result per <see cref="LoadedItems.Inputs"/>), and
+    /// returns every item's run in item order.
+    /// </summary>
+    public async Task<IReadOnlyList<ItemRun>> WriteAsync(
+        LoadedItems loaded, IReadOnlyList<CompletedItem> completed, IFileStore outputs, Action<ItemRun>? onItemDone = null, CancellationToken cancellationToken = default)
+    {
+        if (completed.Count != loaded.Inputs.Count)
+            throw new ArgumentException($"{completed.Count} results for {loaded.Inputs.Count} loaded items.", nameof(completed));
+        for (int k = 0; k < loaded.Inputs.Count; k++)
+        {
+            var input = loaded.Inputs[k];
+            var (index, loadMs) = loaded.Slot(k);
+            if (completed[k].Output is not { } output)
+            {
+                // Nothing was written for it; its record says why.
+                var failed = new ItemRun(ResultRecord.Failed(input.Item.Id, OutOfMemory.ErrorCode, completed[k].Error!, input.Item.Seed), 0, 0);
+                loaded.Finished(index, failed);
+                onItemDone?.Invoke(failed);
+                continue;
+            }
+            var run = await WriteAsync(outputs, input, output, loadMs, cancellationToken);
+            loaded.Finished(index, await FinishAsync(outputs, run, onItemDone, cancellationToken));
+        }
+        return loaded.Runs();
     }
 
     private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
 
-    private async Task<List<LoadedImage>> LoadAsync(IFileStore inputs, IReadOnlyList<string> paths, ResizeMode resize, CancellationToken cancellationToken)
+    private async Task<List<LoadedImage>> LoadImagesAsync(IFileStore inputs, IReadOnlyList<string> paths, ResizeMode resize, CancellationToken cancellationToken)
     {
         var images = new List<LoadedImage>(paths.Count);
         foreach (var path in paths)

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using LvmCloud.Core.Images;
 using LvmCloud.Core.Manifests;
 using LvmCloud.Core.Results;
 using LvmCloud.Platform.Batches;
@@ -13,77 +12,84 @@ using LvmCloud.Vision.Batches;
 using LvmCloud.Worker.Completion;
 using LvmCloud.Worker.Jobs;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace LvmCloud.Worker.Generate;
 
 /// <summary>
 /// The <c>generate</c> job: claims the message's unfinished items (one conditional transaction with the batch's
-/// counts, so a duplicate delivery or a racing worker skips them), runs them as one generation batch through
-/// <see cref="BatchItemRunner"/> (the code <c>lvm complete</c> runs: inputs from <c>batches/{batchId}/inputs/</c>,
-/// frames, contact sheets and <c>result.json</c> to <c>results/{batchId}/items/{id}/</c>), records every item's end
-/// with its result record in one more transaction, then closes the batch if this was its last work. Finished items are skipped, so a redelivered message for finished work is a
-/// no-op. Storage work per message is constant: a query for its items, a batch-row read per transaction, two
-/// transactions, the input and output blobs.
+/// counts, so a duplicate delivery or a racing worker skips them), runs them through <see cref="GenerationBatcher"/>
+/// (the item runner <c>lvm complete</c> runs: inputs from <c>batches/{batchId}/inputs/</c>, frames, contact sheets
+/// and <c>result.json</c> to <c>results/{batchId}/items/{id}/</c>; the model call shared with the items of other
+/// messages in the worker at the same time), records every item's end with its result record in one more
+/// transaction, then closes the batch if this was its last work. Finished items are skipped, so a redelivered
+/// message for finished work is a no-op. Storage work per message is constant: a query for its items, a batch-row
+/// read per transaction, two transactions, the input and output blobs; gathering adds none.
 /// </summary>
 public sealed class GenerateJobHandler(
     StorageClients clients,
     JobStateStore state,
     BatchFinalizer finalizer,
     IModelSource models,
+    GenerationBatcher batcher,
     WorkerStats stats,
-    IOptions<WorkerOptions> options,
     TimeProvider time,
     ILogger<GenerateJobHandler> logger) : IJobHandler<GeneratePayload>
 {
     public async Task<JobResult> HandleAsync(JobContext<GeneratePayload> job)
     {
         var (batchId, cancellation) = (job.Payload.BatchId, job.Cancellation);
-        var batch = await state.GetBatchAsync(batchId, cancellation)
-            ?? throw new PermanentJobException($"Batch {batchId} named by job {job.JobId} has no state row.");
-        var items = await state.GetItemsAsync(batchId, job.Payload.ItemIds, cancellation);
-        foreach (var missing in job.Payload.ItemIds.Except(items.Select(i => i.ItemId), StringComparer.Ordinal))
-            logger.LogWarning("Job {JobId}: item {ItemId} of batch {BatchId} has no state row; skipped", job.JobId, missing, batchId);
-
-        var open = items.Where(i => !ItemStates.IsTerminal(i.State)).ToList();
-        var skipped = items.Count - open.Count;
-        var cancelled = 0;
-        if (batch.CancelRequested)
+        BatchEntity? known;
+        int skipped, cancelled, succeeded = 0, failed = 0;
+        // Announced before the storage work, so that a generation batch gathering now waits for this message's items.
+        using (var seat = batcher.Announce(job.Payload.Model))
         {
-            cancelled = await BatchCancellationService.CancelQueuedItemsAsync(state, batchId, open, cancellation);
-            open = open.Where(i => i.State == ItemStates.Running).ToList(); // left running by an earlier delivery: finish them
-        }
+            var batch = await state.GetBatchAsync(batchId, cancellation)
+                ?? throw new PermanentJobException($"Batch {batchId} named by job {job.JobId} has no state row.");
+            var items = await state.GetItemsAsync(batchId, job.Payload.ItemIds, cancellation);
+            foreach (var missing in job.Payload.ItemIds.Except(items.Select(i => i.ItemId), StringComparer.Ordinal))
+                logger.LogWarning("Job {JobId}: item {ItemId} of batch {BatchId} has no state row; skipped", job.JobId, missing, batchId);
 
-        var (claimed, known) = await ClaimAsync(job, open, cancellation);
-        skipped += open.Count - claimed.Count;
-        for (var i = 0; i < skipped; i++)
-            stats.ItemSkipped();
+            var open = items.Where(i => !ItemStates.IsTerminal(i.State)).ToList();
+            skipped = items.Count - open.Count;
+            cancelled = 0;
+            if (batch.CancelRequested)
+            {
+                cancelled = await BatchCancellationService.CancelQueuedItemsAsync(state, batchId, open, cancellation);
+                open = open.Where(i => i.State == ItemStates.Running).ToList(); // left running by an earlier delivery: finish them
+            }
 
-        var (succeeded, failed) = (0, 0);
-        if (claimed.Count > 0)
-        {
-            var started = Stopwatch.GetTimestamp();
-            var runs = new List<(ItemEntity Item, ItemRun Run)>();
-            var runnable = new List<(ItemEntity Item, BatchItem Parsed)>();
-            foreach (var item in claimed)
+            List<ItemEntity> claimed;
+            (claimed, known) = await ClaimAsync(job, open, cancellation);
+            skipped += open.Count - claimed.Count;
+            for (var i = 0; i < skipped; i++)
+                stats.ItemSkipped();
+
+            if (claimed.Count > 0)
             {
-                if (Parse(item) is { } parsed)
-                    runnable.Add((item, parsed));
-                else
-                    runs.Add((item, new ItemRun(ResultRecord.Failed(item.ItemId, "input-error", UnreadableReason(item), item.Seed), 0, 0)));
+                var started = Stopwatch.GetTimestamp();
+                var runs = new List<(ItemEntity Item, ItemRun Run)>();
+                var runnable = new List<(ItemEntity Item, BatchItem Parsed)>();
+                foreach (var item in claimed)
+                {
+                    if (Parse(item) is { } parsed)
+                        runnable.Add((item, parsed));
+                    else
+                        runs.Add((item, new ItemRun(ResultRecord.Failed(item.ItemId, "input-error", UnreadableReason(item), item.Seed), 0, 0)));
+                }
+                if (runnable.Count > 0)
+                {
+                    var completer = await models.OpenAsync(job.Payload.Model, cancellation);
+                    var done = await batcher.RunAsync(
+                        seat,
+                        completer,
+                        runnable.Select(r => r.Parsed).ToList(),
+                        new BlobStore(clients.Batches, StorageLayout.InputPath(batchId, "")),
+                        new BlobStore(clients.Results, StorageLayout.BatchPrefix(batchId)),
+                        cancellation);
+                    runs.AddRange(runnable.Zip(done, (r, run) => (r.Item, run)));
+                }
+                (known, succeeded, failed) = await FinishAsync(batchId, runs, started, cancellation);
             }
-            if (runnable.Count > 0)
-            {
-                var completer = await models.OpenAsync(job.Payload.Model, cancellation);
-                var runner = new BatchItemRunner(completer, ImageLimits.Default with { MaxBytes = Math.Min(ImageLimits.Default.MaxBytes, options.Value.MaxInputBytes) });
-                var done = await runner.RunAsync(
-                    runnable.Select(r => r.Parsed).ToList(),
-                    new BlobStore(clients.Batches, StorageLayout.InputPath(batchId, "")),
-                    new BlobStore(clients.Results, StorageLayout.BatchPrefix(batchId)),
-                    cancellationToken: cancellation);
-                runs.AddRange(runnable.Zip(done, (r, run) => (r.Item, run)));
-            }
-            (known, succeeded, failed) = await FinishAsync(batchId, runs, started, cancellation);
         }
 
         // Not tied to the message's lease: closing the batch is batch-level work, and stopping half-way would leave

@@ -17,7 +17,10 @@ namespace LvmCloud.Worker.Jobs;
 /// permanent error (<see cref="JobFailures"/>) or the last allowed delivery moves it to the <c>-poison</c> twin after
 /// the handler has failed its work. On shutdown the message being worked on is handed back at once. Each message
 /// gets one log line when it starts, finishes, is retried, handed back or poisoned, and a span that continues the
-/// trace in its <c>traceParent</c>.
+/// trace in its <c>traceParent</c>. Each of the <see cref="QueueSettings.Concurrency"/> loops holds up to
+/// <see cref="QueueSettings.ReceiveBatch"/> messages at once, received together and each handled on its own (its own
+/// lease, log lines, span, retry and poison path), so a handler may combine the work of messages that are in at the
+/// same time (the <c>generate</c> handler's generation batches).
 /// </summary>
 public sealed class QueueConsumer(
     IJobKind kind,
@@ -40,60 +43,100 @@ public sealed class QueueConsumer(
         var poison = clients.Queue(clients.QueueNames.Poison(kind.Kind));
         await queue.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
         await poison.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
-        logger.LogInformation("Serving {Queue}: {Concurrency} at a time, visibility {Visibility}, up to {Deliveries} deliveries",
-            queue.Name, _settings.Concurrency, _settings.VisibilityTimeout, _settings.MaxDequeueCount);
+        logger.LogInformation("Serving {Queue}: {Concurrency} loops of up to {ReceiveBatch} messages at a time, visibility {Visibility}, up to {Deliveries} deliveries",
+            queue.Name, _settings.Concurrency, _settings.ReceiveBatch, _settings.VisibilityTimeout, _settings.MaxDequeueCount);
         await Task.WhenAll(Enumerable.Range(0, _settings.Concurrency).Select(_ => LoopAsync(queue, poison, stoppingToken)));
     }
 
+    /// <summary>
+    /// One receive loop: asks for as many messages as it has free slots (<see cref="QueueSettings.ReceiveBatch"/> in
+    /// all) and handles each on its own task, receiving again as soon as one is done; on stopping it waits for the
+    /// messages it holds to be settled or handed back.
+    /// </summary>
     private async Task LoopAsync(QueueClient queue, QueueClient poison, CancellationToken stoppingToken)
     {
         var idleDelay = _options.PollInterval;
         var unreachable = false;
-        while (!stoppingToken.IsCancellationRequested)
+        using var slots = new SemaphoreSlim(_settings.ReceiveBatch, _settings.ReceiveBatch);
+        var inFlight = new List<Task>();
+        try
         {
-            QueueMessage[] received;
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
-                received = (await queue.ReceiveMessagesAsync(1, _settings.VisibilityTimeout, stoppingToken)).Value;
-                if (unreachable)
-                    logger.LogInformation("{Queue} is reachable again", queue.Name);
-                unreachable = false;
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                if (!unreachable)
-                    logger.LogWarning("Cannot receive from {Queue} ({Error}); retrying with back-off", queue.Name, JobFailures.Describe(e));
-                unreachable = true;
-                received = [];
-            }
-
-            if (received.Length == 0)
-            {
-                if (!await DelayAsync(idleDelay, stoppingToken))
+                try
+                {
+                    await slots.WaitAsync(stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
                     return;
-                idleDelay = TimeSpan.FromTicks(Math.Min(idleDelay.Ticks * 2, _options.MaxPollInterval.Ticks));
-                continue;
-            }
+                }
+                var free = 1;
+                while (free < _settings.ReceiveBatch && slots.Wait(0))
+                    free++;
 
-            idleDelay = _options.PollInterval;
-            try
-            {
-                await HandleAsync(queue, poison, received[0], stoppingToken);
+                QueueMessage[] received;
+                try
+                {
+                    received = (await queue.ReceiveMessagesAsync(free, _settings.VisibilityTimeout, stoppingToken)).Value;
+                    if (unreachable)
+                        logger.LogInformation("{Queue} is reachable again", queue.Name);
+                    unreachable = false;
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception e)
+                {
+                    if (!unreachable)
+                        logger.LogWarning("Cannot receive from {Queue} ({Error}); retrying with back-off", queue.Name, JobFailures.Describe(e));
+                    unreachable = true;
+                    received = [];
+                }
+                if (free > received.Length)
+                    slots.Release(free - received.Length);
+
+                if (received.Length == 0)
+                {
+                    if (!await DelayAsync(idleDelay, stoppingToken))
+                        return;
+                    idleDelay = TimeSpan.FromTicks(Math.Min(idleDelay.Ticks * 2, _options.MaxPollInterval.Ticks));
+                    continue;
+                }
+
+                idleDelay = _options.PollInterval;
+                inFlight.RemoveAll(t => t.IsCompleted);
+                foreach (var message in received)
+                    inFlight.Add(HandleInSlotAsync(queue, poison, message, slots, stoppingToken));
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                // Bookkeeping around the job failed (storage unreachable mid-way): the message reappears after its
-                // visibility timeout and is handled again.
-                logger.LogError(e, "Message {MessageId} on {Queue} could not be settled; it will be delivered again", received[0].MessageId, queue.Name);
-            }
+        }
+        finally
+        {
+            await Task.WhenAll(inFlight);
+        }
+    }
+
+    /// <summary>Handles one message on its own task and frees its slot; never throws.</summary>
+    private async Task HandleInSlotAsync(QueueClient queue, QueueClient poison, QueueMessage message, SemaphoreSlim slots, CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        try
+        {
+            await HandleAsync(queue, poison, message, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            // Bookkeeping around the job failed (storage unreachable mid-way): the message reappears after its
+            // visibility timeout and is handled again.
+            logger.LogError(e, "Message {MessageId} on {Queue} could not be settled; it will be delivered again", message.MessageId, queue.Name);
+        }
+        finally
+        {
+            slots.Release();
         }
     }
 

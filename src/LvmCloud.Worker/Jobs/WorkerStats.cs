@@ -3,7 +3,7 @@ namespace LvmCloud.Worker.Jobs;
 /// <summary>Counts of what this worker process did (for logs, the items/s gauge, and checks).</summary>
 public sealed class WorkerStats
 {
-    private long _messages, _succeeded, _failed, _skipped, _poisoned, _resultsWritten, _renewals, _retried, _handedBack, _shards, _images, _runsClosed;
+    private long _messages, _succeeded, _failed, _skipped, _poisoned, _resultsWritten, _renewals, _retried, _handedBack, _shards, _images, _runsClosed, _generationBatches, _generationRows;
 
     public long MessagesCompleted => Interlocked.Read(ref _messages);
     public long ItemsSucceeded => Interlocked.Read(ref _succeeded);
@@ -17,6 +17,12 @@ public sealed class WorkerStats
     public long ShardsWritten => Interlocked.Read(ref _shards);
     public long ImagesTokenized => Interlocked.Read(ref _images);
     public long TokenizeRunsClosed => Interlocked.Read(ref _runsClosed);
+
+    /// <summary>Model calls of the <c>generate</c> handler (one per generation batch, however many messages it gathered).</summary>
+    public long GenerationBatches => Interlocked.Read(ref _generationBatches);
+
+    /// <summary>Rows (items × candidates) over all generation batches.</summary>
+    public long GenerationBatchRows => Interlocked.Read(ref _generationRows);
 
     internal void MessageCompleted() => Interlocked.Increment(ref _messages);
     internal void ItemSucceeded() => Interlocked.Increment(ref _succeeded);
@@ -33,4 +39,9 @@ public sealed class WorkerStats
         Interlocked.Add(ref _images, images);
     }
     internal void TokenizeRunClosed() => Interlocked.Increment(ref _runsClosed);
+    internal void GenerationBatchRan(long rows)
+    {
+        Interlocked.Increment(ref _generationBatches);
+        Interlocked.Add(ref _generationRows, rows);
+    }
 }

@@ -51,6 +51,7 @@ public sealed class PlatformHarness : IAsyncDisposable
             ["Storage:QueuePrefix"] = "t" + Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant() + "-",
             ["Intake:ItemsPerMessage"] = "3",
             ["Worker:Concurrency"] = "2",
+            ["Worker:ReceiveBatch"] = "1", // one message per receive, as the plumbing tests expect; the batching tests set more
             ["Worker:VisibilityTimeout"] = "00:00:03",
             ["Worker:RetryDelay"] = "00:00:00",
             ["Worker:MaxDequeueCount"] = "3",
