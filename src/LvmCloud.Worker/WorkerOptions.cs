@@ -67,9 +67,19 @@ public sealed record WorkerOptions : IValidatableObject
     [Required, MinLength(1)]
     public string ModelCacheDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "lvm-model-cache");
 
-    /// <summary>Where the models run: <c>auto</c> (CUDA when available, else CPU), <c>cpu</c> or <c>cuda</c>.</summary>
+    /// <summary>
+    /// Where the models run: <c>auto</c> (CUDA when available, else CPU), <c>cpu</c> or <c>cuda</c>. <c>cuda</c> on a build
+    /// or machine without it stops the worker at start (<see cref="Completion.WorkerDeviceValidation"/>).
+    /// </summary>
     [RegularExpression("^(auto|cpu|cuda)$")]
     public string Device { get; init; } = "auto";
+
+    /// <summary>
+    /// The transformer's weight dtype: <c>auto</c> (a checkpoint's stored fp16/bf16 on CUDA, float32 on the CPU),
+    /// <c>float32</c>, <c>bfloat16</c> or <c>float16</c> (<see cref="Vision.Devices.WeightDType"/>). Training always keeps float32.
+    /// </summary>
+    [RegularExpression("^(auto|float32|bfloat16|float16)$")]
+    public string DType { get; init; } = "auto";
 
     /// <summary>The kinds named by <see cref="Queues"/> (empty: all).</summary>
     public IReadOnlyList<string> ServedKinds() =>

@@ -26,6 +26,7 @@ public static class WorkerServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<WorkerOptions>, ServedQueuesValidation>();
+        services.AddSingleton<IValidateOptions<WorkerOptions>, Completion.WorkerDeviceValidation>();
         services.TryAddSingleton<WorkerStats>();
         services.AddLvmModels();
         services.TryAddSingleton<Tokenize.TokenizerStore>();

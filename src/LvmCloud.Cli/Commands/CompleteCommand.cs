@@ -20,11 +20,13 @@ public sealed class CompleteCommand() : LvmCommand("complete",
     private readonly Option<string?> _images = new("--images") { Description = "Folder the manifest's image paths are relative to (default: inputs/ beside the manifest)." };
     private readonly Option<int> _batch = new("--batch-items") { Description = "Items decoded together.", DefaultValueFactory = _ => 16 };
     private readonly Option<int> _threads = new("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount };
+    private readonly PlacementOptions _placement = new(transformerDType: true);
 
     protected override void Configure(Command command)
     {
         command.Arguments.Add(_manifest);
         foreach (var o in new Option[] { _out, _model, _images, _batch, _threads }) command.Options.Add(o);
+        _placement.AddTo(command);
     }
 
     public static string DefaultModelDirectory()
@@ -45,8 +47,10 @@ public sealed class CompleteCommand() : LvmCommand("complete",
         string modelDir = parse.GetValue(_model) ?? DefaultModelDirectory();
         string outDir = parse.GetValue(_out)!;
 
-        using var model = LvmModel.Load(modelDir);
-        console.Info($"model {model.Settings.Name} v{model.Settings.Version}: {model.Resolution}px, {model.TokensPerImage} tokens per image, {model.Settings.ContextFrames} frames of context");
+        var placement = _placement.Resolve(parse);
+        using var model = LvmModel.Load(modelDir, placement);
+        console.Info($"model {model.Settings.Name} v{model.Settings.Version}: {model.Resolution}px, {model.TokensPerImage} tokens per image, " +
+                     $"{model.Settings.ContextFrames} frames of context, on {placement.Describe(model.Transformer.DType)}");
         // A manifest over the size limit is refused unread (one failed record), so it is not counted either.
         int lines = new FileInfo(manifest).Length > ManifestLimits.Default.MaxManifestBytes
             ? 1

@@ -12,19 +12,21 @@ public sealed class DetokenizeCommand() : LvmCommand("detokenize", "Decode VQGAN
     private readonly Option<string> tokenizerOption = new("--tokenizer") { Description = "VQGAN folder: config.json + weights.", Required = true };
     private readonly Option<string> codesOption = new("--codes") { Description = "JSON file {\"codes\": [[...], ...]}, as `lvm tokenize --json` prints.", Required = true };
     private readonly Option<string> outOption = new("--out") { Description = "Folder for the PNGs (created if missing).", Required = true };
+    private readonly PlacementOptions placementOptions = new(transformerDType: false);
 
     protected override void Configure(Command command)
     {
         command.Options.Add(tokenizerOption);
         command.Options.Add(codesOption);
         command.Options.Add(outOption);
+        placementOptions.AddTo(command);
     }
 
     protected override async Task<int> ExecuteAsync(ParseResult parse, IConsoleInteraction console, CancellationToken cancellationToken)
     {
         var rows = TokenRowsFile.Read(parse.GetValue(codesOption)!, "codes");
         var outDir = parse.GetValue(outOption)!;
-        using var tokenizer = ModelFolders.Tokenizer(parse.GetValue(tokenizerOption)!);
+        using var tokenizer = ModelFolders.Tokenizer(parse.GetValue(tokenizerOption)!, placementOptions.Resolve(parse));
         TokenRowsFile.CheckRange(rows, tokenizer.Config.NumEmbeddings, "tokenizer's codebook");
         for (int r = 0; r < rows.Count; r++)
             if (!IsSquare(rows[r].Length))

@@ -21,6 +21,7 @@ public sealed class GenerateCommand() : LvmCommand("generate", "Continue token p
     private readonly Option<long> seedOption = new("--seed") { Description = "Seed; output row r samples with a seed derived from (seed, r).", DefaultValueFactory = _ => 0L };
     private readonly Option<int> candidatesOption = new("--candidates") { Description = "Continuations per prompt.", DefaultValueFactory = _ => 1 };
     private readonly Option<int> allowedVocabOption = new("--allowed-vocab") { Description = "Only ids below this are generated (the VQGAN codebook size).", DefaultValueFactory = _ => GenerationOptions.DefaultAllowedVocab };
+    private readonly PlacementOptions placementOptions = new(transformerDType: true);
 
     /// <summary>The sampling seed of output row <paramref name="row"/> for <c>--seed</c> <paramref name="seed"/>.</summary>
     public static long RowSeed(long seed, int row) => StableSeed.Derive(seed, $"row-{row}");
@@ -29,6 +30,7 @@ public sealed class GenerateCommand() : LvmCommand("generate", "Continue token p
     {
         foreach (var option in new Option[] { transformerOption, tokensOption, maxNewTokensOption, temperatureOption, topPOption, topKOption, seedOption, candidatesOption, allowedVocabOption })
             command.Options.Add(option);
+        placementOptions.AddTo(command);
     }
 
     protected override async Task<int> ExecuteAsync(ParseResult parse, IConsoleInteraction console, CancellationToken cancellationToken)
@@ -51,7 +53,7 @@ public sealed class GenerateCommand() : LvmCommand("generate", "Continue token p
             throw new UserInputException($"Invalid generation options: {e.Message}");
         }
 
-        using var model = ModelFolders.Transformer(parse.GetValue(transformerOption)!);
+        using var model = ModelFolders.Transformer(parse.GetValue(transformerOption)!, placementOptions.Resolve(parse));
         TokenRowsFile.CheckRange(prompts, model.Config.VocabSize, "transformer's");
         int longest = prompts.Max(p => p.Length);
         if (longest + options.MaxNewTokens > model.Config.MaxPositionEmbeddings)

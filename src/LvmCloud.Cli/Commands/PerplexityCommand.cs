@@ -14,12 +14,14 @@ public sealed class PerplexityCommand() : LvmCommand("perplexity", "Perplexity o
     private readonly Option<string> transformerOption = new("--transformer") { Description = "LLaMA folder: config.json + weights.", Required = true };
     private readonly Option<string> tokensOption = new("--tokens") { Description = "JSON file {\"tokens\": [[...], ...]}; rows may differ in length.", Required = true };
     private readonly Option<int> targetStartOption = new("--target-start") { Description = "First scored position (e.g. 256 × context images); every row must be longer.", Required = true };
+    private readonly PlacementOptions placementOptions = new(transformerDType: true);
 
     protected override void Configure(Command command)
     {
         command.Options.Add(transformerOption);
         command.Options.Add(tokensOption);
         command.Options.Add(targetStartOption);
+        placementOptions.AddTo(command);
     }
 
     protected override Task<int> ExecuteAsync(ParseResult parse, IConsoleInteraction console, CancellationToken cancellationToken)
@@ -32,7 +34,7 @@ public sealed class PerplexityCommand() : LvmCommand("perplexity", "Perplexity o
             if (rows[r].Length <= targetStart)
                 throw new UserInputException($"--target-start {targetStart} is out of range for row {r}, which has {rows[r].Length} tokens.");
 
-        using var model = ModelFolders.Transformer(parse.GetValue(transformerOption)!);
+        using var model = ModelFolders.Transformer(parse.GetValue(transformerOption)!, placementOptions.Resolve(parse));
         TokenRowsFile.CheckRange(rows, model.Config.VocabSize, "transformer's");
         if (rows.Max(r => r.Length) > model.Config.MaxPositionEmbeddings)
             throw new UserInputException($"A row is longer than the transformer's context of {model.Config.MaxPositionEmbeddings} tokens.");

@@ -11,17 +11,19 @@ public sealed class TokenizeCommand() : LvmCommand("tokenize", "Encode images in
 {
     private readonly Option<string> tokenizerOption = new("--tokenizer") { Description = "VQGAN folder: config.json + weights.", Required = true };
     private readonly Argument<string[]> imagesArgument = new("images") { Description = "Image files (PNG, JPEG, WebP, BMP, GIF).", Arity = ArgumentArity.OneOrMore };
+    private readonly PlacementOptions placementOptions = new(transformerDType: false);
 
     protected override void Configure(Command command)
     {
         command.Options.Add(tokenizerOption);
         command.Arguments.Add(imagesArgument);
+        placementOptions.AddTo(command);
     }
 
     protected override async Task<int> ExecuteAsync(ParseResult parse, IConsoleInteraction console, CancellationToken cancellationToken)
     {
         var paths = parse.GetValue(imagesArgument)!;
-        using var tokenizer = ModelFolders.Tokenizer(parse.GetValue(tokenizerOption)!);
+        using var tokenizer = ModelFolders.Tokenizer(parse.GetValue(tokenizerOption)!, placementOptions.Resolve(parse));
         int resolution = tokenizer.Config.Resolution;
 
         var codes = await console.WithProgressAsync("tokenize", paths.Length, progress =>

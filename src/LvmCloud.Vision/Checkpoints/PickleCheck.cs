@@ -43,7 +43,17 @@ public static class PickleCheck
 
     private sealed class Mark;
 
-    public static void Check(string path)
+    public static void Check(string path) => Inspect(path);
+
+    /// <summary>
+    /// Checks the file as <see cref="Check"/> does and returns how many elements its tensor storages hold per storage
+    /// type (<c>FloatStorage</c>, <c>BFloat16Storage</c>, ...), each storage counted once however many tensors view it.
+    /// </summary>
+    public static IReadOnlyDictionary<string, long> StorageElements(string path) =>
+        Inspect(path).Values.GroupBy(s => s.Type, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(s => s.Elements), StringComparer.Ordinal);
+
+    /// <summary>The checked file's storages by key: type and element count.</summary>
+    private static Dictionary<string, (string Type, long Elements)> Inspect(string path)
     {
         string name = Path.GetFileName(path);
         using var stream = File.OpenRead(path);
@@ -94,13 +104,15 @@ public static class PickleCheck
             }
 
             var problems = new List<string>();
-            CheckTensors(result, archive, root, problems, depth: 0);
+            var storages = new Dictionary<string, (string Type, long Elements)>(StringComparer.Ordinal);
+            CheckTensors(result, archive, root, problems, storages, depth: 0);
             if (problems.Count > 0)
                 throw new CheckpointException($"'{name}' is refused: {string.Join("; ", problems.Take(10))}{(problems.Count > 10 ? "; ..." : "")}", problems);
+            return storages;
         }
     }
 
-    private static void CheckTensors(object? value, ZipArchive archive, string root, List<string> problems, int depth)
+    private static void CheckTensors(object? value, ZipArchive archive, string root, List<string> problems, Dictionary<string, (string Type, long Elements)> storages, int depth)
     {
         if (depth > 64)
         {
@@ -111,11 +123,11 @@ public static class PickleCheck
         switch (value)
         {
             case Reduced { Callable.Name: "_rebuild_tensor_v2" or "_rebuild_tensor" } tensor:
-                CheckTensor(tensor, archive, root, problems);
+                CheckTensor(tensor, archive, root, problems, storages);
                 break;
             case Reduced reduced:
                 foreach (var arg in reduced.Args)
-                    CheckTensors(arg, archive, root, problems, depth + 1);
+                    CheckTensors(arg, archive, root, problems, storages, depth + 1);
                 break;
             case Persistent persistent:
                 problems.Add($"a persistent id {Describe(persistent.Id)} is used outside a tensor");
@@ -123,23 +135,23 @@ public static class PickleCheck
             case Dictionary<object, object?> dict:
                 foreach (var (k, v) in dict)
                 {
-                    CheckTensors(k, archive, root, problems, depth + 1);
-                    CheckTensors(v, archive, root, problems, depth + 1);
+                    CheckTensors(k, archive, root, problems, storages, depth + 1);
+                    CheckTensors(v, archive, root, problems, storages, depth + 1);
                 }
                 break;
             case List<object?> list:
                 foreach (var item in list)
-                    CheckTensors(item, archive, root, problems, depth + 1);
+                    CheckTensors(item, archive, root, problems, storages, depth + 1);
                 break;
             case object?[] tuple:
                 foreach (var item in tuple)
-                    CheckTensors(item, archive, root, problems, depth + 1);
+                    CheckTensors(item, archive, root, problems, storages, depth + 1);
                 break;
         }
     }
 
     /// <summary>(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata]): the storage is a data/ entry that holds every element the view reaches.</summary>
-    private static void CheckTensor(Reduced tensor, ZipArchive archive, string root, List<string> problems)
+    private static void CheckTensor(Reduced tensor, ZipArchive archive, string root, List<string> problems, Dictionary<string, (string Type, long Elements)> storages)
     {
         var args = tensor.Args;
         if (args.Length < 4 || args[0] is not Persistent { Id: [string kind, Global storage, string key, _, long numel] } || kind != "storage")
@@ -196,6 +208,8 @@ public static class PickleCheck
 
         if (elements > 0 && (elements > Math.Max(numel, 1) || last >= numel))
             problems.Add($"tensor on storage '{key}' with size {Describe(size)} and stride {Describe(stride)} from offset {offset} reaches past the storage's {numel} elements");
+        else
+            storages[key] = (storage.Name, numel);
     }
 
     /// <summary>Runs the pickle on a stack machine that only builds values.</summary>

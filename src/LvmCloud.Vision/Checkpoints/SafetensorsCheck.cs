@@ -29,7 +29,15 @@ public static class SafetensorsCheck
         ["BOOL"] = 1,
     };
 
-    public static void Check(string path)
+    public static void Check(string path) => Inspect(path);
+
+    /// <summary>
+    /// Checks the file as <see cref="Check"/> does and returns how many elements its tensors hold per header dtype
+    /// (<c>F32</c>, <c>BF16</c>, ...).
+    /// </summary>
+    public static IReadOnlyDictionary<string, long> DTypeElements(string path) => Inspect(path);
+
+    private static Dictionary<string, long> Inspect(string path)
     {
         string name = Path.GetFileName(path);
         using var stream = File.OpenRead(path);
@@ -63,6 +71,7 @@ public static class SafetensorsCheck
                 throw Refused(name, "the header is not a JSON object");
             var problems = new List<string>();
             var spans = new List<(long Begin, long End, string Tensor)>();
+            var elements = new Dictionary<string, long>(StringComparer.Ordinal);
             foreach (var entry in document.RootElement.EnumerateObject())
             {
                 if (entry.Name == "__metadata__")
@@ -70,7 +79,11 @@ public static class SafetensorsCheck
                 if (CheckEntry(entry.Name, entry.Value, dataLength, out var span) is { } problem)
                     problems.Add(problem);
                 else
+                {
                     spans.Add(span);
+                    string dtype = entry.Value.GetProperty("dtype").GetString()!;
+                    elements[dtype] = elements.GetValueOrDefault(dtype) + (span.Item2 - span.Item1) / DtypeBytes[dtype];
+                }
             }
 
             spans.Sort((a, b) => a.Begin.CompareTo(b.Begin));
@@ -79,6 +92,7 @@ public static class SafetensorsCheck
                     problems.Add($"tensor '{spans[i].Tensor}' (bytes {spans[i].Begin}-{spans[i].End}) overlaps tensor '{spans[i - 1].Tensor}' (bytes {spans[i - 1].Begin}-{spans[i - 1].End})");
             if (problems.Count > 0)
                 throw new CheckpointException($"'{name}' is not a valid safetensors file: {string.Join("; ", problems.Take(10))}{(problems.Count > 10 ? "; ..." : "")}", problems);
+            return elements;
         }
     }
 

@@ -1,3 +1,4 @@
+using LvmCloud.Vision.Devices;
 using LvmCloud.Vision.Tokenizer;
 using LvmCloud.Vision.Transformer;
 using static TorchSharp.torch;
@@ -37,16 +38,24 @@ public sealed class LvmModel : IDisposable
     public int TokensPerImage => Tokenizer.Config.TokensPerImage;
     public int CodebookSize => (int)Tokenizer.Config.NumEmbeddings;
 
-    public static LvmModel Load(string directory, Device? device = null)
+    /// <summary>The model in <paramref name="directory"/>, in float32 on <paramref name="device"/> (the CPU by default).</summary>
+    public static LvmModel Load(string directory, Device? device = null) =>
+        Load(directory, device is null ? ModelPlacement.CpuFloat32 : new ModelPlacement(device, WeightDType.Float32));
+
+    /// <summary>
+    /// The model in <paramref name="directory"/> on <paramref name="placement"/>'s device: the transformer in the dtype it
+    /// chooses (<see cref="ModelPlacement.TransformerDType"/>), the VQGAN in float32.
+    /// </summary>
+    public static LvmModel Load(string directory, ModelPlacement placement)
     {
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"Model folder '{directory}' does not exist.");
         string tokenizerDir = Path.Combine(directory, TokenizerFolder), transformerDir = Path.Combine(directory, TransformerFolder);
         if (!Directory.Exists(tokenizerDir) || !Directory.Exists(transformerDir))
             throw new DirectoryNotFoundException($"Model folder '{directory}' must hold '{TokenizerFolder}/' and '{TransformerFolder}/' (each a config.json plus weights).");
-        var tokenizer = VqganTokenizer.Load(tokenizerDir, device);
+        var tokenizer = placement.LoadTokenizer(tokenizerDir);
         try
         {
-            var transformer = LlamaForCausalLM.FromPretrained(transformerDir, device);
+            var transformer = placement.LoadTransformer(transformerDir);
             transformer.eval();
             return new LvmModel(tokenizer, transformer, LvmModelSettings.Load(directory));
         }

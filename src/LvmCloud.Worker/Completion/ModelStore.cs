@@ -4,6 +4,7 @@ using LvmCloud.Platform.Datasets;
 using LvmCloud.Platform.Queues;
 using LvmCloud.Platform.Storage;
 using LvmCloud.Vision.Batches;
+using LvmCloud.Vision.Devices;
 using LvmCloud.Vision.Native;
 using LvmCloud.Vision.Pipelines;
 using Microsoft.Extensions.Logging;
@@ -34,16 +35,14 @@ public sealed class ModelStore : IModelSource, IDisposable
         _clients = clients;
         _options = options.Value;
         _logger = logger;
-        Device = _options.Device switch
-        {
-            "cpu" => torch.CPU,
-            "cuda" => torch.CUDA,
-            _ => torch.cuda.is_available() ? torch.CUDA : torch.CPU,
-        };
+        Placement = ModelPlacement.Resolve(_options.Device, _options.DType, WorkerDeviceValidation.DeviceSetting, WorkerDeviceValidation.DTypeSetting);
     }
 
+    /// <summary>Where the models run and the transformer's dtype choice (<c>Worker:Device</c>, <c>Worker:DType</c>).</summary>
+    public ModelPlacement Placement { get; }
+
     /// <summary>Where the models run.</summary>
-    public torch.Device Device { get; }
+    public torch.Device Device => Placement.Device;
 
     public async Task<IFrameCompleter> OpenAsync(ModelReference model, CancellationToken cancellationToken) =>
         (await GetAsync(model, cancellationToken)).Completer;
@@ -71,7 +70,7 @@ public sealed class ModelStore : IModelSource, IDisposable
         LvmModel model;
         try
         {
-            model = await Task.Run(() => LvmModel.Load(folder, Device), cancellationToken);
+            model = await Task.Run(() => LvmModel.Load(folder, Placement), cancellationToken);
         }
         catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException or FormatException
                                       or System.Text.Json.JsonException or ArgumentException or KeyNotFoundException
@@ -80,7 +79,7 @@ public sealed class ModelStore : IModelSource, IDisposable
             // The files are there but do not make a model (a corrupt or incomplete checkpoint): retrying cannot help.
             throw new ModelLoadException($"Model {reference} in {folder} cannot be loaded: {e.Message}", e);
         }
-        _logger.LogInformation("Model {Model} loaded from {Folder} on {Device}", reference, folder, Device);
+        _logger.LogInformation("Model {Model} loaded from {Folder} on {Placement}", reference, folder, Placement.Describe(model.Transformer.DType));
         return new LoadedModel(reference, model);
     }
 

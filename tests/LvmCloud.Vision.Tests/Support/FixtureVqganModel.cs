@@ -1,18 +1,24 @@
 using LvmCloud.Vision.Checkpoints;
 using LvmCloud.Vision.Tokenizer;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LvmCloud.Vision.Tests.Support;
 
-/// <summary>The fixture's VQGAN built from its config.json and loaded through the product's checkpoint loader (xunit class fixture).</summary>
+/// <summary>
+/// The fixture's VQGAN built from its config.json and loaded through the product's checkpoint loader, model and input on
+/// <see cref="TestDevice"/> (xunit class fixture).
+/// </summary>
 public sealed class FixtureVqganModel : IDisposable
 {
     public FixtureVqganModel()
     {
         Model = new VqganModel(VqganConfig.Load(VqganFixture.ConfigPath));
         CheckpointLoader.LoadInto(Model, VqganFixture.Directory);
+        Model.to(TestDevice.Device);
         Model.eval();
-        PixelValues = VqganFixture.Tensor("pixel_values");
+        using var pixels = VqganFixture.Tensor("pixel_values");
+        PixelValues = pixels.to(TestDevice.Device);
     }
 
     public VqganModel Model { get; }

@@ -30,10 +30,10 @@ public sealed class LlamaFixture
     /// <summary>Every state_dict key of the reference model, in its order.</summary>
     public IReadOnlyList<string> ParameterNames { get; }
 
-    /// <summary>A model with the fixture's weights, read from <c>model.safetensors</c> or <c>pytorch_model.bin</c>.</summary>
+    /// <summary>A model with the fixture's weights, read from <c>model.safetensors</c> or <c>pytorch_model.bin</c>, on <see cref="TestDevice"/>.</summary>
     public LlamaForCausalLM LoadModel(string weightsFile = "model.safetensors")
     {
-        var model = new LlamaForCausalLM(Config);
+        var model = new LlamaForCausalLM(Config, TestDevice.Device);
         var format = weightsFile.EndsWith(".safetensors", StringComparison.Ordinal) ? CheckpointFormat.Safetensors : CheckpointFormat.PyTorchBin;
         CheckpointLoader.LoadInto(model, new CheckpointFiles(format, [Path.Combine(Directory, weightsFile)]));
         model.eval();
@@ -55,9 +55,11 @@ public sealed class LlamaFixture
         };
     }
 
+    /// <summary>Largest absolute difference, compared in float32 on the CPU (either side may be on the test device).</summary>
     public static double MaxAbsDiff(Tensor a, Tensor b)
     {
-        using var diff = (a - b).abs().max();
+        using var scope = NewDisposeScope();
+        using var diff = (a.cpu().to(ScalarType.Float32) - b.cpu().to(ScalarType.Float32)).abs().max();
         return diff.item<float>();
     }
 }

@@ -51,11 +51,12 @@ public static class VqganFixture
         return flat.reshape(shape);
     }
 
-    /// <summary>Asserts equal shapes and a maximum absolute difference of at most <paramref name="tolerance"/>.</summary>
+    /// <summary>Asserts equal shapes and a maximum absolute difference of at most <paramref name="tolerance"/> (compared on the CPU).</summary>
     public static void AssertClose(Tensor expected, Tensor actual, double tolerance, string what)
     {
         Assert.Equal(expected.shape, actual.shape);
-        using var diff = (expected.to(float32) - actual.to(float32)).abs().max();
+        using var scope = NewDisposeScope();
+        using var diff = (expected.cpu().to(float32) - actual.cpu().to(float32)).abs().max();
         var maxDiff = diff.item<float>();
         Assert.True(maxDiff <= tolerance, $"{what}: max abs diff {maxDiff:G3} exceeds {tolerance:G3}");
     }

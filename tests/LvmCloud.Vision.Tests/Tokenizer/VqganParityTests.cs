@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace LvmCloud.Vision.Tests.Tokenizer;
 
-/// <summary>The port against outputs of the unmodified open-muse code on the same weights and inputs.</summary>
+/// <summary>The port against outputs of the unmodified open-muse code on the same weights and inputs, on <see cref="TestDevice"/>.</summary>
 public sealed class VqganParityTests(FixtureVqganModel fixture) : IClassFixture<FixtureVqganModel>
 {
     private const double Tolerance = 1e-4;
@@ -36,14 +36,16 @@ public sealed class VqganParityTests(FixtureVqganModel fixture) : IClassFixture<
         using var actual = fixture.Model.EncodeToCodes(fixture.PixelValues);
         Assert.Equal(ScalarType.Int64, actual.dtype);
         Assert.Equal(expected.shape, actual.shape);
-        Assert.Equal(expected.data<long>().ToArray(), actual.data<long>().ToArray());
+        using var onCpu = actual.cpu();
+        Assert.Equal(expected.data<long>().ToArray(), onCpu.data<long>().ToArray());
     }
 
     [Fact]
     public void Decode_code_output_matches_reference()
     {
         using var _ = no_grad();
-        using var codes = VqganFixture.Tensor("encode_indices");
+        using var stored = VqganFixture.Tensor("encode_indices");
+        using var codes = TestDevice.On(stored);
         using var expected = VqganFixture.Tensor("decode_code_output");
         using var actual = fixture.Model.DecodeCodes(codes);
         VqganFixture.AssertClose(expected, actual, Tolerance, "decode_code_output");
@@ -53,7 +55,8 @@ public sealed class VqganParityTests(FixtureVqganModel fixture) : IClassFixture<
     public void Decode_code_output_is_raw_and_decode_to_images_clamps_it()
     {
         using var _ = no_grad();
-        using var codes = VqganFixture.Tensor("encode_indices");
+        using var stored = VqganFixture.Tensor("encode_indices");
+        using var codes = TestDevice.On(stored);
         using var raw = VqganFixture.Tensor("decode_code_output");
         using var rawMin = raw.min();
         using var rawMax = raw.max();

@@ -3,6 +3,7 @@ using static TorchSharp.torch;
 
 namespace LvmCloud.Vision.Tests.Transformer;
 
+/// <summary>The port against outputs of HF transformers on the same weights and inputs, on <see cref="TestDevice"/>.</summary>
 public class LlamaFixtureParityTests
 {
     private const double Tolerance = 1e-4;
@@ -28,6 +29,7 @@ public class LlamaFixtureParityTests
 
         using var output = model.ForwardWithHiddenStates(ids);
 
+        Assert.Equal(TestDevice.Device.type, model.Device.type);
         Assert.Equal(expectedLogits.shape, output.Logits.shape);
         Assert.InRange(LlamaFixture.MaxAbsDiff(output.Logits, expectedLogits), 0, Tolerance);
         Assert.Equal(expectedHidden.shape[0], output.HiddenStates.Count);
@@ -77,7 +79,7 @@ public class LlamaFixtureParityTests
             using var logits = model.Forward(input, cache, promptLength + step);
             stepLogits.Add(logits[.., -1].clone());
         }
-        using var actualTokens = stack(tokens, 1);                                // (B, steps)
+        using var actualTokens = stack(tokens, 1).cpu();                          // (B, steps)
         using var actualLogits = stack(stepLogits, 1);                            // (B, steps, V)
 
         Assert.Equal(expectedTokens.data<long>().ToArray(), actualTokens.data<long>().ToArray());
@@ -95,7 +97,7 @@ public class LlamaFixtureParityTests
         try
         {
             model.SavePretrained(dir.FullName);
-            using var reloaded = LvmCloud.Vision.Transformer.LlamaForCausalLM.FromPretrained(dir.FullName);
+            using var reloaded = LvmCloud.Vision.Transformer.LlamaForCausalLM.FromPretrained(dir.FullName, TestDevice.Device);
             using var _ = no_grad();
             using var expected = model.forward(ids);
             using var actual = reloaded.forward(ids);
@@ -113,7 +115,7 @@ public class LlamaFixtureParityTests
     public void Bfloat16_weights_give_logits_close_to_float32_and_float32_logits_out()
     {
         var fixture = new LlamaFixture(LlamaFixture.Gqa);
-        using var model = LvmCloud.Vision.Transformer.LlamaForCausalLM.FromPretrained(fixture.Directory, dtype: ScalarType.BFloat16);
+        using var model = LvmCloud.Vision.Transformer.LlamaForCausalLM.FromPretrained(fixture.Directory, TestDevice.Device, ScalarType.BFloat16);
         using var ids = fixture.Tensor("input_ids");
         using var expected = fixture.Tensor("logits");
         using var _ = no_grad();

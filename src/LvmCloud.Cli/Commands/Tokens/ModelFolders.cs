@@ -1,4 +1,5 @@
 using LvmCloud.Vision.Checkpoints;
+using LvmCloud.Vision.Devices;
 using LvmCloud.Vision.Tokenizer;
 using LvmCloud.Vision.Transformer;
 
@@ -7,12 +8,13 @@ namespace LvmCloud.Cli.Commands.Tokens;
 /// <summary>Loads the models named on the command line; a missing or unreadable folder is the user's input error.</summary>
 public static class ModelFolders
 {
-    public static LlamaForCausalLM Transformer(string directory)
+    /// <summary>The transformer in <paramref name="directory"/>, on <paramref name="placement"/>'s device and in the dtype it chooses.</summary>
+    public static LlamaForCausalLM Transformer(string directory, ModelPlacement placement)
     {
         RequireFolder(directory, "Transformer");
         try
         {
-            return LlamaForCausalLM.FromPretrained(directory);
+            return placement.LoadTransformer(directory);
         }
         catch (Exception e) when (e is CheckpointException or NotSupportedException)
         {
@@ -20,12 +22,13 @@ public static class ModelFolders
         }
     }
 
-    public static VqganTokenizer Tokenizer(string directory)
+    /// <summary>The VQGAN in <paramref name="directory"/>, on <paramref name="placement"/>'s device (float32).</summary>
+    public static VqganTokenizer Tokenizer(string directory, ModelPlacement placement, int maxBatchSize = VqganTokenizer.DefaultMaxBatchSize)
     {
         RequireFolder(directory, "Tokenizer");
         try
         {
-            return VqganTokenizer.Load(directory);
+            return placement.LoadTokenizer(directory, maxBatchSize);
         }
         catch (Exception e) when (e is CheckpointException or NotSupportedException)
         {

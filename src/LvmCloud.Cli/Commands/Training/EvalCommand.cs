@@ -23,16 +23,18 @@ public sealed class EvalCommand() : LvmCommand("eval",
     private readonly Option<int> _max = new("--max-sentences") { DefaultValueFactory = _ => 500 };
     private readonly Option<float> _temperature = new("--temperature") { Description = "Sampling temperature for the generated frame (0: greedy).", DefaultValueFactory = _ => 0f };
     private readonly Option<int> _threads = new("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount };
+    private readonly PlacementOptions _placement = new(transformerDType: true);
 
     protected override void Configure(Command command)
     {
         foreach (var o in new Option[] { _model, _data, _trainTokens, _max, _temperature, _threads }) command.Options.Add(o);
+        _placement.AddTo(command);
     }
 
     protected override async Task<int> ExecuteAsync(ParseResult parse, IConsoleInteraction console, CancellationToken ct)
     {
         set_num_threads(Math.Max(1, parse.GetValue(_threads)));
-        using var model = LvmModel.Load(parse.GetValue(_model) ?? CompleteCommand.DefaultModelDirectory());
+        using var model = LvmModel.Load(parse.GetValue(_model) ?? CompleteCommand.DefaultModelDirectory(), _placement.Resolve(parse));
         var dataset = await DatasetFolder.OpenAsync(parse.GetValue(_data)!, ct);
         var evaluator = new ModelEvaluator(model, new EvaluationOptions { MaxSentences = parse.GetValue(_max), Temperature = parse.GetValue(_temperature) });
         int sentences = evaluator.SentencesToScore(dataset).Count;

@@ -5,7 +5,6 @@ using LvmCloud.Core.Paths;
 using LvmCloud.Core.Storage;
 using LvmCloud.Core.Tokens;
 using LvmCloud.Vision.Datasets;
-using LvmCloud.Vision.Tokenizer;
 using static TorchSharp.torch;
 
 namespace LvmCloud.Cli.Commands.Training;
@@ -24,10 +23,12 @@ public sealed class TokenizeDatasetCommand() : LvmCommand("tokenize-dataset",
     private readonly Option<int> _batch = new("--batch-size") { Description = "Images per tokenizer batch.", DefaultValueFactory = _ => 256 };
     private readonly Option<int> _threads = new("--threads") { DefaultValueFactory = _ => Environment.ProcessorCount };
     private readonly Option<int?> _max = new("--max-sentences") { Description = "Tokenize only the first N sentences." };
+    private readonly PlacementOptions _placement = new(transformerDType: false);
 
     protected override void Configure(Command command)
     {
         foreach (var o in new Option[] { _tokenizer, _data, _out, _batch, _threads, _max }) command.Options.Add(o);
+        _placement.AddTo(command);
     }
 
     protected override async Task<int> ExecuteAsync(ParseResult parse, IConsoleInteraction console, CancellationToken ct)
@@ -40,7 +41,7 @@ public sealed class TokenizeDatasetCommand() : LvmCommand("tokenize-dataset",
         string full = Path.GetFullPath(stem), name = Path.GetFileName(full);
         if (RelativePath.Check(TokenShardFiles.JsonlPath(name)) is { } problem)
             throw new UserInputException($"--out: the shard's file name is refused: {problem.Message}.");
-        using var tokenizer = VqganTokenizer.Load(parse.GetValue(_tokenizer)!, maxBatchSize: batchSize);
+        using var tokenizer = _placement.Resolve(parse).LoadTokenizer(parse.GetValue(_tokenizer)!, batchSize);
         var dataset = await DatasetFolder.OpenAsync(parse.GetValue(_data)!, ct);
         var sentences = dataset.Sentences.Take(parse.GetValue(_max) ?? int.MaxValue).ToList();
         var output = new FolderStore(Path.GetDirectoryName(full)!);
