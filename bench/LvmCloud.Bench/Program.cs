@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using LvmCloud.Vision.Devices;
 using LvmCloud.Vision.Native;
 using LvmCloud.Vision.Tokenizer;
 using LvmCloud.Vision.Transformer;
@@ -21,7 +22,16 @@ public static class Program
         TorchRuntime.EnsureLoaded();
         set_num_threads(Environment.ProcessorCount);
         manual_seed(0);
-        var device = DeviceOption(args);
+        Device device;
+        try
+        {
+            device = DeviceOption(args);
+        }
+        catch (Exception e) when (e is ArgumentException or DeviceUnavailableException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 2;
+        }
         const int promptLength = 448;
         int newTokens = quick ? 16 : 64, repetitions = quick ? 1 : 2;
 
@@ -103,16 +113,10 @@ public static class Program
         return 0;
     }
 
+    /// <summary>The <c>--device</c> value (default cpu), resolved as the CLI resolves it.</summary>
     private static Device DeviceOption(string[] args)
     {
         int at = Array.IndexOf(args, "--device");
-        string name = at >= 0 && at + 1 < args.Length ? args[at + 1] : "cpu";
-        return name switch
-        {
-            "cpu" => CPU,
-            "cuda" when cuda.is_available() => CUDA,
-            "cuda" => throw new InvalidOperationException("--device cuda: CUDA is not available to this build (build with -p:TorchBackend=cuda on a machine with an NVIDIA GPU)."),
-            _ => throw new ArgumentException($"--device must be cpu or cuda, got '{name}'."),
-        };
+        return ComputeDevice.Resolve(at >= 0 && at + 1 < args.Length ? args[at + 1] : ComputeDevice.Cpu, "--device");
     }
 }
