@@ -11,6 +11,8 @@ namespace LvmCloud.Bench;
 /// </summary>
 public sealed class DecodeRoofline(LlamaConfig config, double bytesPerSecond, double flopsPerSecond, int bytesPerValue = sizeof(float))
 {
+    public double BytesPerSecond => bytesPerSecond;
+
     /// <summary>Weights read by one decode step (all matrices, the untied head included, the norms).</summary>
     public double WeightBytes => (config.ParameterCount - (config.TieWordEmbeddings ? 0 : (double)config.VocabSize * config.HiddenSize)) * bytesPerValue;
 

@@ -18,6 +18,9 @@ public static class DecodeRooflineRows
         table.Add("decode step, batch 1", step1 * 1e3, "ms",
             $"floor {floor1 * 1e3:0.00} ms ({Mb(roofline.WeightBytes):0} MB weights + {Mb(roofline.MeanStepBytes(1, 1, promptLength, newTokens, true) - roofline.WeightBytes):0.0} MB KV per step)");
         table.Add("decode step batch 1 / its bandwidth floor", step1 / floor1, "×", "target ≤ 1.25×");
+        var (gemvSeconds, gemvBytes) = WeightStreaming.BatchOneSeconds(generation.Model);
+        table.Add("weight matrices alone, one input row (linear per matrix)", gemvSeconds * 1e3, "ms",
+            $"{gemvBytes / gemvSeconds / 1e9:0.0} GB/s of {roofline.BytesPerSecond / 1e9:0.0}; step / this = {step1 / gemvSeconds:0.00}× (engine overhead)");
 
         double step8 = generation.DecodeStepSeconds(1, 8, shared: true, repetitions);
         double step8Copied = generation.DecodeStepSeconds(1, 8, shared: false, repetitions);

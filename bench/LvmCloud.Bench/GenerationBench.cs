@@ -9,6 +9,8 @@ namespace LvmCloud.Bench;
 public sealed class GenerationBench(LlamaForCausalLM model, int promptLength, int newTokens)
 {
     private readonly GenerationEngine engine = new(model);
+
+    public LlamaForCausalLM Model => model;
     private readonly GenerationEngine copyingEngine = new(model) { SharePromptCache = false };
 
     /// <summary><paramref name="batch"/> random prompts of <see cref="promptLength"/> image-code ids.</summary>

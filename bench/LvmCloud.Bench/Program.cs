@@ -106,6 +106,12 @@ public static class Program
             table.Add($"VQGAN {name} decode", decode, "images/s", notes);
         }
 
+        if (!quick)
+        {
+            Console.Error.WriteLine("VQGAN lvm, intermediates kept against freed...");
+            VqganMemoryBench.Run(table, VqganPresets.Lvm, batch: 4, repetitions: 1);
+        }
+
         Console.WriteLine($"Machine: {Environment.ProcessorCount} logical CPUs, torch threads {get_num_threads()}, " +
                           $"{RuntimeInformation.OSDescription}, .NET {Environment.Version}, device {device.type}, CUDA {(cuda.is_available() ? "available" : "not available")}");
         Console.WriteLine();

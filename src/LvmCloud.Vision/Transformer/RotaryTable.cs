@@ -14,6 +14,9 @@ public sealed class RotaryTable(int maxPositions, int headDim, double theta) : I
     private Tensor? _sin;
     private readonly Lock _gate = new(); // models are shared by concurrent jobs
 
+    /// <summary>How many times the tables were computed: once per device and dtype the model runs in.</summary>
+    public int Builds { get; private set; }
+
     /// <summary>(B, 1, T, d) cos and sin for <paramref name="positionIds"/> (B, T) int64 on the table's device.</summary>
     public (Tensor Cos, Tensor Sin) Lookup(Tensor positionIds, ScalarType dtype)
     {
@@ -32,13 +35,15 @@ public sealed class RotaryTable(int maxPositions, int headDim, double theta) : I
 
     private void Ensure(Device device, ScalarType dtype)
     {
-        if (_cos is not null && _cos.device == device && _cos.dtype == dtype) return;
+        // Device is a class without value equality: compare its type and index, or every lookup would rebuild the table.
+        if (_cos is not null && _cos.device_type == device.type && _cos.device_index == device.index && _cos.dtype == dtype) return;
         Release();
         using var scope = NewDisposeScope();
         var positions = arange(maxPositions, dtype: ScalarType.Int64, device: device).unsqueeze(0); // (1, P)
         var (cos, sin) = RotaryEmbedding.Tables(positions, headDim, theta, dtype);                  // (1, 1, P, d)
         _cos = cos.view(maxPositions, headDim).contiguous().DetachFromDisposeScope();
         _sin = sin.view(maxPositions, headDim).contiguous().DetachFromDisposeScope();
+        Builds++;
     }
 
     public void Dispose()

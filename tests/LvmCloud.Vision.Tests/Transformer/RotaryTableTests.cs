@@ -21,6 +21,19 @@ public sealed class RotaryTableTests
     }
 
     [Fact]
+    public void The_tables_are_computed_once_for_many_lookups_and_again_only_for_another_dtype()
+    {
+        using var scope = NewDisposeScope();
+        using var table = new RotaryTable(maxPositions: 64, headDim: 8, theta: 10000);
+        for (int step = 0; step < 5; step++)
+            table.Lookup(tensor(new long[] { step }, [1, 1]), ScalarType.Float32);
+        Assert.Equal(1, table.Builds);
+
+        table.Lookup(tensor(new long[] { 0 }, [1, 1]), ScalarType.Float64);
+        Assert.Equal(2, table.Builds);
+    }
+
+    [Fact]
     public void A_table_follows_the_dtype_it_is_asked_for()
     {
         using var scope = NewDisposeScope();
