@@ -186,6 +186,7 @@ internal static class LoadBench
                     azuriteCpu,
                     requests,
                     processes.Select((p, i) => new WorkerReport(i + 1, p.Pid, p.JobsFinished - jobsBefore[i], p.Redeliveries - redeliveriesBefore[i], rssAfterStart[i], rssStart[i], peak[i], rssEnd[i])).ToList()));
+                ReportLeaseTrouble(processes, batch + 1);
             }
             return results;
         }
@@ -196,6 +197,15 @@ internal static class LoadBench
             foreach (var p in processes)
                 p.Dispose();
         }
+    }
+
+    /// <summary>The workers' log lines about lost leases and repeated deliveries, on stderr: why an item ran twice.</summary>
+    private static void ReportLeaseTrouble(IReadOnlyList<BenchWorkerProcess> processes, int batch)
+    {
+        string[] markers = ["lease", "no longer ours", "started again", "could not be settled"];
+        for (var i = 0; i < processes.Count; i++)
+            foreach (var line in processes[i].Lines.Where(l => markers.Any(m => l.Contains(m, StringComparison.OrdinalIgnoreCase))).Distinct())
+                Console.Error.WriteLine($"batch {batch}, worker {i + 1}: {line}");
     }
 
     private static string Manifest(int items) =>

@@ -16,6 +16,7 @@ namespace LvmCloud.Platform.State;
 public sealed class JobStateStore(StorageClients clients, ResiliencePipelineProvider<string> pipelines)
 {
     private readonly ResiliencePipeline _conflicts = pipelines.GetPipeline(PlatformResilience.StateConflict);
+    private readonly KeyedAsyncLock _batchRows = new(); // this process's transitions of one batch take turns
     /// <summary>Entity-group transactions hold at most 100 entities: 99 items and the batch row.</summary>
     private const int ItemsPerTransaction = 99;
     private const int MaxTransactionSize = 100;
@@ -125,6 +126,10 @@ public sealed class JobStateStore(StorageClients clients, ResiliencePipelineProv
         var written = new List<ItemEntity>();
         var lost = new List<ItemEntity>();
         BatchEntity? batch = null;
+        // Every transition rewrites the batch row (its counts, under its ETag). A worker holds several messages of one
+        // batch at once, so its own transitions would mostly conflict with each other and retry: they take turns here,
+        // and only other processes' writes can still conflict.
+        using var turn = await _batchRows.AcquireAsync(batchId, cancellationToken);
         foreach (var chunk in changes.Chunk(ItemsPerTransaction))
         {
             var pending = chunk.ToList();

@@ -36,8 +36,8 @@ public sealed class VectorQuantizer : Module
     {
         using var scope = NewDisposeScope();
         var codebookT = embedding.weight!.t();                              // (D, K)
-        var inputNormSq = flat.pow(2.0).sum(dim: 1, keepdim: true);         // (N, 1)
-        var codebookNormSq = codebookT.pow(2.0).sum(dim: 0, keepdim: true); // (1, K)
+        var inputNormSq = flat.square().sum(dim: 1, keepdim: true);          // (N, 1); square(): no .NET Scalar
+        var codebookNormSq = codebookT.square().sum(dim: 0, keepdim: true);  // (1, K)
         return addmm(inputNormSq + codebookNormSq, flat, codebookT, beta: 1.0f, alpha: -2.0f).MoveToOuterDisposeScope();
     }
 
