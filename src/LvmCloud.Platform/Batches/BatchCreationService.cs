@@ -40,15 +40,15 @@ public sealed class BatchCreationService(
         if (!await state.TryAddBatchAsync(batch, cancellationToken))
             throw new InvalidOperationException($"Batch id {batchId} already exists (random id collision).");
 
-        var lifetime = options.Value.UploadSasLifetime;
+        var expiresOn = now + options.Value.UploadSasLifetime;
         var uploads = new Dictionary<string, Uri>(StringComparer.Ordinal);
         foreach (var file in files)
         {
             var blob = clients.Batches.GetBlobClient($"{batchId}/{file}");
-            uploads[file] = await sas.CreateAsync(blob, BlobSasPermissions.Create | BlobSasPermissions.Write, lifetime, cancellationToken);
+            uploads[file] = await sas.CreateAsync(blob, BlobSasPermissions.Create | BlobSasPermissions.Write, expiresOn, cancellationToken);
         }
 
         logger.LogInformation("Batch {BatchId} created with {Files} upload URLs", batchId, uploads.Count);
-        return new BatchUploadGrant(batchId, now + lifetime, uploads, model.ToString());
+        return new BatchUploadGrant(batchId, expiresOn, uploads, model.ToString());
     }
 }

@@ -14,7 +14,7 @@ namespace LvmCloud.Platform.Batches;
 /// its prompt images, its completions and targets. Images are linked with short-lived read SAS URLs (a browser cannot
 /// send the API's function key on an &lt;img&gt;). Reads every item row once and signs each image link locally.
 /// </summary>
-public sealed class GalleryService(StorageClients clients, JobStateStore state, BatchQueryService query, SasIssuer sas, IOptions<IntakeOptions> options)
+public sealed class GalleryService(StorageClients clients, JobStateStore state, BatchQueryService query, SasIssuer sas, IOptions<IntakeOptions> options, TimeProvider time)
 {
     private const string InputsPrefix = StorageLayout.InputsFolder + "/";
 
@@ -24,14 +24,14 @@ public sealed class GalleryService(StorageClients clients, JobStateStore state, 
         var items = await state.GetItemsAsync(batchId, cancellationToken);
         var entries = items.Select(Entry).ToList();
 
-        var lifetime = options.Value.ReadSasLifetime;
+        var expiresOn = time.GetUtcNow() + options.Value.ReadSasLifetime;
         var urls = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var path in entries.SelectMany(e => e.PromptLinks.Concat(e.TargetLinks).Concat(e.Result.Outputs).Concat(e.Result.ContactSheet is { } s ? [s] : [])).Distinct())
         {
             var blob = path.StartsWith(InputsPrefix, StringComparison.Ordinal)
                 ? clients.Batches.GetBlobClient($"{batchId}/{path}")
                 : clients.Results.GetBlobClient($"{batchId}/{path}");
-            urls[path] = (await sas.CreateAsync(blob, BlobSasPermissions.Read, lifetime, cancellationToken)).AbsoluteUri;
+            urls[path] = (await sas.CreateAsync(blob, BlobSasPermissions.Read, expiresOn, cancellationToken)).AbsoluteUri;
         }
         return GalleryWriter.Write($"Batch {batchId}", entries, path => urls.GetValueOrDefault(path), batch.State);
     }

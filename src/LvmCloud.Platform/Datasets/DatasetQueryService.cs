@@ -66,11 +66,11 @@ public sealed class DatasetQueryService(StorageClients clients, TokenizeStateSto
         {
             throw new NotFoundException($"Dataset '{dataset}' with {chosen.TokenizerId}: index.json is missing.");
         }
-        var lifetime = intake.Value.ReadSasLifetime;
+        var expiresOn = time.GetUtcNow() + intake.Value.ReadSasLifetime;
         var files = new Dictionary<string, Uri>(StringComparer.Ordinal);
         foreach (var name in index.Shards.SelectMany(s => new[] { s.Jsonl, s.Bin, s.Entry }).Append(StorageLayout.DatasetIndexFileName))
-            files[name] = await sas.CreateAsync(clients.Tokens.GetBlobClient(prefix + name), BlobSasPermissions.Read, lifetime, cancellationToken);
-        return new DatasetTokens(dataset, chosen.TokenizerId, index, time.GetUtcNow() + lifetime, files);
+            files[name] = await sas.CreateAsync(clients.Tokens.GetBlobClient(prefix + name), BlobSasPermissions.Read, expiresOn, cancellationToken);
+        return new DatasetTokens(dataset, chosen.TokenizerId, index, expiresOn, files);
     }
 
     private TokenizeWatermarkEntity? Choose(IReadOnlyList<TokenizeWatermarkEntity> watermarks, string? tokenizer)

@@ -32,7 +32,7 @@ public sealed class DatasetUploadService(StorageClients clients, SasIssuer sas, 
             ? await DatasetListing.ReadAsync(clients.Datasets, dataset, cancellationToken)
             : new DatasetListing(new Dictionary<string, string>(), new Dictionary<string, string>());
         var now = time.GetUtcNow();
-        var lifetime = options.Value.UploadSasLifetime;
+        var expiresOn = now + options.Value.UploadSasLifetime;
         var uploads = new Dictionary<string, Uri>(StringComparer.Ordinal);
         var unchanged = new List<string>();
         foreach (var file in files)
@@ -43,9 +43,9 @@ public sealed class DatasetUploadService(StorageClients clients, SasIssuer sas, 
                 continue;
             }
             var blob = clients.Datasets.GetBlobClient(StorageLayout.DatasetPrefix(dataset) + file.Path);
-            uploads[file.Path] = await sas.CreateAsync(blob, BlobSasPermissions.Create | BlobSasPermissions.Write, lifetime, cancellationToken);
+            uploads[file.Path] = await sas.CreateAsync(blob, BlobSasPermissions.Create | BlobSasPermissions.Write, expiresOn, cancellationToken);
         }
         logger.LogInformation("Dataset {Dataset}: {Uploads} upload URLs issued, {Unchanged} files unchanged", dataset, uploads.Count, unchanged.Count);
-        return new DatasetUploadGrant(dataset, now + lifetime, uploads, unchanged);
+        return new DatasetUploadGrant(dataset, expiresOn, uploads, unchanged);
     }
 }

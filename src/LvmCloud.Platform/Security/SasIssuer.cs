@@ -17,10 +17,12 @@ public sealed class SasIssuer(StorageClients clients, TimeProvider time)
     private readonly SemaphoreSlim _keyLock = new(1, 1);
     private UserDelegationKey? _delegationKey;
 
-    public async Task<Uri> CreateAsync(BlobClient blob, BlobSasPermissions permissions, TimeSpan lifetime, CancellationToken cancellationToken)
+    /// <summary>A SAS for <paramref name="blob"/> valid until <paramref name="expiresOn"/>: give every link of one answer the
+    /// same expiry, and report that value, so what the caller is told is what the links say.</summary>
+    public async Task<Uri> CreateAsync(BlobClient blob, BlobSasPermissions permissions, DateTimeOffset expiresOn, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var builder = new BlobSasBuilder(permissions, now + lifetime)
+        var builder = new BlobSasBuilder(permissions, expiresOn)
         {
             BlobContainerName = blob.BlobContainerName,
             BlobName = blob.Name,
@@ -30,7 +32,7 @@ public sealed class SasIssuer(StorageClients clients, TimeProvider time)
         if (blob.CanGenerateSasUri)
             return blob.GenerateSasUri(builder);
 
-        var key = await GetDelegationKeyAsync(now + lifetime, cancellationToken);
+        var key = await GetDelegationKeyAsync(expiresOn, cancellationToken);
         var query = builder.ToSasQueryParameters(key, clients.Blobs.AccountName);
         return new BlobUriBuilder(blob.Uri) { Sas = query }.ToUri();
     }

@@ -131,11 +131,11 @@ public sealed class TrainingRunService(
         }
         var now = time.GetUtcNow();
         var runId = TrainingIds.NewRunId(now);
-        var lifetime = intake.Value.UploadSasLifetime;
+        var expiresOn = now + intake.Value.UploadSasLifetime;
         var uploads = new Dictionary<string, Uri>(StringComparer.Ordinal);
         foreach (var file in files)
-            uploads[file] = await sas.CreateAsync(clients.Training.GetBlobClient(TrainingLayout.RunPrefix(runId) + file), BlobSasPermissions.Create | BlobSasPermissions.Write, lifetime, cancellationToken);
-        return new TrainingUploadGrant(runId, now + lifetime, uploads);
+            uploads[file] = await sas.CreateAsync(clients.Training.GetBlobClient(TrainingLayout.RunPrefix(runId) + file), BlobSasPermissions.Create | BlobSasPermissions.Write, expiresOn, cancellationToken);
+        return new TrainingUploadGrant(runId, expiresOn, uploads);
     }
 
     public async Task<TrainingRunStatus> GetStatusAsync(string runId, CancellationToken cancellationToken)
