@@ -76,8 +76,13 @@ var trainShardQueueName = 'train-shard'
 // short jobs, so short visibility timeouts: the worker renews a lease every third of it while it works, and
 // the timeout is how long the message of a replica that died waits before it is delivered again.
 var inferenceQueueSettings = {
-  // A message is up to Intake:ItemsPerMessage (4) items; 2 per replica scales out early for a user's batch.
-  '${generateQueueName}': { messagesPerReplica: 2, concurrency: 1, visibilityTimeoutSeconds: 120 }
+  // A message is up to Intake:ItemsPerMessage (4) items. A CPU replica holds 8 (the worker's default) and 2 per
+  // replica scales out early for a user's batch; a GPU replica fills 64-row generation batches from up to 32
+  // messages, so it gets 16 before another starts (docs/platform.md, "Benchmark: generation batch size").
+  '${generateQueueName}': union(
+    { concurrency: 1, visibilityTimeoutSeconds: 120 },
+    empty(workerGpuProfile) ? { messagesPerReplica: 2 } : { messagesPerReplica: 16, receiveBatch: 32 }
+  )
   // Scheduled retokenization is background work: a backlog scales the app out more slowly than generate does.
   '${tokenizeQueueName}': { messagesPerReplica: 4, concurrency: 1, visibilityTimeoutSeconds: 300 }
 }
@@ -250,6 +255,7 @@ module worker 'modules/worker-app.bicep' = {
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
     queues: split(workerQueues, ',')
     queueSettings: inferenceQueueSettings
+    generateBatchRows: empty(workerGpuProfile) ? 0 : 64
     maxReplicas: workerMaxReplicas
     terminationGracePeriodSeconds: workerTerminationGracePeriodSeconds
   }

@@ -66,6 +66,11 @@ param maxDequeueCount int = 5
 @maxValue(600)
 param terminationGracePeriodSeconds int = 60
 
+@description('Worker:Generate:BatchRows: rows of one generation batch; 0 keeps the worker\'s default (16, for CPU replicas).')
+@minValue(0)
+@maxValue(4096)
+param generateBatchRows int = 0
+
 type queueSettingsType = {
   @description('Queued messages (visible or in flight) per replica before KEDA adds one.')
   @minValue(1)
@@ -85,6 +90,11 @@ type queueSettingsType = {
   @minValue(1)
   @maxValue(100)
   maxDequeueCount: int?
+
+  @description('Worker:PerQueue:{kind}:ReceiveBatch: messages a replica holds at once (generate gathers their items into shared generation batches).')
+  @minValue(1)
+  @maxValue(32)
+  receiveBatch: int?
 }
 
 // A TimeSpan the .NET configuration binder reads ("00:02:00"); visibility timeouts stay under the worker's 2 h limit.
@@ -95,7 +105,8 @@ func workerOverrides(settings queueSettingsType) object =>
   union(
     settings.?concurrency == null ? {} : { Concurrency: string(settings.?concurrency) },
     settings.?visibilityTimeoutSeconds == null ? {} : { VisibilityTimeout: timeSpan(settings.?visibilityTimeoutSeconds!) },
-    settings.?maxDequeueCount == null ? {} : { MaxDequeueCount: string(settings.?maxDequeueCount) }
+    settings.?maxDequeueCount == null ? {} : { MaxDequeueCount: string(settings.?maxDequeueCount) },
+    settings.?receiveBatch == null ? {} : { ReceiveBatch: string(settings.?receiveBatch) }
   )
 
 var placeholderImage = 'mcr.microsoft.com/k8se/quickstart:latest'
@@ -160,7 +171,7 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
             cpu: json(size.cpu)
             memory: size.memory
           }
-          env: [
+          env: concat([
             // appsettings.json points at Azurite; an empty connection string selects the service URIs below.
             { name: 'Storage__ConnectionString', value: '' }
             { name: 'Storage__BlobServiceUri', value: blobEndpoint }
@@ -176,7 +187,9 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
             { name: 'DOTNET_SHUTDOWNTIMEOUTSECONDS', value: string(terminationGracePeriodSeconds - shutdownMarginSeconds) }
             { name: 'Training__StopCheckpointTimeout', value: timeSpan(terminationGracePeriodSeconds - shutdownMarginSeconds - stopCheckpointMarginSeconds) }
             { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: applicationInsightsConnectionString }
-          ]
+          ], generateBatchRows == 0 ? [] : [
+            { name: 'Worker__Generate__BatchRows', value: string(generateBatchRows) }
+          ])
         }
       ]
       scale: {

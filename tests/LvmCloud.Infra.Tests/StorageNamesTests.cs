@@ -45,7 +45,7 @@ public sealed class StorageNamesTests
     {
         Assert.Equal(new QueueNames().Generate, BicepDeclarations.StringVar(MainBicep, "generateQueueName"));
         // The worker app takes a list of queues: by default it watches generate and tokenize, settings keyed by the name.
-        Assert.Contains("'${generateQueueName}': {", MainBicep);
+        Assert.Contains("'${generateQueueName}': ", MainBicep);
         using var document = await CompiledTemplate.JsonAsync();
         var main = ArmScope.ForTemplate(document.RootElement.Clone(), new Dictionary<string, System.Text.Json.Nodes.JsonNode?>
         {

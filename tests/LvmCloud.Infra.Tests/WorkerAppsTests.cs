@@ -239,6 +239,26 @@ public sealed class WorkerAppsTests
         return ArmScope.ForTemplate(document.RootElement.Clone(), parameters);
     }
 
+    /// <summary>
+    /// A GPU worker fills big generation batches: 64 rows from up to 32 held messages, and KEDA adds a replica per 16
+    /// generate messages. A CPU worker keeps the worker's defaults (16 rows, 8 messages) and scales out at 2.
+    /// </summary>
+    [Theory]
+    [InlineData("", 2L, null, null)]
+    [InlineData("Consumption-GPU-NC24-A100", 16L, "32", "64")]
+    public async Task Generate_batching_and_scale_follow_the_worker_profile(string gpuProfile, long perReplica, string? receiveBatch, string? batchRows)
+    {
+        var (_, worker) = await AppAsync("worker", new() { ["workerQueues"] = "generate,tokenize", ["workerGpuProfile"] = gpuProfile });
+        var configuration = WorkerConfiguration(worker);
+        var generateRule = worker["properties"]!["template"]!["scale"]!["rules"]!.AsArray()
+            .Single(r => r!["azureQueue"]!["queueName"]!.GetValue<string>() == QueueNames.GenerateKind)!;
+
+        Assert.Equal(perReplica, generateRule["azureQueue"]!["queueLength"]!.GetValue<long>());
+        Assert.Equal(receiveBatch, configuration[$"Worker:PerQueue:{QueueNames.GenerateKind}:ReceiveBatch"]);
+        Assert.Equal(batchRows, configuration["Worker:Generate:BatchRows"]);
+        Assert.Null(configuration[$"Worker:PerQueue:{QueueNames.TokenizeKind}:ReceiveBatch"]); // tokenize keeps one at a time
+    }
+
     private static async Task<(ArmScope Module, JsonNode Resource)> AppAsync(string app, Dictionary<string, JsonNode?> parameters)
     {
         var main = await MainAsync(parameters);
