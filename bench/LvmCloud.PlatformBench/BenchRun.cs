@@ -63,16 +63,8 @@ internal static class BenchRun
             ["Worker:MaxPollInterval"] = "00:00:00.250",
             ["Worker:VisibilityTimeout"] = "00:00:30",
         };
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var services = new ServiceCollection()
-            .AddSingleton<IConfiguration>(configuration)
-            .AddLogging(l => l.SetMinimumLevel(LogLevel.Warning))
-            .AddSingleton(sp => new StorageClients(sp.GetRequiredService<IOptions<StorageOptions>>().Value, null, counter.Configure))
-            .AddLvmPlatform()
-            .BuildServiceProvider();
-        await using var _ = services;
+        await using var services = await BenchServices.StartAsync(settings, counter);
         var clients = services.GetRequiredService<StorageClients>();
-        await clients.EnsureCreatedAsync(CancellationToken.None);
 
         var batchId = Identifiers.NewBatchId(DateTimeOffset.UtcNow);
         await UploadBatchAsync(clients, batchId, items);

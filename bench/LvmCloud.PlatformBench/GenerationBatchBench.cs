@@ -77,14 +77,8 @@ internal static class GenerationBatchBench
             ["Worker:MaxPollInterval"] = "00:00:00.250",
             ["Worker:VisibilityTimeout"] = "00:01:00",
         };
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        await using var services = new ServiceCollection()
-            .AddSingleton<IConfiguration>(configuration)
-            .AddLogging(l => l.SetMinimumLevel(LogLevel.Warning))
-            .AddLvmPlatform()
-            .BuildServiceProvider();
+        await using var services = await BenchServices.StartAsync(settings);
         var clients = services.GetRequiredService<StorageClients>();
-        await clients.EnsureCreatedAsync(CancellationToken.None);
         var batchId = Identifiers.NewBatchId(DateTimeOffset.UtcNow);
         await UploadBatchAsync(clients, batchId, items);
 

@@ -87,14 +87,8 @@ internal static class LoadBench
             ["Training:TorchThreads"] = "1",
             ["OMP_NUM_THREADS"] = "1",
         };
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        await using var services = new ServiceCollection()
-            .AddSingleton<IConfiguration>(configuration)
-            .AddLogging(l => l.SetMinimumLevel(LogLevel.Warning))
-            .AddLvmPlatform()
-            .BuildServiceProvider();
+        await using var services = await BenchServices.StartAsync(settings);
         var clients = services.GetRequiredService<StorageClients>();
-        await clients.EnsureCreatedAsync(CancellationToken.None);
         // The benchmark's own polling goes through clients of its own, counted, so that it can be taken out.
         var watcherRequests = new RequestCounter();
         var watcher = new StorageClients(services.GetRequiredService<IOptions<StorageOptions>>().Value, null, watcherRequests.Configure);

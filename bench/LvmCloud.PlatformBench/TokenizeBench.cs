@@ -166,14 +166,8 @@ internal static class TokenizeBench
             };
             if (imagesPerBatch is { } batch)
                 settings["Tokenize:ImagesPerBatch"] = batch.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var services = new ServiceCollection()
-                .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build())
-                .AddLogging(l => l.SetMinimumLevel(LogLevel.Warning))
-                .AddSingleton(sp => new StorageClients(sp.GetRequiredService<IOptions<StorageOptions>>().Value, null, counter.Configure))
-                .AddLvmPlatform()
-                .BuildServiceProvider();
+            var services = await BenchServices.StartAsync(settings, counter);
             var clients = services.GetRequiredService<StorageClients>();
-            await clients.EnsureCreatedAsync(CancellationToken.None);
             var dataset = $"bench-{chunkSize}-{Guid.NewGuid():N}"[..24];
             var store = new BlobStore(clients.Datasets, StorageLayout.DatasetPrefix(dataset));
             var files = Directory.EnumerateFiles(folder, "*.png", SearchOption.AllDirectories).ToList();
