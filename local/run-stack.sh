@@ -42,10 +42,16 @@ trap 'stop_all; exit 130' INT
 trap 'stop_all; exit 143' TERM
 trap 'stop_all' EXIT
 
+# Install first (a fresh clone's npm ci takes longer than any sensible wait for ports), then start and wait.
+"$root/local/install-azurite.sh" || exit 1
 "$root/local/start-azurite.sh" --silent & azurite_pid=$!
 for port in "$blob_port" "$queue_port" "$table_port"; do
-  for _ in $(seq 1 150); do (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-  (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "Azurite did not open port $port." >&2; exit 1; }
+  for _ in $(seq 1 300); do
+    (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    kill -0 "$azurite_pid" 2>/dev/null || { echo "Azurite exited before opening port $port (is the port in use? AZURITE_*_PORT moves it)." >&2; exit 1; }
+    sleep 0.1
+  done
+  (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "Azurite did not open port $port within 30 s." >&2; exit 1; }
 done
 echo "Azurite is up (blob $blob_port, queue $queue_port, table $table_port)."
 
@@ -60,8 +66,8 @@ use_func=""
 command -v func >/dev/null 2>&1 && [ -z "${LVM_NO_FUNC:-}" ] && use_func=1
 if [ -z "${LVM_NO_BUILD:-}" ]; then
   echo "Building ($config)..."
-  dotnet build "$root/src/LvmCloud.Worker" -c "$config" -v quiet -nologo -clp:ErrorsOnly || exit 1
-  [ -n "$use_func" ] || dotnet build "$root/src/LvmCloud.LocalApi" -c "$config" -v quiet -nologo -clp:ErrorsOnly || exit 1
+  dotnet build "$root/src/LvmCloud.Worker" -c "$config" -v quiet -nologo || exit 1
+  [ -n "$use_func" ] || dotnet build "$root/src/LvmCloud.LocalApi" -c "$config" -v quiet -nologo || exit 1
 fi
 
 (cd "$root/src/LvmCloud.Worker/bin/$config/net10.0" && exec dotnet LvmCloud.Worker.dll) & app_pids+=($!)

@@ -3,7 +3,7 @@
 # Ports: $AZURITE_BLOB_PORT, $AZURITE_QUEUE_PORT, $AZURITE_TABLE_PORT (default 10000, 10001, 10002).
 set -euo pipefail
 cd "$(dirname "$0")"
-[ -d node_modules/azurite ] || npm ci --no-audit --no-fund --loglevel=error
+./install-azurite.sh
 exec node node_modules/azurite/dist/src/azurite.js \
   --location "${AZURITE_LOCATION:-../.azurite}" --skipApiVersionCheck \
   --blobHost 127.0.0.1 --blobPort "${AZURITE_BLOB_PORT:-10000}" \

@@ -7,9 +7,7 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = "0" ] && command -v apt-get >/de
   apt-get update -qq && apt-get install -y -qq chromium >/dev/null
 fi
 # Azurite, pinned by the lockfile; reinstalled only when the lockfile changed since the last install.
-if [ -f local/package-lock.json ] && { [ ! -f local/node_modules/.package-lock.json ] || [ local/package-lock.json -nt local/node_modules/.package-lock.json ]; }; then
-  (cd local && npm ci --no-audit --no-fund --loglevel=error)
-fi
+./local/install-azurite.sh
 # One code style (.editorconfig): fails on any file `dotnet format LvmCloud.sln` would change.
 if ! dotnet format LvmCloud.sln --verify-no-changes; then
   echo "Code style check failed: run 'dotnet format LvmCloud.sln' and commit the result." >&2

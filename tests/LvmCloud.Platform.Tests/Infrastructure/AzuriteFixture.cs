@@ -5,7 +5,7 @@ namespace LvmCloud.Platform.Tests.Infrastructure;
 
 /// <summary>
 /// Starts Azurite (the npm package pinned in local/) on free loopback ports, in memory, once per test
-/// collection, and stops it afterwards. Runs <c>npm ci</c> in local/ first when its node_modules is missing.
+/// collection, and stops it afterwards. Installs it first with <c>local/install-azurite.sh</c> (once; retried) when it is missing.
 /// </summary>
 public sealed class AzuriteFixture : IAsyncLifetime
 {
@@ -18,7 +18,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
         var root = RepoRoot.Find();
         var local = Path.Combine(root, "local");
         if (!File.Exists(Path.Combine(local, "node_modules", "azurite", "dist", "src", "azurite.js")))
-            await RunAsync("npm", "ci --no-audit --no-fund --loglevel=error", local, TimeSpan.FromMinutes(5));
+            await RunAsync("bash", "install-azurite.sh", local, TimeSpan.FromMinutes(5));
         _azurite = await AzuriteProcess.StartAsync(root);
         ConnectionString = _azurite.ConnectionString;
     }
