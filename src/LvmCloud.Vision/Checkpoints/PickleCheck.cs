@@ -46,14 +46,43 @@ public static class PickleCheck
     public static void Check(string path) => Inspect(path);
 
     /// <summary>
+    /// Checks the file as <see cref="Check"/> does and, when its pickle is a flat state_dict (tensor name → tensor),
+    /// returns every tensor's storage entry, storage type, offset, size and stride; <c>null</c> for any other layout.
+    /// Nothing is unpickled into tensors and no storage is read.
+    /// </summary>
+    public static IReadOnlyList<PickledTensor>? ReadTensors(string path)
+    {
+        var inspection = Inspect(path);
+        var dict = inspection.Root switch
+        {
+            Dictionary<object, object?> d => d,
+            Reduced { Callable.Name: "OrderedDict", Args: [.., Dictionary<object, object?> inner] } => inner,
+            _ => null,
+        };
+        if (dict is null) return null;
+        var tensors = new List<PickledTensor>();
+        foreach (var (key, value) in dict)
+        {
+            if (key is not string name || value is not Reduced { Callable.Name: "_rebuild_tensor_v2" or "_rebuild_tensor" } tensor
+                || tensor.Args is not [Persistent { Id: [_, Global storage, string storageKey, _, long _] }, long offset, object?[] size, object?[] stride, ..])
+                return null;
+            tensors.Add(new PickledTensor(name, $"{inspection.Prefix}data/{storageKey}", storage.Name, offset,
+                size.Select(s => (long)s!).ToArray(), stride.Select(s => (long)s!).ToArray()));
+        }
+        return tensors;
+    }
+
+    /// <summary>
     /// Checks the file as <see cref="Check"/> does and returns how many elements its tensor storages hold per storage
     /// type (<c>FloatStorage</c>, <c>BFloat16Storage</c>, ...), each storage counted once however many tensors view it.
     /// </summary>
     public static IReadOnlyDictionary<string, long> StorageElements(string path) =>
-        Inspect(path).Values.GroupBy(s => s.Type, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(s => s.Elements), StringComparer.Ordinal);
+        Inspect(path).Storages.Values.GroupBy(s => s.Type, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(s => s.Elements), StringComparer.Ordinal);
 
-    /// <summary>The checked file's storages by key: type and element count.</summary>
-    private static Dictionary<string, (string Type, long Elements)> Inspect(string path)
+    /// <summary>What a checked file holds: its storages by key (type and element count), the pickle's inert value, and the archive's folder prefix.</summary>
+    private sealed record Inspection(Dictionary<string, (string Type, long Elements)> Storages, object? Root, string Prefix);
+
+    private static Inspection Inspect(string path)
     {
         string name = Path.GetFileName(path);
         using var stream = File.OpenRead(path);
@@ -108,7 +137,7 @@ public static class PickleCheck
             CheckTensors(result, archive, root, problems, storages, depth: 0);
             if (problems.Count > 0)
                 throw new CheckpointException($"'{name}' is refused: {string.Join("; ", problems.Take(10))}{(problems.Count > 10 ? "; ..." : "")}", problems);
-            return storages;
+            return new Inspection(storages, result, root);
         }
     }
 

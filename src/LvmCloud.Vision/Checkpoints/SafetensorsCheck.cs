@@ -29,15 +29,25 @@ public static class SafetensorsCheck
         ["BOOL"] = 1,
     };
 
-    public static void Check(string path) => Inspect(path);
+    public static void Check(string path) => ReadHeader(path);
 
     /// <summary>
     /// Checks the file as <see cref="Check"/> does and returns how many elements its tensors hold per header dtype
     /// (<c>F32</c>, <c>BF16</c>, ...).
     /// </summary>
-    public static IReadOnlyDictionary<string, long> DTypeElements(string path) => Inspect(path);
+    public static IReadOnlyDictionary<string, long> DTypeElements(string path)
+    {
+        var elements = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var entry in ReadHeader(path).Tensors)
+            elements[entry.DType] = elements.GetValueOrDefault(entry.DType) + (entry.End - entry.Begin) / DtypeBytes[entry.DType];
+        return elements;
+    }
 
-    private static Dictionary<string, long> Inspect(string path)
+    /// <summary>
+    /// Checks the file as <see cref="Check"/> does and returns its header: every tensor's dtype, shape and byte range,
+    /// and where the data region starts. Only the header is read.
+    /// </summary>
+    public static SafetensorsHeader ReadHeader(string path)
     {
         string name = Path.GetFileName(path);
         using var stream = File.OpenRead(path);
@@ -71,7 +81,7 @@ public static class SafetensorsCheck
                 throw Refused(name, "the header is not a JSON object");
             var problems = new List<string>();
             var spans = new List<(long Begin, long End, string Tensor)>();
-            var elements = new Dictionary<string, long>(StringComparer.Ordinal);
+            var tensors = new List<SafetensorsEntry>();
             foreach (var entry in document.RootElement.EnumerateObject())
             {
                 if (entry.Name == "__metadata__")
@@ -82,7 +92,8 @@ public static class SafetensorsCheck
                 {
                     spans.Add(span);
                     string dtype = entry.Value.GetProperty("dtype").GetString()!;
-                    elements[dtype] = elements.GetValueOrDefault(dtype) + (span.Item2 - span.Item1) / DtypeBytes[dtype];
+                    long[] shape = entry.Value.GetProperty("shape").EnumerateArray().Select(size => size.GetInt64()).ToArray();
+                    tensors.Add(new SafetensorsEntry(entry.Name, dtype, shape, span.Item1, span.Item2));
                 }
             }
 
@@ -92,7 +103,7 @@ public static class SafetensorsCheck
                     problems.Add($"tensor '{spans[i].Tensor}' (bytes {spans[i].Begin}-{spans[i].End}) overlaps tensor '{spans[i - 1].Tensor}' (bytes {spans[i - 1].Begin}-{spans[i - 1].End})");
             if (problems.Count > 0)
                 throw new CheckpointException($"'{name}' is not a valid safetensors file: {string.Join("; ", problems.Take(10))}{(problems.Count > 10 ? "; ..." : "")}", problems);
-            return elements;
+            return new SafetensorsHeader(8 + (long)headerLength, tensors);
         }
     }
 

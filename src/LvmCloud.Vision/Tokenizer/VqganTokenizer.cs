@@ -25,17 +25,26 @@ public sealed class VqganTokenizer : IDisposable
         Model.eval();
     }
 
-    /// <summary>Reads <c>config.json</c> and the weights (safetensors or pytorch_model.bin) from <paramref name="directory"/>.</summary>
-    public static VqganTokenizer Load(string directory, Device? device = null, int maxBatchSize = DefaultMaxBatchSize)
+    /// <summary>
+    /// Reads <c>config.json</c> and the weights (safetensors or pytorch_model.bin) from <paramref name="directory"/>:
+    /// the model is built on the meta device (no random initialisation) and each weight read from its file straight
+    /// into its float32 parameter on <paramref name="device"/> (<see cref="CheckpointLoader.Materialize(nn.Module, string, Device, CheckpointLoadOptions?)"/>).
+    /// </summary>
+    public static VqganTokenizer Load(string directory, Device? device = null, int maxBatchSize = DefaultMaxBatchSize) =>
+        Load(directory, device, maxBatchSize, CheckpointLoadOptions.Default);
+
+    /// <inheritdoc cref="Load(string, Device?, int)"/>
+    public static VqganTokenizer Load(string directory, Device? device, int maxBatchSize, CheckpointLoadOptions options)
     {
         if (!Directory.Exists(directory))
             throw new DirectoryNotFoundException($"VQGAN tokenizer folder '{directory}' does not exist.");
         var config = VqganConfig.Load(Path.Combine(directory, ConfigFileName));
-        var model = new VqganModel(config);
+        var files = CheckpointFiles.Find(directory);
+        var model = new VqganModel(config, META);
         try
         {
-            CheckpointLoader.LoadInto(model, directory);
-            return new VqganTokenizer(model, device, maxBatchSize);
+            var statistics = CheckpointLoader.Materialize(model, files, device ?? CPU, options);
+            return new VqganTokenizer(model, device, maxBatchSize) { LoadStatistics = statistics };
         }
         catch
         {
@@ -43,6 +52,9 @@ public sealed class VqganTokenizer : IDisposable
             throw;
         }
     }
+
+    /// <summary>What loading the weights cost, for a tokenizer made by <see cref="Load(string, Device?, int)"/>; null otherwise.</summary>
+    public LoadStatistics? LoadStatistics { get; private init; }
 
     public VqganModel Model { get; }
 

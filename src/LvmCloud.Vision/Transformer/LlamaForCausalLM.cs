@@ -27,14 +27,23 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// A model from a Hugging Face folder: config.json plus model.safetensors (single or sharded) or pytorch_model.bin,
-    /// in eval mode. Weights are converted to <paramref name="dtype"/> (default float32).
+    /// in eval mode. Weights are converted to <paramref name="dtype"/> (default float32). The modules are built on the
+    /// meta device (no memory, no random initialisation) and each weight is read from its file straight into its
+    /// parameter (<see cref="CheckpointLoader.Materialize(nn.Module, string, Device, CheckpointLoadOptions?)"/>):
+    /// the load costs the file reads, its memory the model plus one staging chunk. <see cref="LoadStatistics"/> says what it cost.
     /// </summary>
-    public static LlamaForCausalLM FromPretrained(string directory, Device? device = null, ScalarType? dtype = null)
+    public static LlamaForCausalLM FromPretrained(string directory, Device? device = null, ScalarType? dtype = null) =>
+        FromPretrained(directory, device, dtype, CheckpointLoadOptions.Default);
+
+    /// <inheritdoc cref="FromPretrained(string, Device?, ScalarType?)"/>
+    public static LlamaForCausalLM FromPretrained(string directory, Device? device, ScalarType? dtype, CheckpointLoadOptions options)
     {
-        var model = new LlamaForCausalLM(LlamaConfig.Load(directory), device, dtype);
+        var config = LlamaConfig.Load(directory);
+        var files = CheckpointFiles.Find(directory);
+        var model = new LlamaForCausalLM(config, META, dtype);
         try
         {
-            CheckpointLoader.LoadInto(model, directory);
+            model.LoadStatistics = CheckpointLoader.Materialize(model, files, device ?? CPU, options);
         }
         catch
         {
@@ -44,6 +53,9 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
         model.eval();
         return model;
     }
+
+    /// <summary>What loading the weights cost, for a model made by <see cref="FromPretrained(string, Device?, ScalarType?)"/>; null otherwise.</summary>
+    public LoadStatistics? LoadStatistics { get; private set; }
 
     /// <summary>Writes config.json and model.safetensors (float32) into <paramref name="directory"/>.</summary>
     public void SavePretrained(string directory)
