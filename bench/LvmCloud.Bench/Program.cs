@@ -12,6 +12,7 @@ namespace LvmCloud.Bench;
 /// generation tokens/s (full recompute vs KV cache, batch 1 vs 8), prefill GFLOP/s and VQGAN images/s.
 /// <c>--vqgan-memory</c>: the VQGAN at the LVM preset with intermediates kept against freed at last use.
 /// <c>--decode</c>: only the ceilings and the decode-step roofline rows.
+/// <c>--load</c>: a generated checkpoint loaded the pre-streaming way against the streamed loader (time, peak RSS).
 /// <c>--device cpu|cuda</c>: where the models run (default cpu).
 /// </summary>
 public static class Program
@@ -36,6 +37,13 @@ public static class Program
         int newTokens = quick ? 16 : 64, repetitions = quick ? 1 : 2;
 
         var table = new BenchTable();
+        if (args.Contains("--load"))
+        {
+            Console.Error.WriteLine("checkpoint load, old against streamed...");
+            LoadBench.Run(table);
+            table.Print(Console.Out);
+            return 0;
+        }
         if (args.Contains("--vqgan-memory"))
         {
             Console.Error.WriteLine("VQGAN lvm, intermediates kept against freed...");
