@@ -8,4 +8,5 @@ public sealed class ModelsCommand() : LvmCommandGroup("models", "Models: the nam
     new ModelsPresetsCommand(),
     new ModelsListCommand(),
     new ModelsImportCommand(),
+    new ModelsPushCommand(),
 ]);
