@@ -7,4 +7,6 @@ public sealed class ModelsCommand() : LvmCommandGroup("models", "Models: the nam
 [
     new ModelsPresetsCommand(),
     new ModelsListCommand(),
+    new ModelsImportCommand(),
+    new ModelsPushCommand(),
 ]);

@@ -117,6 +117,7 @@ public static class CheckpointLoader
         var target = empty(slot.Value.shape, slot.Value.dtype, materializeOn!);
         try
         {
+            Native.HugePages.Advise(target); // before the first write: that is when the pages fault in
             fillTarget(target);
         }
         catch

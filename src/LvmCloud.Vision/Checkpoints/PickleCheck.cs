@@ -79,6 +79,17 @@ public static class PickleCheck
     public static IReadOnlyDictionary<string, long> StorageElements(string path) =>
         Inspect(path).Storages.Values.GroupBy(s => s.Type, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(s => s.Elements), StringComparer.Ordinal);
 
+    /// <summary>
+    /// Checks the file as <see cref="Check"/> does and returns the state_dict's tensors by name: each one's storage
+    /// type and shape, read from the pickle alone (no storage is read).
+    /// </summary>
+    public static IReadOnlyDictionary<string, (string StorageType, long[] Shape)> TensorShapes(string path)
+    {
+        var tensors = new Dictionary<string, (string StorageType, long[] Shape)>(StringComparer.Ordinal);
+        CollectTensors(Inspect(path).Root, tensors);
+        return tensors;
+    }
+
     /// <summary>What a checked file holds: its storages by key (type and element count), the pickle's inert value, and the archive's folder prefix.</summary>
     private sealed record Inspection(Dictionary<string, (string Type, long Elements)> Storages, object? Root, string Prefix);
 
@@ -177,6 +188,20 @@ public static class PickleCheck
                     CheckTensors(item, archive, root, problems, storages, depth + 1);
                 break;
         }
+    }
+
+    /// <summary>The checked state_dict's (an OrderedDict or dict) tensors by their string keys.</summary>
+    private static void CollectTensors(object? result, Dictionary<string, (string StorageType, long[] Shape)> tensors)
+    {
+        var dict = result switch
+        {
+            Dictionary<object, object?> d => d,
+            Reduced { Callable.Name: "OrderedDict", Args: [.., Dictionary<object, object?> inner] } => inner,
+            _ => throw new CheckpointException($"the pickle holds {Describe(result)}, not a state_dict (a dict of tensors)", ["not a state_dict"]),
+        };
+        foreach (var (key, value) in dict)
+            if (key is string name && value is Reduced { Callable.Name: "_rebuild_tensor_v2" or "_rebuild_tensor", Args: [Persistent { Id: [_, Global storage, ..] }, _, object?[] size, ..] })
+                tensors[name] = (storage.Name, size.Select(s => (long)s!).ToArray());
     }
 
     /// <summary>(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata]): the storage is a data/ entry that holds every element the view reaches.</summary>

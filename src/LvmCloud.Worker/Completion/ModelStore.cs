@@ -19,8 +19,9 @@ namespace LvmCloud.Worker.Completion;
 /// model folder and the version asked for is <c>latest</c> or the one in its <c>lvm.json</c> (the bundled
 /// <c>models/fmnist-lvm</c> is such a folder); else from the <c>models</c> container's <c>{name}/{version}/</c>
 /// prefix, downloaded once into
-/// <see cref="WorkerOptions.ModelCacheDirectory"/> (into a temporary folder first, so a crash never leaves a
-/// half-downloaded model that looks complete).
+/// <see cref="WorkerOptions.ModelCacheDirectory"/> (in parallel ranges, checked against each file's SHA-256, into a
+/// staging folder first that a restarted download resumes, so a crash never leaves a half-downloaded model that looks
+/// complete).
 /// </summary>
 public sealed class ModelStore : IModelSource, IDisposable
 {
@@ -128,45 +129,55 @@ public sealed class ModelStore : IModelSource, IDisposable
         return cached;
     }
 
-    /// <summary>Downloads the blobs under <paramref name="prefix"/> of the models container into <paramref name="cached"/> (staged, then moved into place).</summary>
+    /// <summary>
+    /// Downloads the blobs under <paramref name="prefix"/> of the models container into <paramref name="cached"/>: each
+    /// file in parallel ranges, verified against its SHA-256 (<see cref="RangedBlobDownload"/>), into a staging folder
+    /// named after the model (<c>{cached}.download</c>), so a download that stops resumes with what it lacks; the folder
+    /// is moved into place when every file is there. A model without its <c>lvm.json</c> (never registered, or a push
+    /// that stopped half way) is not found.
+    /// </summary>
     private async Task DownloadAsync(ModelReference reference, string prefix, string cached, CancellationToken cancellationToken)
     {
         var container = _clients.Blobs.GetBlobContainerClient(StorageLayout.ModelsContainer);
-        var staging = cached + ".download-" + Guid.NewGuid().ToString("N")[..8];
-        var files = 0;
-        try
+        var marker = $"{reference.Name}/{reference.Version}/{LvmModelSettings.FileName}";
+        if (!(await container.ExistsAsync(cancellationToken)).Value || !(await container.GetBlobClient(marker).ExistsAsync(cancellationToken)).Value)
         {
-            await foreach (var blob in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, cancellationToken))
-            {
-                var relative = blob.Name[prefix.Length..];
-                if (relative.Length == 0 || relative.Split('/').Any(s => s is "" or "." or ".."))
-                    throw new InvalidDataException($"Model blob '{blob.Name}' has an unsafe path.");
-                var target = Path.Combine(staging, relative.Replace('/', Path.DirectorySeparatorChar));
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                await container.GetBlobClient(blob.Name).DownloadToAsync(target, cancellationToken);
-                files++;
-            }
-            if (files == 0)
-            {
-                var where = _options.ModelsDirectory is { Length: > 0 } dir ? $"{Path.Combine(dir, reference.Name, reference.Version)} (or {Path.Combine(dir, reference.Name)}) nor in " : "";
-                throw new ModelNotFoundException($"Model {reference} is neither in {where}the '{StorageLayout.ModelsContainer}' container (no blob under '{prefix}').");
-            }
-            Directory.CreateDirectory(Path.GetDirectoryName(cached)!);
+            var where = _options.ModelsDirectory is { Length: > 0 } dir ? $"{Path.Combine(dir, reference.Name, reference.Version)} (or {Path.Combine(dir, reference.Name)}) nor in " : "";
+            throw new ModelNotFoundException($"Model {reference} is neither in {where}the '{StorageLayout.ModelsContainer}' container (no '{marker}': not registered, or its push has not finished).");
+        }
+        var staging = cached + ".download";
+        var download = new RangedBlobDownload();
+        var files = 0;
+        await foreach (var blob in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, cancellationToken))
+        {
+            var relative = blob.Name[prefix.Length..];
+            if (relative.Length == 0 || relative.Split('/').Any(s => s is "" or "." or ".."))
+                throw new InvalidDataException($"Model blob '{blob.Name}' has an unsafe path.");
+            var target = Path.Combine(staging, relative.Replace('/', Path.DirectorySeparatorChar));
+            files++;
+            if (File.Exists(target) && new FileInfo(target).Length == blob.Properties.ContentLength && !File.Exists(target + RangedBlobDownload.PartSuffix))
+                continue; // finished by an earlier attempt
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             try
             {
-                Directory.Move(staging, cached);
+                await download.DownloadAsync(container.GetBlobClient(blob.Name), target, null, cancellationToken);
             }
-            catch (IOException) when (Directory.Exists(cached))
+            catch (InvalidDataException e)
             {
-                // Another worker process sharing the cache finished the same download first.
+                throw new ModelLoadException($"Model {reference}: {e.Message}", e);
             }
-            _logger.LogInformation("Model {Model}: {Files} files under {Prefix} downloaded from the models container", reference, files, prefix);
         }
-        finally
+        Directory.CreateDirectory(Path.GetDirectoryName(cached)!);
+        try
         {
-            if (Directory.Exists(staging))
-                Directory.Delete(staging, recursive: true);
+            Directory.Move(staging, cached);
         }
+        catch (IOException) when (Directory.Exists(cached))
+        {
+            // Another worker process sharing the cache finished the same download first.
+            Directory.Delete(staging, recursive: true);
+        }
+        _logger.LogInformation("Model {Model}: {Files} files under {Prefix} downloaded from the models container ({Ranges} ranges fetched)", reference, files, prefix, download.RangesFetched);
     }
 
     public void Dispose()

@@ -1,0 +1,91 @@
+using System.CommandLine;
+using Azure.Storage.Blobs;
+using LvmCloud.Cli.Interaction;
+using LvmCloud.Cli.Models;
+
+namespace LvmCloud.Cli.Commands.Models;
+
+/// <summary>
+/// <c>lvm models push DIR --name N --version V --connection CS</c>: registers a model folder in the <c>models</c>
+/// container in parallel, resumable, checksummed blocks (<see cref="ModelPusher"/>), <c>lvm.json</c> last.
+/// </summary>
+public sealed class ModelsPushCommand() : LvmCommand("push", "Register a model folder in the platform's models container (parallel resumable blocks, lvm.json last).")
+{
+    public const string ConnectionVariable = "LVM_STORAGE_CONNECTION";
+    private const string ModelsContainer = "models";
+
+    private readonly Argument<string> _folder = new("folder") { Description = "The model folder (tokenizer/, transformer/, lvm.json), e.g. from lvm models import." };
+    private readonly Option<string> _name = new("--name") { Description = "Model name in the models container.", Required = true };
+    private readonly Option<string> _version = new("--version") { Description = "Model version.", Required = true };
+    private readonly Option<string> _connection = new("--connection") { Description = $"The storage account's connection string (default: ${ConnectionVariable})." };
+    private readonly Option<int> _blockMiB = new("--block-mib") { Description = "Block size in MiB (one request per block).", DefaultValueFactory = _ => ResumableBlockUpload.DefaultBlockSize / (1024 * 1024) };
+    private readonly Option<int> _parallel = new("--parallel") { Description = "Blocks in flight at once.", DefaultValueFactory = _ => ResumableBlockUpload.DefaultParallelism };
+
+    protected override void Configure(Command command)
+    {
+        command.Arguments.Add(_folder);
+        command.Options.Add(_name);
+        command.Options.Add(_version);
+        command.Options.Add(_connection);
+        command.Options.Add(_blockMiB);
+        command.Options.Add(_parallel);
+    }
+
+    protected override async Task<int> ExecuteAsync(ParseResult parse, IConsoleInteraction console, CancellationToken cancellationToken)
+    {
+        string folder = parse.GetValue(_folder)!, name = parse.GetValue(_name)!, version = parse.GetValue(_version)!;
+        if (!Segment.IsMatch(name) || !Segment.IsMatch(version) || name.Contains("..") || version.Contains(".."))
+            throw new UserInputException($"Model '{name}/{version}' is not valid: name and version are 1-64 characters of A-Z a-z 0-9 . _ -.");
+        var connection = parse.GetValue(_connection) is { Length: > 0 } given ? given : Environment.GetEnvironmentVariable(ConnectionVariable);
+        if (string.IsNullOrWhiteSpace(connection))
+            throw new UserInputException($"No storage to push to: pass --connection CONNECTION_STRING or set {ConnectionVariable}.");
+        int blockMiB = parse.GetValue(_blockMiB), parallel = parse.GetValue(_parallel);
+        if (blockMiB is < 1 or > 4000 || parallel is < 1 or > 64)
+            throw new UserInputException($"--block-mib must be 1-4000 (got {blockMiB}) and --parallel 1-64 (got {parallel}).");
+
+        var files = ModelPusher.FilesOf(folder);
+        long total = files.Sum(f => new FileInfo(Path.Combine(folder, f)).Length);
+        var pusher = new ModelPusher(new BlobServiceClient(connection).GetBlobContainerClient(ModelsContainer),
+            new ResumableBlockUpload(blockMiB * 1024 * 1024, parallel));
+        ModelPushResult result;
+        try
+        {
+            result = await console.WithProgressAsync($"push {name}/{version} ({total / 1e6:F1} MB)", total,
+                reporter => pusher.PushAsync(folder, name, version, new LockedProgress(reporter), cancellationToken));
+        }
+        catch (InvalidOperationException e)
+        {
+            console.Error(e.Message);
+            return ExitCodes.InvalidInput;
+        }
+        Report(result, console);
+        return ExitCodes.Success;
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex Segment = new("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$");
+
+    private static void Report(ModelPushResult result, IConsoleInteraction console)
+    {
+        if (console.JsonOutput)
+        {
+            console.WriteJson(result);
+            return;
+        }
+        int reused = result.Files.Values.Sum(f => f.BlocksReused), there = result.Files.Values.Count(f => f.AlreadyCommitted);
+        console.Info($"{result.Model}: {result.Files.Count} files, {result.BytesSent / 1e6:F1} MB sent in {result.Seconds:F1} s " +
+                     $"({result.BytesSent / 1e6 / Math.Max(result.Seconds, 1e-3):F1} MB/s); {reused} blocks resumed from an earlier run, {there} files already there");
+        console.WriteLine(result.Model);
+    }
+
+    /// <summary>Blocks finish on several threads; the progress display is advanced one at a time.</summary>
+    private sealed class LockedProgress(IProgressReporter reporter) : IProgress<long>
+    {
+        private readonly Lock _gate = new();
+
+        public void Report(long value)
+        {
+            lock (_gate)
+                reporter.Advance(value);
+        }
+    }
+}
