@@ -7,4 +7,5 @@ public sealed class ModelsCommand() : LvmCommandGroup("models", "Models: the nam
 [
     new ModelsPresetsCommand(),
     new ModelsListCommand(),
+    new ModelsPlanCommand(),
 ]);
