@@ -10,6 +10,8 @@ public static class ExitCodes
     public const int InvalidInput = 2;
     /// <summary>An unexpected failure while running.</summary>
     public const int Failure = 3;
+    /// <summary>The model (or the rows asked for) does not fit in the memory this process may use; nothing was loaded.</summary>
+    public const int ModelDoesNotFit = 4;
     /// <summary>Cancelled by the user (Ctrl+C).</summary>
     public const int Cancelled = 130;
 }

@@ -81,6 +81,14 @@ public sealed record WorkerOptions : IValidatableObject
     [RegularExpression("^(auto|float32|bfloat16|float16)$")]
     public string DType { get; init; } = "auto";
 
+    /// <summary>
+    /// Memory (decimal GB) the worker's models may use, replacing what it detects (the cgroup limit or MemAvailable on the
+    /// CPU; nvidia-smi's free memory on CUDA, where it is otherwise unknown without nvidia-smi). Null: detected, or
+    /// <c>LVM_MEMORY_LIMIT_GB</c>. Models are planned against it before they load (<see cref="Vision.Memory.MemoryPlan"/>).
+    /// </summary>
+    [Range(0.001, 1_000_000)]
+    public double? MemoryLimitGb { get; init; }
+
     /// <summary>The kinds named by <see cref="Queues"/> (empty: all).</summary>
     public IReadOnlyList<string> ServedKinds() =>
         Queues.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal).ToList();

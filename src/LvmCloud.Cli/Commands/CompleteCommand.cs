@@ -29,6 +29,12 @@ public sealed class CompleteCommand() : LvmCommand("complete",
         _placement.AddTo(command);
     }
 
+    /// <summary>"; up to 3 rows per generation batch at the full context (memory plan)" when memory caps the rows below --batch-items.</summary>
+    private static string RowsNote(LvmModel model, int batchItems) =>
+        model.Plan is { Known: true } plan && plan.MaxRows(plan.SequenceLength) < batchItems
+            ? $"; up to {plan.MaxRows(plan.SequenceLength)} rows per generation batch at the full context of {plan.SequenceLength} tokens (memory plan)"
+            : "";
+
     public static string DefaultModelDirectory()
     {
         string beside = Path.Combine(AppContext.BaseDirectory, "models", BundledModelName);
@@ -50,7 +56,8 @@ public sealed class CompleteCommand() : LvmCommand("complete",
         var placement = _placement.Resolve(parse);
         using var model = LvmModel.Load(modelDir, placement);
         console.Info($"model {model.Settings.Name} v{model.Settings.Version}: {model.Resolution}px, {model.TokensPerImage} tokens per image, " +
-                     $"{model.Settings.ContextFrames} frames of context, on {placement.Describe(model.Transformer.DType)}");
+                     $"{model.Settings.ContextFrames} frames of context, on {model.Plan?.Describe() ?? placement.Describe(model.Transformer.DType)}" +
+                     RowsNote(model, batchItems));
         // A manifest over the size limit is refused unread (one failed record), so it is not counted either.
         int lines = new FileInfo(manifest).Length > ManifestLimits.Default.MaxManifestBytes
             ? 1

@@ -53,9 +53,10 @@ public sealed class GenerateCommand() : LvmCommand("generate", "Continue token p
             throw new UserInputException($"Invalid generation options: {e.Message}");
         }
 
-        using var model = ModelFolders.Transformer(parse.GetValue(transformerOption)!, placementOptions.Resolve(parse));
-        TokenRowsFile.CheckRange(prompts, model.Config.VocabSize, "transformer's");
         int longest = prompts.Max(p => p.Length);
+        using var model = ModelFolders.Transformer(parse.GetValue(transformerOption)!, placementOptions.Resolve(parse),
+            longest + options.MaxNewTokens, prompts.Count * Math.Max(1, candidates));
+        TokenRowsFile.CheckRange(prompts, model.Config.VocabSize, "transformer's");
         if (longest + options.MaxNewTokens > model.Config.MaxPositionEmbeddings)
             throw new UserInputException(
                 $"The longest prompt ({longest} tokens) plus --max-new-tokens {options.MaxNewTokens} exceeds the transformer's context of {model.Config.MaxPositionEmbeddings} tokens.");

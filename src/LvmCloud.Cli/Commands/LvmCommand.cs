@@ -31,6 +31,11 @@ public abstract class LvmCommand(string name, string description)
                 console.Error("cancelled");
                 return ExitCodes.Cancelled;
             }
+            catch (Vision.Memory.ModelDoesNotFitException e)
+            {
+                console.Error(e.Message);
+                return ExitCodes.ModelDoesNotFit;
+            }
             catch (UserInputException e)
             {
                 console.Error(e.Message);

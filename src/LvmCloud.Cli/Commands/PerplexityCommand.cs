@@ -34,7 +34,7 @@ public sealed class PerplexityCommand() : LvmCommand("perplexity", "Perplexity o
             if (rows[r].Length <= targetStart)
                 throw new UserInputException($"--target-start {targetStart} is out of range for row {r}, which has {rows[r].Length} tokens.");
 
-        using var model = ModelFolders.Transformer(parse.GetValue(transformerOption)!, placementOptions.Resolve(parse));
+        using var model = ModelFolders.Transformer(parse.GetValue(transformerOption)!, placementOptions.Resolve(parse), rows.Max(r => r.Length), Math.Min(rows.Count, 8)); // Perplexity.Compute runs 8 rows at a time
         TokenRowsFile.CheckRange(rows, model.Config.VocabSize, "transformer's");
         if (rows.Max(r => r.Length) > model.Config.MaxPositionEmbeddings)
             throw new UserInputException($"A row is longer than the transformer's context of {model.Config.MaxPositionEmbeddings} tokens.");

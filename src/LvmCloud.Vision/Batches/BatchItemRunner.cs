@@ -146,7 +146,7 @@ public sealed class BatchItemRunner(IFrameCompleter completer, ImageLimits? limi
         var timings = output.Timings with { LoadMs = loadMs, TotalMs = output.Timings.TotalMs + loadMs };
         double modelMs = output.Timings.TotalMs;
         if (output.Error is not null)
-            return new ItemRun(new ResultRecord(item.Id, ResultStatus.Failed, "invalid-item", output.Error, [], null, timings, item.Seed, null), 0, modelMs);
+            return new ItemRun(new ResultRecord(item.Id, ResultStatus.Failed, output.ErrorCode ?? "invalid-item", output.Error, [], null, timings, item.Seed, null), 0, modelMs);
 
         var written = new List<string>();
         for (int c = 0; c < output.Candidates.Count; c++)

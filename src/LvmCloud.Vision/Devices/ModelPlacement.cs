@@ -1,4 +1,5 @@
 using LvmCloud.Vision.Checkpoints;
+using LvmCloud.Vision.Memory;
 using LvmCloud.Vision.Tokenizer;
 using LvmCloud.Vision.Transformer;
 using static TorchSharp.torch;
@@ -14,6 +15,26 @@ namespace LvmCloud.Vision.Devices;
 /// <param name="DType">A <see cref="WeightDType"/> name: <c>auto</c>, <c>float32</c>, <c>bfloat16</c> or <c>float16</c>.</param>
 public sealed record ModelPlacement(Device Device, string DType = WeightDType.Auto)
 {
+    /// <summary>What the process may use; null (the default) detects it at each plan (<see cref="MemoryBudget.Detect(Device)"/>).</summary>
+    public MemoryBudget? Budget { get; init; }
+
+    /// <summary>Where <see cref="DType"/> is set (<c>--dtype</c>, <c>Worker:DType</c>), named in refusals.</summary>
+    public string DTypeSetting { get; init; } = "--dtype";
+
+    /// <summary>The budget plans are made against now.</summary>
+    public MemoryBudget CurrentBudget() => Budget ?? MemoryBudget.Detect(Device);
+
+    /// <summary>The memory plan of a model folder (<c>tokenizer/</c>, <c>transformer/</c>, <c>lvm.json</c>) at its full context, from configs and headers only.</summary>
+    public MemoryPlan PlanModel(string modelDirectory, int tokenizerBatch = VqganTokenizer.DefaultMaxBatchSize) =>
+        MemoryPlanner.ForModelFolder(modelDirectory, Device, DType, CurrentBudget(), DTypeSetting, tokenizerBatch);
+
+    /// <summary>The memory plan of a transformer folder alone at <paramref name="sequenceLength"/> tokens per row (default: its max_position_embeddings).</summary>
+    public MemoryPlan PlanTransformer(string directory, int? sequenceLength = null)
+    {
+        var footprint = TransformerFootprint.Read(directory);
+        return MemoryPlanner.Plan(footprint, null, Device, DType, CurrentBudget(), sequenceLength ?? footprint.Config.MaxPositionEmbeddings, DTypeSetting);
+    }
+
     /// <summary>float32 on the CPU: what the project's models ran as before any choice existed.</summary>
     public static ModelPlacement CpuFloat32 { get; } = new(CPU, WeightDType.Float32);
 
@@ -27,16 +48,22 @@ public sealed record ModelPlacement(Device Device, string DType = WeightDType.Au
     {
         if (WeightDType.Problem(dtype, dtypeSetting) is { } problem)
             throw new ArgumentException(problem);
-        return new ModelPlacement(ComputeDevice.Resolve(device, deviceSetting), dtype!);
+        return new ModelPlacement(ComputeDevice.Resolve(device, deviceSetting), dtype!) { DTypeSetting = dtypeSetting };
     }
 
-    /// <summary>The dtype the transformer weights in <paramref name="directory"/> load in: <see cref="WeightDType.Resolve"/> of their stored dtype.</summary>
-    public ScalarType TransformerDType(string directory) =>
-        WeightDType.Resolve(DType, Device, DType == WeightDType.Auto ? StoredDType.Of(directory) : ScalarType.Float32); // only auto reads the files
+    /// <summary>The dtype the transformer weights in <paramref name="directory"/> load in: the choice of its <see cref="PlanTransformer"/>.</summary>
+    public ScalarType TransformerDType(string directory) => PlanTransformer(directory).DType;
 
-    /// <summary>A Hugging Face LLaMA folder's model, on <see cref="Device"/> in <see cref="TransformerDType"/>, in eval mode.</summary>
-    public LlamaForCausalLM LoadTransformer(string directory) =>
-        LlamaForCausalLM.FromPretrained(directory, Device, TransformerDType(directory));
+    /// <summary>
+    /// A Hugging Face LLaMA folder's model, on <see cref="Device"/> in the dtype its plan chooses (one row at its
+    /// max_position_embeddings), in eval mode.
+    /// </summary>
+    /// <exception cref="ModelDoesNotFitException">One row does not fit: nothing is loaded.</exception>
+    public LlamaForCausalLM LoadTransformer(string directory) => LoadTransformer(directory, PlanTransformer(directory).EnsureFits());
+
+    /// <summary>A Hugging Face LLaMA folder's model on <see cref="Device"/> in <paramref name="plan"/>'s dtype (the caller checked the plan).</summary>
+    public LlamaForCausalLM LoadTransformer(string directory, MemoryPlan plan) =>
+        LlamaForCausalLM.FromPretrained(directory, Device, plan.DType);
 
     /// <summary>A VQGAN folder's tokenizer on <see cref="Device"/>, in float32.</summary>
     public VqganTokenizer LoadTokenizer(string directory, int maxBatchSize = VqganTokenizer.DefaultMaxBatchSize) =>

@@ -5,7 +5,8 @@ namespace LvmCloud.Vision.Pipelines;
 
 /// <summary>
 /// What the pipeline made of one item: <c>Candidates[c][f]</c> is new frame f of candidate c (already at the
-/// output size the item asked for), or <see cref="Error"/> when the item failed.
+/// output size the item asked for), or <see cref="Error"/> when the item failed, with <see cref="ErrorCode"/> its
+/// reason code (null: <c>invalid-item</c>).
 /// </summary>
 public sealed record CompletionOutput(
     string ItemId,
@@ -14,4 +15,5 @@ public sealed record CompletionOutput(
     ResultTimings Timings,
     long Seed,
     string? Error,
-    int TokensGenerated);
+    int TokensGenerated,
+    string? ErrorCode = null);

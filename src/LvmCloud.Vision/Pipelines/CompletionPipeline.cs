@@ -52,16 +52,34 @@ public sealed class CompletionPipeline(LvmModel model) : Batches.IFrameCompleter
             next += items[i].Target.Count;
         }
 
-        // 2. Generate, one batch per group of items that decode together.
+        // 2. Generate, one batch per group of items that decode together, split to the rows the memory plan allows.
         var groups = valid.GroupBy(i => (
             Frames: Math.Min(items[i].Frames.Count, _prompter.MaxPromptFrames), items[i].Item.Generation));
         var newTokens = new Dictionary<int, IReadOnlyList<long[]>>(); // per item: its new frames, candidate-major
         var generateMs = new Dictionary<int, double>();
+        var batches = new List<(List<int> Members, Core.Manifests.GenerationRequest Request)>();
         foreach (var group in groups)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var members = group.ToList();
             var request = group.Key.Generation;
+            int length = Math.Min(group.Key.Frames + request.NewFrames, model.Settings.ContextFrames) * model.TokensPerImage;
+            int maxRows = model.Plan?.MaxRows(length) ?? int.MaxValue;
+            if (request.Candidates > maxRows)
+            {
+                foreach (int i in group)
+                {
+                    outputs[i] = Failed(items[i], DoesNotFit(model.Plan!, request.Candidates, length, maxRows), Memory.MemoryPlan.ItemDoesNotFitCode);
+                    progress?.Report(1);
+                }
+                continue;
+            }
+            int itemsPerBatch = Math.Max(1, maxRows / request.Candidates);
+            batches.AddRange(group.Chunk(itemsPerBatch).Select(chunk => (chunk.ToList(), request)));
+        }
+        valid = valid.Where(i => outputs[i] is null).ToList();
+        if (valid.Count == 0) return outputs.Select(o => o!).ToList();
+        foreach (var (members, request) in batches)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
             clock.Restart();
             var generated = _prompter.Generate(
                 members.Select(i => new VisualPrompt(promptTokens[i], items[i].Item.Seed)).ToList(),
@@ -120,6 +138,12 @@ public sealed class CompletionPipeline(LvmModel model) : Batches.IFrameCompleter
         return null;
     }
 
-    private static CompletionOutput Failed(CompletionInput input, string error) =>
-        new(input.Item.Id, [], null, new ResultTimings(0, 0, 0, 0, 0), input.Item.Seed, error, 0);
+    private static CompletionOutput Failed(CompletionInput input, string error, string? code = null) =>
+        new(input.Item.Id, [], null, new ResultTimings(0, 0, 0, 0, 0), input.Item.Seed, error, 0, code);
+
+    private static string DoesNotFit(Memory.MemoryPlan plan, int candidates, int length, int maxRows) =>
+        $"The item's {candidates} candidates need {candidates} generation rows of {length} tokens " +
+        $"({Memory.ByteSize.Gb(plan.BytesPerRow(length))} each), but beside the model only {maxRows} fit in the " +
+        $"{(plan.Budget.FreeBytes is { } free ? Memory.ByteSize.Gb(free) : "unknown")} free ({plan.Budget.Source}); ask for fewer candidates or new frames, " +
+        $"or run on a machine with more memory.";
 }

@@ -1,4 +1,5 @@
 using LvmCloud.Vision.Devices;
+using LvmCloud.Vision.Memory;
 using LvmCloud.Vision.Tokenizer;
 using LvmCloud.Vision.Transformer;
 using static TorchSharp.torch;
@@ -33,6 +34,9 @@ public sealed class LvmModel : IDisposable
     public LlamaForCausalLM Transformer { get; }
     public LvmModelSettings Settings { get; }
 
+    /// <summary>The memory plan the model was loaded by (<see cref="Load(string, ModelPlacement)"/>); null for a model built in code, whose batches are not sized from memory.</summary>
+    public MemoryPlan? Plan { get; init; }
+
     /// <summary>Side of the square images the tokenizer reads and writes.</summary>
     public int Resolution => Tokenizer.Config.Resolution;
     public int TokensPerImage => Tokenizer.Config.TokensPerImage;
@@ -43,21 +47,24 @@ public sealed class LvmModel : IDisposable
         Load(directory, device is null ? ModelPlacement.CpuFloat32 : new ModelPlacement(device, WeightDType.Float32));
 
     /// <summary>
-    /// The model in <paramref name="directory"/> on <paramref name="placement"/>'s device: the transformer in the dtype it
-    /// chooses (<see cref="ModelPlacement.TransformerDType"/>), the VQGAN in float32.
+    /// The model in <paramref name="directory"/> on <paramref name="placement"/>'s device, after its memory plan
+    /// (<see cref="ModelPlacement.PlanModel"/>, from configs and headers only) showed that one row at the full context
+    /// fits: the transformer in the dtype the plan chooses, the VQGAN in float32.
     /// </summary>
+    /// <exception cref="ModelDoesNotFitException">It does not fit; nothing was loaded.</exception>
     public static LvmModel Load(string directory, ModelPlacement placement)
     {
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"Model folder '{directory}' does not exist.");
         string tokenizerDir = Path.Combine(directory, TokenizerFolder), transformerDir = Path.Combine(directory, TransformerFolder);
         if (!Directory.Exists(tokenizerDir) || !Directory.Exists(transformerDir))
             throw new DirectoryNotFoundException($"Model folder '{directory}' must hold '{TokenizerFolder}/' and '{TransformerFolder}/' (each a config.json plus weights).");
+        var plan = placement.PlanModel(directory).EnsureFits();
         var tokenizer = placement.LoadTokenizer(tokenizerDir);
         try
         {
-            var transformer = placement.LoadTransformer(transformerDir);
+            var transformer = placement.LoadTransformer(transformerDir, plan);
             transformer.eval();
-            return new LvmModel(tokenizer, transformer, LvmModelSettings.Load(directory));
+            return new LvmModel(tokenizer, transformer, LvmModelSettings.Load(directory)) { Plan = plan };
         }
         catch
         {

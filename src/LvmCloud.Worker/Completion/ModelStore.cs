@@ -5,6 +5,7 @@ using LvmCloud.Platform.Queues;
 using LvmCloud.Platform.Storage;
 using LvmCloud.Vision.Batches;
 using LvmCloud.Vision.Devices;
+using LvmCloud.Vision.Memory;
 using LvmCloud.Vision.Native;
 using LvmCloud.Vision.Pipelines;
 using Microsoft.Extensions.Logging;
@@ -30,14 +31,20 @@ public sealed class ModelStore : IModelSource, IDisposable
     private readonly ILogger<ModelStore> _logger;
     private readonly ConcurrentDictionary<ModelReference, Lazy<Task<LoadedModel>>> _models = new();
 
-    public ModelStore(StorageClients clients, IOptions<WorkerOptions> options, ILogger<ModelStore> logger)
+    public ModelStore(StorageClients clients, IOptions<WorkerOptions> options, ILogger<ModelStore> logger, IOptions<Generate.GenerationBatchOptions>? batchOptions = null)
     {
         TorchRuntime.EnsureLoaded();
         _clients = clients;
         _options = options.Value;
         _logger = logger;
-        Placement = ModelPlacement.Resolve(_options.Device, _options.DType, WorkerDeviceValidation.DeviceSetting, WorkerDeviceValidation.DTypeSetting);
+        Placement = ModelPlacement.Resolve(_options.Device, _options.DType, WorkerDeviceValidation.DeviceSetting, WorkerDeviceValidation.DTypeSetting) with
+        {
+            Budget = _options.MemoryLimitGb is { } gb ? MemoryBudget.Gigabytes(gb, $"Worker:MemoryLimitGb={gb.ToString(System.Globalization.CultureInfo.InvariantCulture)}") : null,
+        };
+        _batchRows = batchOptions?.Value.BatchRows;
     }
+
+    private readonly int? _batchRows;
 
     /// <summary>Where the models run and the transformer's dtype choice (<c>Worker:Device</c>, <c>Worker:DType</c>).</summary>
     public ModelPlacement Placement { get; }
@@ -73,6 +80,12 @@ public sealed class ModelStore : IModelSource, IDisposable
         {
             model = await Task.Run(() => LvmModel.Load(folder, Placement), cancellationToken);
         }
+        catch (ModelDoesNotFitException e)
+        {
+            // Planned from the configs and headers before anything loaded: another delivery cannot fit it either.
+            _logger.LogWarning("Model {Model} in {Folder} does not fit this worker: {Refusal}", reference, folder, e.Message);
+            throw new ModelDoesNotFitJobException($"Model {reference} does not fit this worker. {e.Message}", e);
+        }
         catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException or FormatException
                                       or System.Text.Json.JsonException or ArgumentException or KeyNotFoundException
                                       or Vision.Checkpoints.CheckpointException)
@@ -80,7 +93,19 @@ public sealed class ModelStore : IModelSource, IDisposable
             // The files are there but do not make a model (a corrupt or incomplete checkpoint): retrying cannot help.
             throw new ModelLoadException($"Model {reference} in {folder} cannot be loaded: {e.Message}", e);
         }
-        _logger.LogInformation("Model {Model} loaded from {Folder} on {Placement}", reference, folder, Placement.Describe(model.Transformer.DType));
+        if (model.Plan is { } plan)
+        {
+            int fit = plan.MaxRows(plan.SequenceLength);
+            string rows = plan.Known ? fit.ToString(System.Globalization.CultureInfo.InvariantCulture) : "not capped by memory (free memory unknown)";
+            _logger.LogInformation(
+                "Model {Model} loaded from {Folder} on {Placement}: weights {Weights} (transformer {Transformer} + VQGAN {Vqgan}), free before loading {Free} ({Source}); " +
+                "rows per generation batch at the full context of {Tokens} tokens: {Rows} fit, {BatchRows} used (Worker:Generate:BatchRows {MaxRows})",
+                reference, folder, plan.Describe(), ByteSize.Gb(plan.TransformerBytes + plan.TokenizerBytes), ByteSize.Gb(plan.TransformerBytes), ByteSize.Gb(plan.TokenizerBytes),
+                plan.Budget.FreeBytes is { } free ? ByteSize.Gb(free) : "unknown", plan.Budget.Source, plan.SequenceLength, rows,
+                _batchRows is { } max ? Math.Min(max, fit) : fit, _batchRows?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unset");
+        }
+        else
+            _logger.LogInformation("Model {Model} loaded from {Folder} on {Placement}", reference, folder, Placement.Describe(model.Transformer.DType));
         return new LoadedModel(reference, model);
     }
 

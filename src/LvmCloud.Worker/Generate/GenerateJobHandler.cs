@@ -78,15 +78,27 @@ public sealed class GenerateJobHandler(
                 }
                 if (runnable.Count > 0)
                 {
-                    var completer = await models.OpenAsync(job.Payload.Model, cancellation);
-                    var done = await batcher.RunAsync(
-                        seat,
-                        completer,
-                        runnable.Select(r => r.Parsed).ToList(),
-                        new BlobStore(clients.Batches, StorageLayout.InputPath(batchId, "")),
-                        new BlobStore(clients.Results, StorageLayout.BatchPrefix(batchId)),
-                        cancellation);
-                    runs.AddRange(runnable.Zip(done, (r, run) => (r.Item, run)));
+                    IFrameCompleter? completer = null;
+                    try
+                    {
+                        completer = await models.OpenAsync(job.Payload.Model, cancellation);
+                    }
+                    catch (ModelDoesNotFitJobException e)
+                    {
+                        // Known before loading: these items fail for good with the plan's numbers, on this first delivery.
+                        runs.AddRange(runnable.Select(r => (r.Item, new ItemRun(ResultRecord.Failed(r.Item.ItemId, e.Code, e.Message, r.Item.Seed), 0, 0))));
+                    }
+                    if (completer is not null)
+                    {
+                        var done = await batcher.RunAsync(
+                            seat,
+                            completer,
+                            runnable.Select(r => r.Parsed).ToList(),
+                            new BlobStore(clients.Batches, StorageLayout.InputPath(batchId, "")),
+                            new BlobStore(clients.Results, StorageLayout.BatchPrefix(batchId)),
+                            cancellation);
+                        runs.AddRange(runnable.Zip(done, (r, run) => (r.Item, run)));
+                    }
                 }
                 (known, succeeded, failed) = await FinishAsync(batchId, runs, started, cancellation);
             }

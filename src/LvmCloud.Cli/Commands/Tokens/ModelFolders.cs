@@ -1,5 +1,6 @@
 using LvmCloud.Vision.Checkpoints;
 using LvmCloud.Vision.Devices;
+using LvmCloud.Vision.Memory;
 using LvmCloud.Vision.Tokenizer;
 using LvmCloud.Vision.Transformer;
 
@@ -8,13 +9,20 @@ namespace LvmCloud.Cli.Commands.Tokens;
 /// <summary>Loads the models named on the command line; a missing or unreadable folder is the user's input error.</summary>
 public static class ModelFolders
 {
-    /// <summary>The transformer in <paramref name="directory"/>, on <paramref name="placement"/>'s device and in the dtype it chooses.</summary>
-    public static LlamaForCausalLM Transformer(string directory, ModelPlacement placement)
+    /// <summary>
+    /// The transformer in <paramref name="directory"/>, on <paramref name="placement"/>'s device and in the dtype its
+    /// memory plan chooses for <paramref name="rows"/> rows of <paramref name="sequenceLength"/> tokens (default: one row
+    /// of its max_position_embeddings; a longer length is planned at that, the command refuses it after loading).
+    /// </summary>
+    /// <exception cref="ModelDoesNotFitException">The rows do not fit; nothing is loaded.</exception>
+    public static LlamaForCausalLM Transformer(string directory, ModelPlacement placement, int? sequenceLength = null, int rows = 1)
     {
         RequireFolder(directory, "Transformer");
         try
         {
-            return placement.LoadTransformer(directory);
+            var config = LlamaConfig.Load(directory);
+            var plan = placement.PlanTransformer(directory, Math.Min(sequenceLength ?? config.MaxPositionEmbeddings, config.MaxPositionEmbeddings));
+            return placement.LoadTransformer(directory, plan.EnsureFits(rows));
         }
         catch (Exception e) when (e is CheckpointException or NotSupportedException)
         {
