@@ -13,6 +13,7 @@ namespace LvmCloud.Bench;
 /// <c>--vqgan-memory</c>: the VQGAN at the LVM preset with intermediates kept against freed at last use.
 /// <c>--decode</c>: only the ceilings and the decode-step roofline rows.
 /// <c>--load</c>: a generated checkpoint loaded the pre-streaming way against the streamed loader (time, peak RSS).
+/// <c>--half</c>: bfloat16 decoder layers at LVM 1B and 7B sizes, half-precision kernel against libtorch.
 /// <c>--device cpu|cuda</c>: where the models run (default cpu).
 /// </summary>
 public static class Program
@@ -48,6 +49,16 @@ public static class Program
         {
             Console.Error.WriteLine("VQGAN lvm, intermediates kept against freed...");
             VqganMemoryBench.Run(table, VqganPresets.Lvm, batch: 4, repetitions: quick ? 1 : 2);
+            table.Print(Console.Out);
+            return 0;
+        }
+        if (args.Contains("--half"))
+        {
+            Console.Error.WriteLine("memory bandwidth...");
+            double readRate = MemoryBandwidth.BytesPerSecond(device);
+            table.Add("float32 read bandwidth (sum of 512 MiB, best of 10)", readRate / 1e9, "GB/s", "the floors' read rate");
+            foreach (var size in new[] { "vqlm_1b", "vqlm_7b" })
+                HalfDecodeBench.Run(table, size, readRate, repetitions: quick ? 3 : 10);
             table.Print(Console.Out);
             return 0;
         }

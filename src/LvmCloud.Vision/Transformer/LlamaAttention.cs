@@ -33,15 +33,15 @@ public sealed class LlamaAttention : nn.Module<Tensor, LlamaAttentionContext, Te
     {
         using var scope = NewDisposeScope();
         long b = x.shape[0], t = x.shape[1];
-        var q = q_proj.forward(x).view(b, t, heads, headDim).transpose(1, 2);   // (B, H, T, d)
-        var k = k_proj.forward(x).view(b, t, kvHeads, headDim).transpose(1, 2); // (B, KV, T, d)
-        var v = v_proj.forward(x).view(b, t, kvHeads, headDim).transpose(1, 2); // (B, KV, T, d)
+        var q = HalfLinear.Forward(q_proj, x).view(b, t, heads, headDim).transpose(1, 2);   // (B, H, T, d)
+        var k = HalfLinear.Forward(k_proj, x).view(b, t, kvHeads, headDim).transpose(1, 2); // (B, KV, T, d)
+        var v = HalfLinear.Forward(v_proj, x).view(b, t, kvHeads, headDim).transpose(1, 2); // (B, KV, T, d)
         q = RotaryEmbedding.Apply(q, ctx.Cos, ctx.Sin);
         k = RotaryEmbedding.Apply(k, ctx.Cos, ctx.Sin);
         var y = ctx.Cache is { } cache
             ? cache.Attend(layerIndex, ctx.StartPos, q, k, v, ctx.Mask)              // (B, H, T, d)
             : DenseAttention.Compute(q, k, v, ctx.Mask);
         y = y.transpose(1, 2).reshape(b, t, heads * headDim);                     // (B, T, H*d)
-        return o_proj.forward(y).MoveToOuterDisposeScope();
+        return HalfLinear.Forward(o_proj, y).MoveToOuterDisposeScope();
     }
 }

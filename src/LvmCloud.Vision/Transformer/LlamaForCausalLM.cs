@@ -97,8 +97,8 @@ public sealed class LlamaForCausalLM : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var logits = lm_head is null
-            ? nn.functional.linear(hidden, model.EmbeddingWeight)
-            : lm_head.forward(hidden);
+            ? HalfLinear.Forward(model.EmbeddingWeight, hidden)
+            : HalfLinear.Forward(lm_head, hidden);
         return logits.to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 

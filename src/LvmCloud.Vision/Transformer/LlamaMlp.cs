@@ -21,7 +21,7 @@ public sealed class LlamaMlp : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var gated = nn.functional.silu(gate_proj.forward(x)) * up_proj.forward(x);
-        return down_proj.forward(gated).MoveToOuterDisposeScope();
+        var gated = nn.functional.silu(HalfLinear.Forward(gate_proj, x)) * HalfLinear.Forward(up_proj, x);
+        return HalfLinear.Forward(down_proj, gated).MoveToOuterDisposeScope();
     }
 }
