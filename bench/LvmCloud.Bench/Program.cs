@@ -13,6 +13,7 @@ namespace LvmCloud.Bench;
 /// <c>--vqgan-memory</c>: the VQGAN at the LVM preset with intermediates kept against freed at last use.
 /// <c>--decode</c>: only the ceilings and the decode-step roofline rows.
 /// <c>--device cpu|cuda</c>: where the models run (default cpu).
+/// <c>make-checkpoint SIZE OUT_DIR</c>: writes a random-weight model folder of a real size (<see cref="RealSize.RealCheckpointMaker"/>).
 /// </summary>
 public static class Program
 {
@@ -20,6 +21,7 @@ public static class Program
     {
         bool quick = args.Contains("--quick");
         TorchRuntime.EnsureLoaded();
+        if (args.FirstOrDefault() == "make-checkpoint") return RealSize.RealCheckpointMaker.Run(args);
         set_num_threads(Environment.ProcessorCount);
         manual_seed(0);
         Device device;
