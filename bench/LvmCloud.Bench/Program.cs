@@ -15,6 +15,9 @@ namespace LvmCloud.Bench;
 /// <c>--load</c>: a generated checkpoint loaded the pre-streaming way against the streamed loader (time, peak RSS).
 /// <c>--half</c>: bfloat16 decoder layers at LVM 1B and 7B sizes, half-precision kernel against libtorch.
 /// <c>--device cpu|cuda</c>: where the models run (default cpu).
+/// <c>--real-size DIR [--dtype D] [--decode-steps N] [--manifest PATH] [--lvm-cli PATH]</c>: load, prefill, decode and
+/// whole-item rows of a real-size model, each beside its floor measured in the same run.
+/// <c>make-checkpoint SIZE OUT_DIR</c>: writes a random-weight model folder of a real size (<see cref="RealSize.RealCheckpointMaker"/>).
 /// </summary>
 public static class Program
 {
@@ -22,6 +25,7 @@ public static class Program
     {
         bool quick = args.Contains("--quick");
         TorchRuntime.EnsureLoaded();
+        if (args.FirstOrDefault() == "make-checkpoint") return RealSize.RealCheckpointMaker.Run(args);
         set_num_threads(Environment.ProcessorCount);
         manual_seed(0);
         Device device;
@@ -34,6 +38,8 @@ public static class Program
             Console.Error.WriteLine($"error: {e.Message}");
             return 2;
         }
+        if (args.Contains("--real-size"))
+            return RunRealSize(args, device);
         const int promptLength = 448;
         int newTokens = quick ? 16 : 64, repetitions = quick ? 1 : 2;
 
@@ -136,6 +142,29 @@ public static class Program
         Console.WriteLine();
         table.Print(Console.Out);
         return 0;
+    }
+
+    /// <summary><c>--real-size DIR</c>: the real-size rows (<see cref="RealSize.RealSizeBench"/>) under the machine line.</summary>
+    private static int RunRealSize(string[] args, Device device)
+    {
+        RealSize.RealSizeOptions options;
+        try
+        {
+            options = RealSize.RealSizeOptions.Parse(args);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+        var table = new BenchTable();
+        string machine = RealSize.MachineDescription.Describe(device);
+        int exit = RealSize.RealSizeBench.Run(options, device, table);
+        Console.WriteLine(machine);
+        Console.WriteLine($"Model: {Path.GetFullPath(options.ModelDirectory)}, --dtype {options.DType}, {options.DecodeSteps} decode steps per row");
+        Console.WriteLine();
+        table.Print(Console.Out);
+        return exit;
     }
 
     /// <summary>The <c>--device</c> value (default cpu), resolved as the CLI resolves it.</summary>
