@@ -58,6 +58,8 @@ public sealed class CompleteCommand() : LvmCommand("complete",
         console.Info($"model {model.Settings.Name} v{model.Settings.Version}: {model.Resolution}px, {model.TokensPerImage} tokens per image, " +
                      $"{model.Settings.ContextFrames} frames of context, on {model.Plan?.Describe() ?? placement.Describe(model.Transformer.DType)}" +
                      RowsNote(model, batchItems));
+        if (model.DescribeLoad() is { } load)
+            console.Info(load);
         // A manifest over the size limit is refused unread (one failed record), so it is not counted either.
         int lines = new FileInfo(manifest).Length > ManifestLimits.Default.MaxManifestBytes
             ? 1

@@ -106,6 +106,8 @@ public sealed class ModelStore : IModelSource, IDisposable
         }
         else
             _logger.LogInformation("Model {Model} loaded from {Folder} on {Placement}", reference, folder, Placement.Describe(model.Transformer.DType));
+        if (model.DescribeLoad() is { } load)
+            _logger.LogInformation("Model {Model}: {Load}", reference, load);
         return new LoadedModel(reference, model);
     }
 
