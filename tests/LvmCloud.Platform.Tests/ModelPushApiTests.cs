@@ -212,6 +212,23 @@ public sealed class ModelPushApiTests(AzuriteFixture azurite) : IDisposable
                 await File.ReadAllBytesAsync(Path.Combine(cache, "pushedrun", _version, relative)));
     }
 
+    [Fact]
+    public async Task A_url_storage_refuses_mid_push_is_asked_for_again_and_the_push_completes()
+    {
+        var folder = TinyModel.Save(_temp.FullName);
+        await using var harness = await PlatformHarness.CreateAsync(azurite);
+        await using var host = await FunctionsHttpHost.StartAsync(harness, Key);
+        using var api = new PlatformApiClient(host.Endpoint, Key);
+        var target = new RefusedOnceTarget(new ApiPushTarget(api), refused: ModelPusher.FilesOf(folder)[^1]);
+
+        var result = await new ModelPusher(target, new ResumableBlockUpload(BlockSize * 16, parallelism: 2))
+            .PushAsync(folder, "renewed", _version, null, CancellationToken.None);
+
+        Assert.Equal(1, target.Renewals);
+        Assert.Equal($"renewed/{_version}", result.Model);
+        Assert.Contains((await api.ListModelsAsync(CancellationToken.None)).Models, m => m.Name == "renewed" && m.Version == _version);
+    }
+
     private static async Task AssertRefusedAsync(HttpClient http, string route, object body, HttpStatusCode status, string detail)
     {
         using var answer = await http.PostAsJsonAsync(route, body, Web);
@@ -220,6 +237,38 @@ public sealed class ModelPushApiTests(AzuriteFixture azurite) : IDisposable
         Assert.Equal("application/problem+json", answer.Content.Headers.ContentType?.MediaType);
         using var problem = JsonDocument.Parse(text);
         Assert.Contains(detail, problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The API's target, except that the first URL handed out for <c>refused</c> carries a wrong signature (as an
+    /// expired one, storage answers 403): the pusher must ask for fresh access (<c>renew</c>) and go on.
+    /// </summary>
+    private sealed class RefusedOnceTarget(ApiPushTarget inner, string refused) : IModelPushTarget
+    {
+        private bool _spoiled;
+
+        public int Renewals { get; private set; }
+
+        public bool CanRenew => inner.CanRenew;
+
+        public Task PrepareAsync(string name, string version, IReadOnlyList<ModelPushFile> files, CancellationToken cancellationToken) =>
+            inner.PrepareAsync(name, version, files, cancellationToken);
+
+        public async Task<BlockBlobClient> BlobAsync(string relative, bool renew, CancellationToken cancellationToken)
+        {
+            if (renew)
+                Renewals++;
+            var blob = await inner.BlobAsync(relative, renew, cancellationToken);
+            if (relative != refused || _spoiled)
+                return blob;
+            _spoiled = true;
+            var spoiled = new UriBuilder(blob.Uri);
+            spoiled.Query = System.Text.RegularExpressions.Regex.Replace(spoiled.Query.TrimStart('?'), "sig=[^&]+", "sig=AAAA");
+            return new BlockBlobClient(spoiled.Uri);
+        }
+
+        public Task CommitAsync(Vision.Pipelines.LvmModelSettings settings, IReadOnlyList<ModelPushFile> files, CancellationToken cancellationToken) =>
+            inner.CommitAsync(settings, files, cancellationToken);
     }
 
     /// <summary>Counts synchronously (System.Progress posts to the thread pool, too late to stop at an exact block).</summary>
