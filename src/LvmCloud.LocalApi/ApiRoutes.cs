@@ -33,6 +33,10 @@ public static class ApiRoutes
         app.MapPost("/api/training/{runId}/cancel", (HttpContext c, string runId, CancelTrainingFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, runId, ct)));
         app.MapPost("/api/training/{runId}/resume", (HttpContext c, string runId, ResumeTrainingFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, runId, ct)));
         app.MapGet("/api/models", (HttpContext c, ListModelsFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, ct)));
+        app.MapPost("/api/models/{name}/{version}/uploads", (HttpContext c, string name, string version, CreateModelUploadsFunction f, CancellationToken ct) =>
+            Execute(c, f.Run(c.Request, name, version, ct)));
+        app.MapPost("/api/models/{name}/{version}/commit", (HttpContext c, string name, string version, CommitModelFunction f, CancellationToken ct) =>
+            Execute(c, f.Run(c.Request, name, version, ct)));
         app.MapGet("/api/models/{name}/{version}/{file}", (HttpContext c, string name, string version, string file, GetModelFileFunction f, CancellationToken ct) =>
             Execute(c, f.Run(c.Request, name, version, file, ct)));
     }
@@ -48,6 +52,7 @@ public static class ApiRoutes
             typeof(GetDatasetTokensFunction), typeof(SentencesUploadedFunction), typeof(TokenizeScheduleFunction),
             typeof(StartTrainingFunction), typeof(CreateTrainingUploadsFunction), typeof(GetTrainingStatusFunction), typeof(GetTrainingLossPlotFunction),
             typeof(CancelTrainingFunction), typeof(ResumeTrainingFunction), typeof(RunUploadedFunction), typeof(ListModelsFunction), typeof(GetModelFileFunction),
+            typeof(CreateModelUploadsFunction), typeof(CommitModelFunction),
         })
             services.AddTransient(type);
         return services;

@@ -1,13 +1,17 @@
 using System.CommandLine;
+using System.Net;
 using Azure.Storage.Blobs;
+using LvmCloud.Cli.Commands.Platform;
 using LvmCloud.Cli.Interaction;
 using LvmCloud.Cli.Models;
 
 namespace LvmCloud.Cli.Commands.Models;
 
 /// <summary>
-/// <c>lvm models push DIR --name N --version V --connection CS</c>: registers a model folder in the <c>models</c>
-/// container in parallel, resumable, checksummed blocks (<see cref="ModelPusher"/>), <c>lvm.json</c> last.
+/// <c>lvm models push DIR --name N --version V (--connection CS | --endpoint URL [--key K])</c>: registers a model folder
+/// in the <c>models</c> container in parallel, resumable, checksummed blocks (<see cref="ModelPusher"/>), <c>lvm.json</c>
+/// last. With a connection string the client writes to storage itself (<see cref="StoragePushTarget"/>); with the API's
+/// endpoint it gets per-file SAS URLs and the API commits (<see cref="ApiPushTarget"/>). Exactly one of the two.
 /// </summary>
 public sealed class ModelsPushCommand() : LvmCommand("push", "Register a model folder in the platform's models container (parallel resumable blocks, lvm.json last).")
 {
@@ -17,7 +21,9 @@ public sealed class ModelsPushCommand() : LvmCommand("push", "Register a model f
     private readonly Argument<string> _folder = new("folder") { Description = "The model folder (tokenizer/, transformer/, lvm.json), e.g. from lvm models import." };
     private readonly Option<string> _name = new("--name") { Description = "Model name in the models container.", Required = true };
     private readonly Option<string> _version = new("--version") { Description = "Model version.", Required = true };
-    private readonly Option<string> _connection = new("--connection") { Description = $"The storage account's connection string (default: ${ConnectionVariable})." };
+    private readonly Option<string> _connection = new("--connection") { Description = $"The storage account's connection string (default: ${ConnectionVariable}); or use --endpoint." };
+    private readonly Option<string> _endpoint = new("--endpoint") { Description = $"Base URL of the platform's HTTP API: push through its per-file upload URLs (default: ${PlatformCommand.EndpointVariable}); or use --connection." };
+    private readonly Option<string> _key = new("--key") { Description = $"Function key for the HTTP API (default: ${PlatformCommand.KeyVariable}; none for a local host)." };
     private readonly Option<int> _blockMiB = new("--block-mib") { Description = "Block size in MiB (one request per block).", DefaultValueFactory = _ => ResumableBlockUpload.DefaultBlockSize / (1024 * 1024) };
     private readonly Option<int> _parallel = new("--parallel") { Description = "Blocks in flight at once.", DefaultValueFactory = _ => ResumableBlockUpload.DefaultParallelism };
 
@@ -27,6 +33,8 @@ public sealed class ModelsPushCommand() : LvmCommand("push", "Register a model f
         command.Options.Add(_name);
         command.Options.Add(_version);
         command.Options.Add(_connection);
+        command.Options.Add(_endpoint);
+        command.Options.Add(_key);
         command.Options.Add(_blockMiB);
         command.Options.Add(_parallel);
     }
@@ -36,17 +44,18 @@ public sealed class ModelsPushCommand() : LvmCommand("push", "Register a model f
         string folder = parse.GetValue(_folder)!, name = parse.GetValue(_name)!, version = parse.GetValue(_version)!;
         if (!Segment.IsMatch(name) || !Segment.IsMatch(version) || name.Contains("..") || version.Contains(".."))
             throw new UserInputException($"Model '{name}/{version}' is not valid: name and version are 1-64 characters of A-Z a-z 0-9 . _ -.");
-        var connection = parse.GetValue(_connection) is { Length: > 0 } given ? given : Environment.GetEnvironmentVariable(ConnectionVariable);
-        if (string.IsNullOrWhiteSpace(connection))
-            throw new UserInputException($"No storage to push to: pass --connection CONNECTION_STRING or set {ConnectionVariable}.");
         int blockMiB = parse.GetValue(_blockMiB), parallel = parse.GetValue(_parallel);
         if (blockMiB is < 1 or > 4000 || parallel is < 1 or > 64)
             throw new UserInputException($"--block-mib must be 1-4000 (got {blockMiB}) and --parallel 1-64 (got {parallel}).");
+        var (connection, endpoint) = ResolveDestination(parse);
 
         var files = ModelPusher.FilesOf(folder);
         long total = files.Sum(f => new FileInfo(Path.Combine(folder, f)).Length);
-        var pusher = new ModelPusher(new BlobServiceClient(connection).GetBlobContainerClient(ModelsContainer),
-            new ResumableBlockUpload(blockMiB * 1024 * 1024, parallel));
+        using var api = endpoint is null ? null : new PlatformApiClient(endpoint, PlatformEndpoint.ResolveKey(parse.GetValue(_key)));
+        IModelPushTarget target = api is null
+            ? new StoragePushTarget(new BlobServiceClient(connection).GetBlobContainerClient(ModelsContainer))
+            : new ApiPushTarget(api);
+        var pusher = new ModelPusher(target, new ResumableBlockUpload(blockMiB * 1024 * 1024, parallel));
         ModelPushResult result;
         try
         {
@@ -58,8 +67,42 @@ public sealed class ModelsPushCommand() : LvmCommand("push", "Register a model f
             console.Error(e.Message);
             return ExitCodes.InvalidInput;
         }
+        catch (PlatformApiException e)
+        {
+            console.Error(e.Message);
+            return e.Status is HttpStatusCode.BadRequest or HttpStatusCode.NotFound or HttpStatusCode.Conflict ? ExitCodes.InvalidInput : ExitCodes.Failure;
+        }
+        catch (HttpRequestException e)
+        {
+            console.Error($"Cannot reach the platform at {api?.Endpoint}: {e.Message}");
+            return ExitCodes.Failure;
+        }
         Report(result, console);
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// Exactly one of a connection string and an API endpoint: an option given wins over the variables; with no option,
+    /// the one variable set (<c>LVM_STORAGE_CONNECTION</c> or <c>LVM_ENDPOINT</c>) is used, and both set is refused.
+    /// </summary>
+    private (string? Connection, Uri? Endpoint) ResolveDestination(ParseResult parse)
+    {
+        string? connection = parse.GetValue(_connection), endpoint = parse.GetValue(_endpoint);
+        if (!string.IsNullOrWhiteSpace(connection) && !string.IsNullOrWhiteSpace(endpoint))
+            throw new UserInputException("Pass either --connection (straight to storage) or --endpoint (through the platform's API), not both.");
+        if (!string.IsNullOrWhiteSpace(connection))
+            return (connection, null);
+        if (!string.IsNullOrWhiteSpace(endpoint))
+            return (null, PlatformEndpoint.Resolve(endpoint));
+        connection = Environment.GetEnvironmentVariable(ConnectionVariable);
+        endpoint = Environment.GetEnvironmentVariable(PlatformCommand.EndpointVariable);
+        return (string.IsNullOrWhiteSpace(connection), string.IsNullOrWhiteSpace(endpoint)) switch
+        {
+            (false, false) => throw new UserInputException($"Both {ConnectionVariable} and {PlatformCommand.EndpointVariable} are set: pass --connection or --endpoint to say where to push."),
+            (false, true) => (connection, null),
+            (true, false) => (null, PlatformEndpoint.Resolve(endpoint)),
+            _ => throw new UserInputException($"No place to push to: pass --endpoint URL (the platform's API; or set {PlatformCommand.EndpointVariable}) or --connection CONNECTION_STRING (the storage account; or set {ConnectionVariable})."),
+        };
     }
 
     private static readonly System.Text.RegularExpressions.Regex Segment = new("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$");

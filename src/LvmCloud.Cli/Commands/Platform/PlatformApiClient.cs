@@ -47,6 +47,17 @@ public sealed class PlatformApiClient : IDisposable
     public Task<TrainingRunView> ResumeTrainingAsync(string runId, CancellationToken cancellationToken) =>
         SendAsync<TrainingRunView>(HttpMethod.Post, $"training/{Uri.EscapeDataString(runId)}/resume", null, cancellationToken);
 
+    /// <summary><c>POST /api/models/{name}/{version}/uploads</c>: SAS URLs for <paramref name="files"/> (path and size, at most 100).</summary>
+    public Task<ModelUploadGrantView> CreateModelUploadsAsync(string name, string version, IEnumerable<(string Path, long Size)> files, CancellationToken cancellationToken) =>
+        SendAsync<ModelUploadGrantView>(HttpMethod.Post, $"models/{Uri.EscapeDataString(name)}/{Uri.EscapeDataString(version)}/uploads",
+            JsonContent.Create(new { files = files.Select(f => new { path = f.Path, size = f.Size }) }, options: Json), cancellationToken);
+
+    /// <summary><c>POST /api/models/{name}/{version}/commit</c>: registers the model once every file is checked in storage.</summary>
+    public Task<ModelCommitView> CommitModelAsync(string name, string version, System.Text.Json.Nodes.JsonObject settings,
+        IEnumerable<(string Path, long Size, string Sha256)> files, CancellationToken cancellationToken) =>
+        SendAsync<ModelCommitView>(HttpMethod.Post, $"models/{Uri.EscapeDataString(name)}/{Uri.EscapeDataString(version)}/commit",
+            JsonContent.Create(new { settings, files = files.Select(f => new { path = f.Path, size = f.Size, sha256 = f.Sha256 }) }, options: Json), cancellationToken);
+
     public Task<ModelListView> ListModelsAsync(CancellationToken cancellationToken) =>
         SendAsync<ModelListView>(HttpMethod.Get, "models", null, cancellationToken);
 

@@ -1,0 +1,32 @@
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Specialized;
+using LvmCloud.Vision.Pipelines;
+
+namespace LvmCloud.Cli.Models;
+
+/// <summary>
+/// Pushes into the <c>models</c> container with the client's own storage credentials (<c>--connection</c>):
+/// <c>{name}/{version}/...</c>, and <c>lvm.json</c> written by the client last.
+/// </summary>
+public sealed class StoragePushTarget(BlobContainerClient models) : IModelPushTarget
+{
+    private string _prefix = "";
+
+    public bool CanRenew => false;
+
+    public async Task PrepareAsync(string name, string version, IReadOnlyList<ModelPushFile> files, CancellationToken cancellationToken)
+    {
+        _prefix = $"{name}/{version}/";
+        if ((await models.GetBlobClient(_prefix + LvmModelSettings.FileName).ExistsAsync(cancellationToken)).Value)
+            throw new InvalidOperationException($"Model {name}/{version} is registered already ({_prefix}{LvmModelSettings.FileName} exists); push it as another version.");
+        await models.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+    }
+
+    public Task<BlockBlobClient> BlobAsync(string relative, bool renew, CancellationToken cancellationToken) =>
+        Task.FromResult(models.GetBlockBlobClient(_prefix + relative));
+
+    public async Task CommitAsync(LvmModelSettings settings, IReadOnlyList<ModelPushFile> files, CancellationToken cancellationToken) =>
+        await models.GetBlobClient(_prefix + LvmModelSettings.FileName).UploadAsync(
+            BinaryData.FromString(JsonSerializer.Serialize(settings, new JsonSerializerOptions { WriteIndented = true })), overwrite: true, cancellationToken);
+}
