@@ -123,6 +123,23 @@ public sealed class TrainingPlanTests
     }
 
     [Fact]
+    public void The_1B_at_its_full_context_on_a_22_GB_machine_fits_one_sequence_of_608_tokens()
+    {
+        // The example of docs/training.md, "Memory".
+        var plan = Plan(LlamaPresets.Get("vqlm_1b"), batch: 4, length: 4096, freeGb: 21.9);
+
+        var refusal = Assert.Throws<ModelDoesNotFitException>(() => plan.EnsureFits());
+
+        Assert.Equal(0, plan.MaxBatch(4096));
+        Assert.Equal(608, plan.MaxSequenceLength());
+        Assert.Equal(
+            "The training step does not fit in memory: the transformer (1,147,119,616 parameters, float32) weights 4.59 GB + gradients 4.59 GB + AdamW moments 9.18 GB + runtime 1.07 GB + " +
+            "a batch of 4 sequences of 4096 tokens 70.27 GB (per sequence 17.57 GB) = 89.70 GB, but 21.90 GB is free (test). Nothing was loaded. " +
+            "Fix: shorter sequences (one sequence of at most 608 tokens fits); or a smaller model; or a machine with at least 89.70 GB free.",
+            refusal.Message);
+    }
+
+    [Fact]
     public void Free_memory_unknown_refuses_nothing()
     {
         var plan = Plan(Lvm7B, batch: 64, length: 4096, freeGb: null);
