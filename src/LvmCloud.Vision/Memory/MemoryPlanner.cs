@@ -1,5 +1,6 @@
 using LvmCloud.Vision.Devices;
 using LvmCloud.Vision.Pipelines;
+using LvmCloud.Vision.Transformer;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -86,5 +87,44 @@ public static class MemoryPlanner
                $"{ByteSize.Gb(plan.TransformerBytes)}{vqgan} + runtime {ByteSize.Gb(MemoryPlan.RuntimeOverheadBytes)} + {working} " +
                $"(KV cache {ByteSize.Gb(plan.Transformer.KvBytesPerRow(length, plan.DType))} per row) = {ByteSize.Gb(need)}, " +
                $"but {free} is free ({plan.Budget.Source}). Nothing was loaded. Fix: {string.Join("; or ", fixes)}.";
+    }
+    /// <summary>
+    /// The plan of training <paramref name="config"/> on micro-batches of <paramref name="batchSize"/> sequences of
+    /// <paramref name="sequenceLength"/> tokens on <paramref name="device"/> (default: the CPU); it may not fit
+    /// (<see cref="TrainingPlan.EnsureFits"/>). <paramref name="batchSetting"/> names where the batch size is set.
+    /// </summary>
+    /// <exception cref="ArgumentException">A batch size or sequence length below 1.</exception>
+    public static TrainingPlan PlanTraining(LlamaConfig config, int batchSize, int sequenceLength, MemoryBudget budget, Device? device = null, string batchSetting = "--batch-size")
+    {
+        if (batchSize < 1)
+            throw new ArgumentException($"A training plan needs a batch of at least 1 sequence, got {batchSize} ({batchSetting}).");
+        if (sequenceLength < 1)
+            throw new ArgumentException($"A training plan needs a sequence length of at least 1 token, got {sequenceLength}.");
+        return new TrainingPlan(device ?? CPU, new TrainingFootprint(config), batchSize, sequenceLength, budget, batchSetting);
+    }
+
+    /// <summary>The refusal of <paramref name="plan"/>'s training step: the numbers, then the fixes.</summary>
+    public static string TrainingRefusal(TrainingPlan plan)
+    {
+        long need = plan.TotalBytes;
+        string free = plan.Budget.FreeBytes is { } f ? ByteSize.Gb(f) : "an unknown amount";
+        var fixes = new List<string>();
+        int fitBatch = plan.MaxBatch(plan.SequenceLength);
+        if (fitBatch >= 1)
+            fixes.Add($"a smaller batch ({plan.BatchSetting} {fitBatch} at most; raise the gradient accumulation to keep the sequences per optimizer step)");
+        else
+        {
+            int fitLength = plan.MaxSequenceLength();
+            if (fitLength >= 1)
+                fixes.Add($"shorter sequences (one sequence of at most {fitLength} tokens fits)");
+        }
+        fixes.Add("a smaller model");
+        fixes.Add($"a machine{(plan.Device.type == DeviceType.CUDA ? " (GPU)" : "")} with at least {ByteSize.Gb(need)} free");
+        string alone = plan.Budget.FreeBytes is { } budget && plan.FixedBytes > budget
+            ? $" The weights, gradients and AdamW moments alone need {ByteSize.Gb(plan.FixedBytes)} with the runtime."
+            : "";
+        return $"The training step does not fit in memory: the transformer ({plan.Footprint.ParameterCount.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} parameters, float32) " +
+               $"{plan.Breakdown()} (per sequence {ByteSize.Gb(plan.BytesPerSequence(plan.SequenceLength))}) = {ByteSize.Gb(need)}, " +
+               $"but {free} is free ({plan.Budget.Source}).{alone} Nothing was loaded. Fix: {string.Join("; or ", fixes)}.";
     }
 }

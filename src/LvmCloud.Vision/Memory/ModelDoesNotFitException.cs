@@ -1,17 +1,36 @@
 namespace LvmCloud.Vision.Memory;
 
 /// <summary>
-/// A model (or a batch of rows) that does not fit the memory this process may use, found from the plan before any
-/// weight is loaded. The message gives the numbers and the fixes: another dtype that would fit, a machine with more
-/// memory, fewer rows or a shorter sequence. The CLI maps it to its own exit code; the worker fails the items for good.
+/// A model (or a batch of rows, or a training step) that does not fit the memory this process may use, found from the
+/// plan before any weight is loaded. The message gives the numbers and the fixes: another dtype that would fit, a
+/// machine with more memory, fewer rows or a shorter sequence; for training a smaller batch, shorter sequences or a
+/// smaller model. The CLI maps it to its own exit code; the worker fails the items (or the training shard) for good.
 /// </summary>
-public sealed class ModelDoesNotFitException(MemoryPlan plan, int rows) : Exception(MemoryPlanner.Refusal(plan, rows))
+public sealed class ModelDoesNotFitException : Exception
 {
+    /// <summary>A model whose <paramref name="rows"/> generation rows do not fit under <paramref name="plan"/>.</summary>
+    public ModelDoesNotFitException(MemoryPlan plan, int rows) : base(MemoryPlanner.Refusal(plan, rows))
+    {
+        Plan = plan;
+        Rows = rows;
+    }
+
+    /// <summary>A training step whose micro-batch does not fit under <paramref name="training"/>.</summary>
+    public ModelDoesNotFitException(TrainingPlan training) : base(MemoryPlanner.TrainingRefusal(training))
+    {
+        Training = training;
+        Rows = training.BatchSize;
+    }
+
     /// <summary>The reason code items carry (<see cref="MemoryPlan.ModelDoesNotFitCode"/>).</summary>
     public string Code => MemoryPlan.ModelDoesNotFitCode;
 
-    public MemoryPlan Plan { get; } = plan;
+    /// <summary>The inference plan that was refused; null for a training refusal.</summary>
+    public MemoryPlan? Plan { get; }
 
-    /// <summary>Rows that were asked for.</summary>
-    public int Rows { get; } = rows;
+    /// <summary>The training plan that was refused; null for an inference refusal.</summary>
+    public TrainingPlan? Training { get; }
+
+    /// <summary>Rows that were asked for (generation rows, or training sequences per micro-batch).</summary>
+    public int Rows { get; }
 }

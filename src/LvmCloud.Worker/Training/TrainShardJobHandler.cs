@@ -5,7 +5,10 @@ using LvmCloud.Platform;
 using LvmCloud.Platform.Queues;
 using LvmCloud.Platform.Training;
 using LvmCloud.Vision.Checkpoints;
+using LvmCloud.Vision.Memory;
 using LvmCloud.Vision.Training;
+using LvmCloud.Vision.Transformer;
+using LvmCloud.Worker.Completion;
 using LvmCloud.Worker.Jobs;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -188,6 +191,7 @@ public sealed class TrainShardJobHandler(
         var (train, _) = await data.LoadShardAsync(run.Plan, shard, spec.ShardsPerRound, config.VocabSize, cancellation);
         if (train.Length > config.MaxPositionEmbeddings)
             throw new PermanentJobException($"Run {runId}: sequences have {train.Length} tokens, the transformer's context is {config.MaxPositionEmbeddings}.");
+        EnsureMemoryFits(job, config, trainOptions.BatchSize, train.Length);
 
         var checkpoints = new CheckpointStore(transformers.ShardCheckpoints(runId, round, shard));
         TrainingState? saved;
@@ -324,6 +328,27 @@ public sealed class TrainShardJobHandler(
             JsonSerializer.Serialize(result, PlatformJson.Web), cancellationToken: cancellation);
         return (result, jobClock.Elapsed.TotalSeconds);
     }
+
+    /// <summary>
+    /// The shard's training step planned against the worker's memory (<c>Worker:MemoryLimitGb</c>, else detected) before
+    /// any weight is loaded, and logged. A step that cannot fit fails the shard for good with
+    /// <see cref="MemoryPlan.ModelDoesNotFitCode"/> and the plan's numbers: another delivery cannot fit it either.
+    /// </summary>
+    private void EnsureMemoryFits(JobContext<TrainShardPayload> job, LlamaConfig config, int batchSize, int sequenceLength)
+    {
+        var (runId, round, shard) = (job.Payload.RunId, job.Payload.Round, job.Payload.Shard);
+        var plan = MemoryPlanner.PlanTraining(config, batchSize, sequenceLength, transformers.Budget(), transformers.Device, BatchSetting);
+        if (plan.Known && !plan.Fits)
+        {
+            var refusal = new ModelDoesNotFitException(plan);
+            logger.LogWarning("Job {JobId}: shard {Shard} of round {Round} of run {RunId} does not fit this worker: {Refusal}", job.JobId, shard, round, runId, refusal.Message);
+            throw new ModelDoesNotFitJobException($"{refusal.Code}: shard {shard} of round {round} of run {runId} does not fit this worker. {refusal.Message}", refusal);
+        }
+        logger.LogInformation("Job {JobId}: memory plan {Plan}", job.JobId, plan.Describe());
+    }
+
+    /// <summary>Where a run sets its shards' batch size, named in the refusal's fix.</summary>
+    public const string BatchSetting = "the run spec's inner.batchSize";
 
     /// <summary>Records the shard done, with its round's counts and sums, in one transaction.</summary>
     private async Task<string> RecordAsync(JobContext<TrainShardPayload> job, ShardResult result, double jobSeconds, CancellationToken cancellationToken)

@@ -4,6 +4,7 @@ using LvmCloud.Platform.Queues;
 using LvmCloud.Platform.Storage;
 using LvmCloud.Platform.Training;
 using LvmCloud.Vision.Checkpoints;
+using LvmCloud.Vision.Memory;
 using LvmCloud.Vision.Tokenizer;
 using LvmCloud.Vision.Training;
 using LvmCloud.Vision.Transformer;
@@ -25,6 +26,9 @@ public sealed class TransformerSource(StorageClients clients, ModelStore models)
     private static readonly Lock InitGate = new();
 
     public Device Device => models.Device;
+
+    /// <summary>What a shard job may use now: <c>Worker:MemoryLimitGb</c> when set, else detected (<see cref="MemoryBudget.Detect(Device)"/>).</summary>
+    public MemoryBudget Budget() => models.Placement.CurrentBudget();
 
     /// <summary>The run's transformer config.</summary>
     public async Task<LlamaConfig> ConfigAsync(RunDefinition run, CancellationToken cancellationToken)

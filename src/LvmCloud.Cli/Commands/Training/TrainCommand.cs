@@ -1,13 +1,18 @@
 using System.CommandLine;
 using LvmCloud.Cli.Data;
 using LvmCloud.Cli.Interaction;
+using LvmCloud.Vision.Memory;
 using LvmCloud.Vision.Training;
 using LvmCloud.Vision.Transformer;
 using static TorchSharp.torch;
 
 namespace LvmCloud.Cli.Commands.Training;
 
-/// <summary><c>lvm train</c>: next-token training of the transformer on token shards; resumes from the run's checkpoint.</summary>
+/// <summary>
+/// <c>lvm train</c>: next-token training of the transformer on token shards; resumes from the run's checkpoint. The
+/// training step is planned against the free memory (<see cref="MemoryPlanner.PlanTraining"/>) before the model is
+/// built: a batch that cannot fit is refused with the numbers and exit code 4.
+/// </summary>
 public sealed class TrainCommand() : LvmCommand("train",
     "Train the transformer on token shards (next-token cross-entropy; resumes from the run folder's checkpoint).")
 {
@@ -51,6 +56,9 @@ public sealed class TrainCommand() : LvmCommand("train",
             throw new UserInputException($"Sentences have {train.Length} tokens; the model's context is {config.MaxPositionEmbeddings}.");
         string run = parse.GetValue(_out)!;
         console.Info($"{train.Count} training sentences of {train.Length} tokens; model {config.ParameterCount:N0} parameters");
+        // Planned before the model is built: a step that cannot fit is refused (exit 4) instead of killed by the OOM killer.
+        var plan = MemoryPlanner.PlanTraining(config, options.BatchSize, train.Length, MemoryBudget.Detect(CPU)).EnsureFits();
+        console.Info($"memory: {plan.Describe()}");
 
         manual_seed(options.Seed);
         using var model = new LlamaForCausalLM(config);
