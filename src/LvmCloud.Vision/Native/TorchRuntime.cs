@@ -37,6 +37,7 @@ public static class TorchRuntime
 
     private static string Initialize()
     {
+        OpenMpWaitPolicy.ApplyDefault(); // before libgomp loads: it reads its environment once
         if (!OperatingSystem.IsLinux()) return "not-linux";
         string? original = FindNativeLibrary();
         if (original is null) return "torchsharp-default"; // TorchSharp probes on its own (e.g. a CUDA install)
