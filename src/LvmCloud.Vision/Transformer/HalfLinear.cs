@@ -11,7 +11,8 @@ namespace LvmCloud.Vision.Transformer;
 /// The transformer's linear layers, routed to <see cref="HalfGemv"/> where it beats libtorch: bfloat16 or float16 weights
 /// on the CPU, at most <see cref="MaxKernelRows"/> rows (batch × time: the decode step), no autograd. Anything else goes to
 /// the layer's own <c>forward</c>, unchanged. The output has the weights' dtype and x's shape with the last dimension
-/// replaced, as <c>nn.Linear</c> gives it. Exists because libtorch 2.10's half-precision CPU linear runs at about half
+/// replaced, as <c>nn.Linear</c> gives it. Many rows of half-precision weights on the CPU (a prefill) go to
+/// <see cref="WidenedBlockLinear"/> (float32 GEMM over widened weight blocks). Exists because libtorch 2.10's half-precision CPU linear runs at about half
 /// its float32 rate, so a bfloat16 decode step reached only a fifth of its memory-bandwidth floor.
 /// </summary>
 public static unsafe class HalfLinear
@@ -37,12 +38,16 @@ public static unsafe class HalfLinear
     {
         var weight = layer.weight ?? throw new InvalidOperationException("HalfLinear.Forward: the Linear layer has no weight tensor.");
         var bias = layer.bias;
-        return Qualifies(weight, bias, x) ? Kernel(weight, bias, x) : layer.forward(x);
+        return Qualifies(weight, bias, x) ? Kernel(weight, bias, x)
+            : KernelEnabled && WidenedBlockLinear.Qualifies(weight, bias, x) ? WidenedBlockLinear.Forward(weight, bias, x)
+            : layer.forward(x);
     }
 
     /// <summary><c>nn.functional.linear(x, weight)</c> (a tied head), through the kernel when it qualifies.</summary>
     public static Tensor Forward(Tensor weight, Tensor x) =>
-        Qualifies(weight, null, x) ? Kernel(weight, null, x) : nn.functional.linear(x, weight);
+        Qualifies(weight, null, x) ? Kernel(weight, null, x)
+        : KernelEnabled && WidenedBlockLinear.Qualifies(weight, null, x) ? WidenedBlockLinear.Forward(weight, null, x)
+        : nn.functional.linear(x, weight);
 
     /// <summary>Whether <see cref="Forward"/> would run <paramref name="weight"/> and <paramref name="x"/> on the kernel.</summary>
     public static bool Qualifies(Tensor weight, Tensor? bias, Tensor x)
