@@ -41,7 +41,7 @@ public static class ChildPeakMemory
         {
             foreach (var line in File.ReadLines(statusPath))
                 if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-                    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+                    return long.Parse(line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
         }
         catch (IOException)
         {

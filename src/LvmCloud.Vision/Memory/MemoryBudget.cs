@@ -96,7 +96,7 @@ public sealed record MemoryBudget(long? FreeBytes, string Source)
     private static MemoryBudget? MemInfoAvailable(string root)
     {
         var line = ReadText(Path.Combine(root, "proc/meminfo"))?.Split('\n').FirstOrDefault(l => l.StartsWith("MemAvailable:", StringComparison.Ordinal));
-        var parts = line?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var parts = line?.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
         return parts is { Length: >= 2 } && long.TryParse(parts[1], CultureInfo.InvariantCulture, out long kb)
             ? new MemoryBudget(kb * 1024, "/proc/meminfo MemAvailable")
             : null;
