@@ -14,6 +14,7 @@ namespace LvmCloud.Bench;
 /// <c>--decode</c>: only the ceilings and the decode-step roofline rows.
 /// <c>--load</c>: a generated checkpoint loaded the pre-streaming way against the streamed loader (time, peak RSS).
 /// <c>--half</c>: bfloat16 decoder layers at LVM 1B and 7B sizes, half-precision kernel against libtorch.
+/// <c>--prefill-linear</c>: a 768-row half-precision linear at 7B shapes, libtorch's GEMM against widened float32 blocks.
 /// <c>--device cpu|cuda</c>: where the models run (default cpu).
 /// <c>--real-size DIR [--dtype D] [--decode-steps N] [--manifest PATH] [--lvm-cli PATH]</c>: load, prefill, decode and
 /// whole-item rows of a real-size model, each beside its floor measured in the same run.
@@ -48,6 +49,13 @@ public static class Program
         {
             Console.Error.WriteLine("checkpoint load, old against streamed...");
             LoadBench.Run(table);
+            table.Print(Console.Out);
+            return 0;
+        }
+        if (args.Contains("--prefill-linear"))
+        {
+            Console.Error.WriteLine("prefill-sized half-precision linear, libtorch against widened blocks...");
+            PrefillLinearBench.Run(table, repetitions: quick ? 2 : 5);
             table.Print(Console.Out);
             return 0;
         }

@@ -11,8 +11,8 @@ namespace LvmCloud.Vision.Transformer;
 /// The transformer's linear layers, routed to <see cref="HalfGemv"/> where it beats libtorch: bfloat16 or float16 weights
 /// on the CPU, at most <see cref="MaxKernelRows"/> rows (batch × time: the decode step), no autograd. Anything else goes to
 /// the layer's own <c>forward</c>, unchanged. The output has the weights' dtype and x's shape with the last dimension
-/// replaced, as <c>nn.Linear</c> gives it. Many rows of half-precision weights on the CPU (a prefill) go to
-/// <see cref="WidenedBlockLinear"/> (float32 GEMM over widened weight blocks). Exists because libtorch 2.10's half-precision CPU linear runs at about half
+/// replaced, as <c>nn.Linear</c> gives it. Many rows of float16 weights on the CPU (a prefill) go to
+/// <see cref="WidenedBlockLinear"/> (float32 GEMM over widened weight blocks; bfloat16 prefill stays with libtorch). Exists because libtorch 2.10's half-precision CPU linear runs at about half
 /// its float32 rate, so a bfloat16 decode step reached only a fifth of its memory-bandwidth floor.
 /// </summary>
 public static unsafe class HalfLinear

@@ -4,12 +4,13 @@ using static TorchSharp.torch;
 namespace LvmCloud.Vision.Transformer;
 
 /// <summary>
-/// A half-precision linear layer over many rows (a prefill) on the CPU, computed in float32: x is widened once, the
-/// weight a block of <see cref="BlockBytes"/> output rows at a time, each block multiplied with float32 GEMM and its
-/// result narrowed back into the output. libtorch 2.10's CPU GEMM in bfloat16/float16 runs at a fraction of its float32
-/// rate on these machines, while widening a block costs one read of its half-precision bytes; the block buffer is small
-/// enough for the allocator to reuse it (no fresh pages per call), and the whole widened weight never exists.
-/// Results are float32 products of the same half-precision values, rounded once to the weights' dtype at the end.
+/// A float16 linear layer over many rows (a prefill) on the CPU, computed in float32: x is widened once, the weight a
+/// block of <see cref="BlockBytes"/> output rows at a time, each block multiplied with float32 GEMM and its result
+/// narrowed back into the output. Only float16: on CPUs without AVX-512 FP16 (the AMD EPYC machines here) libtorch 2.10's
+/// float16 GEMM runs at 30-50 GFLOP/s and this path at 90-160 (2-4x), while its bfloat16 GEMM uses AVX-512 BF16 at
+/// 660-680 GFLOP/s, 7-9x faster than widening (`bench --prefill-linear`, docs/benchmarks.md), so bfloat16 stays with
+/// libtorch. The block buffer is small enough for the allocator to reuse it (no fresh pages per call), and the whole
+/// widened weight never exists. Results are float32 products of the same half-precision values, rounded once.
 /// </summary>
 public static class WidenedBlockLinear
 {
@@ -19,10 +20,10 @@ public static class WidenedBlockLinear
     /// <summary>Float32 bytes of one widened weight block (under glibc's mmap threshold, so the buffer is reused).</summary>
     public const long BlockBytes = 16L << 20;
 
-    /// <summary>Whether <see cref="Forward"/> applies: half-precision contiguous CPU weights, many rows, no autograd.</summary>
+    /// <summary>Whether <see cref="Forward"/> applies: float16 CPU weights, many rows, no autograd.</summary>
     public static bool Qualifies(Tensor weight, Tensor? bias, Tensor x)
     {
-        if (weight.device_type != DeviceType.CPU || weight.dtype is not (ScalarType.BFloat16 or ScalarType.Float16) || weight.dim() != 2) return false;
+        if (weight.device_type != DeviceType.CPU || weight.dtype != ScalarType.Float16 || weight.dim() != 2) return false;
         if (x.dtype != weight.dtype || x.shape[^1] != weight.shape[1] || weight.shape[1] == 0) return false;
         if (x.numel() / weight.shape[1] < MinRows) return false;
         if (bias is not null && bias.dtype != weight.dtype) return false;
