@@ -34,13 +34,13 @@ public sealed class ModelsPlanCommandTests
         var json = result.Json();
         long parameters = LlamaConfig.Load(Path.Combine(Bundled, LvmModel.TransformerFolder)).ParameterCount;
         Assert.Equal(parameters, json.GetProperty("parameters").GetInt64());
-        Assert.Equal(parameters * 2, json.GetProperty("transformer_bytes").GetProperty("bfloat16").GetInt64());
+        Assert.Equal(parameters * 2, json.GetProperty("transformerBytes").GetProperty("bfloat16").GetInt64());
         Assert.Equal("float32", json.GetProperty("dtype").GetString());
         Assert.StartsWith("auto: float32 needs ", json.GetProperty("reason").GetString());
-        Assert.Equal(8_000_000_000, json.GetProperty("free_bytes").GetInt64());
-        Assert.Equal("LVM_MEMORY_LIMIT_GB=8", json.GetProperty("free_source").GetString());
-        Assert.Equal(4 * 64, json.GetProperty("sequence_length").GetInt32()); // 4 frames of 64 tokens
-        Assert.True(json.GetProperty("max_rows").GetInt32() >= 4);
+        Assert.Equal(8_000_000_000, json.GetProperty("freeBytes").GetInt64());
+        Assert.Equal("LVM_MEMORY_LIMIT_GB=8", json.GetProperty("freeSource").GetString());
+        Assert.Equal(4 * 64, json.GetProperty("sequenceLength").GetInt32()); // 4 frames of 64 tokens
+        Assert.True(json.GetProperty("maxRows").GetInt32() >= 4);
         Assert.True(json.GetProperty("fits").GetBoolean());
     }
 
