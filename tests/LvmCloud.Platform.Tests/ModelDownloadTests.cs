@@ -109,6 +109,30 @@ public sealed class ModelDownloadTests(AzuriteFixture azurite) : IDisposable
         Assert.Empty(Directory.EnumerateDirectories(Path.Combine(cache, "dlmodel"), "*.download"));
     }
 
+    [Fact]
+    public async Task Two_workers_sharing_a_cache_fetch_one_model_at_once_and_both_load_it()
+    {
+        var folder = TinyModel.Save(Path.Combine(_temp.FullName, "shared-local"));
+        await new ModelPusher(Models, new ResumableBlockUpload(Block, 4)).PushAsync(folder, "dlshared", _version, null, CancellationToken.None);
+        await using var harness = await PlatformHarness.CreateAsync(azurite);
+        var cache = Path.Combine(_temp.FullName, "shared-cache");
+        var options = Options.Create(new WorkerOptions { ModelCacheDirectory = cache });
+        using var first = new ModelStore(harness.Clients, options, NullLogger<ModelStore>.Instance);
+        using var second = new ModelStore(harness.Clients, options, NullLogger<ModelStore>.Instance);
+        var reference = new ModelReference("dlshared", _version);
+
+        // Both stores miss the cache and download at the same moment into the one staging folder name; the cache lock
+        // lets one fetch while the other waits and then takes its folder (before the lock one of them failed).
+        var loads = await Task.WhenAll(
+            Task.Run(() => first.GetAsync(reference, CancellationToken.None)),
+            Task.Run(() => second.GetAsync(reference, CancellationToken.None)));
+
+        Assert.All(loads, l => Assert.Equal(TinyModel.Resolution, l.Model.Resolution));
+        foreach (var relative in ModelPusher.FilesOf(folder))
+            Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(folder, relative)), await File.ReadAllBytesAsync(Path.Combine(cache, "dlshared", _version, relative)));
+        Assert.Empty(Directory.EnumerateDirectories(Path.Combine(cache, "dlshared"), "*.download"));
+    }
+
     private sealed class SyncProgress(Action<long> report) : IProgress<long>
     {
         public void Report(long value) => report(value);

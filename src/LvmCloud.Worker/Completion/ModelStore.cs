@@ -160,8 +160,9 @@ public sealed class ModelStore : IModelSource, IDisposable
     /// Downloads the blobs under <paramref name="prefix"/> of the models container into <paramref name="cached"/>: each
     /// file in parallel ranges, verified against its SHA-256 (<see cref="RangedBlobDownload"/>), into a staging folder
     /// named after the model (<c>{cached}.download</c>), so a download that stops resumes with what it lacks; the folder
-    /// is moved into place when every file is there. A model without its <c>lvm.json</c> (never registered, or a push
-    /// that stopped half way) is not found.
+    /// is moved into place when every file is there. One worker at a time downloads a model (<see cref="CacheFolderLock"/>);
+    /// the others wait and then use its folder. A model without its <c>lvm.json</c> (never registered, or a push that
+    /// stopped half way) is not found.
     /// </summary>
     private async Task DownloadAsync(ModelReference reference, string prefix, string cached, CancellationToken cancellationToken)
     {
@@ -172,6 +173,9 @@ public sealed class ModelStore : IModelSource, IDisposable
             var where = _options.ModelsDirectory is { Length: > 0 } dir ? $"{Path.Combine(dir, reference.Name, reference.Version)} (or {Path.Combine(dir, reference.Name)}) nor in " : "";
             throw new ModelNotFoundException($"Model {reference} is neither in {where}the '{StorageLayout.ModelsContainer}' container (no '{marker}': not registered, or its push has not finished).");
         }
+        using var cacheLock = await CacheFolderLock.AcquireAsync(cached, cancellationToken);
+        if (Directory.Exists(cached))
+            return; // another worker sharing the cache downloaded it while this one waited for the lock
         var staging = cached + ".download";
         var download = new RangedBlobDownload();
         var files = 0;

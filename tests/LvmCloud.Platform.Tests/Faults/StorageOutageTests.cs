@@ -46,6 +46,10 @@ public sealed class StorageOutageTests(ITestOutputHelper output) : IDisposable
             ["Storage:QueuePrefix"] = harness.Settings["Storage:QueuePrefix"],
             ["Worker:Queues"] = "generate",
             ["Worker:Concurrency"] = "1",
+            // One message (2 items) at a time per worker, so the batch is still running when storage goes away: with the
+            // generate default of 8 messages per receive, one worker gathered all 16 items into a single model call and
+            // the batch could finish between two polls of the wait below.
+            ["Worker:ReceiveBatch"] = "1",
             ["Worker:VisibilityTimeout"] = "00:00:03",
             ["Worker:RetryDelay"] = "00:00:00",
             ["Worker:PollInterval"] = "00:00:00.050",
