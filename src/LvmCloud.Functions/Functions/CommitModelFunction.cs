@@ -1,4 +1,3 @@
-using System.Text.Json;
 using LvmCloud.Functions.Http;
 using LvmCloud.Platform;
 using LvmCloud.Platform.Batches;
@@ -24,17 +23,7 @@ public sealed class CommitModelFunction(ModelUploadService uploads)
         CancellationToken cancellationToken) =>
         ApiResults.HandleAsync(async () =>
         {
-            ModelCommitRequest body;
-            try
-            {
-                body = request.ContentLength is 0 || request.Body is null
-                    ? new ModelCommitRequest(null, [])
-                    : await JsonSerializer.DeserializeAsync<ModelCommitRequest>(request.Body, PlatformJson.Web, cancellationToken) ?? new ModelCommitRequest(null, []);
-            }
-            catch (JsonException e)
-            {
-                throw new BadRequestException($"Request body is not valid JSON of the form {{\"settings\": {{...}}, \"files\": [{{\"path\": \"...\", \"size\": 123, \"sha256\": \"...\"}}]}}: {e.Message}");
-            }
+            var body = await JsonRequestBody.ReadAsync(request, new ModelCommitRequest(null, []), $"{{\"settings\": {{...}}, \"files\": [{{\"path\": \"...\", \"size\": 123, \"sha256\": \"...\"}}]}}", cancellationToken);
             return ApiResults.Json(await uploads.CommitAsync(name, version, body, cancellationToken), StatusCodes.Status201Created);
         });
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using LvmCloud.Functions.Http;
 using LvmCloud.Platform;
 using LvmCloud.Platform.Batches;
@@ -17,17 +16,7 @@ public sealed class CreateBatchFunction(BatchCreationService batches)
         CancellationToken cancellationToken) =>
         ApiResults.HandleAsync(async () =>
         {
-            CreateBatchRequest body;
-            try
-            {
-                body = request.ContentLength is 0 || request.Body is null
-                    ? new CreateBatchRequest([])
-                    : await JsonSerializer.DeserializeAsync<CreateBatchRequest>(request.Body, PlatformJson.Web, cancellationToken) ?? new CreateBatchRequest([]);
-            }
-            catch (JsonException e)
-            {
-                throw new BadRequestException($"Request body is not valid JSON of the form {{\"files\": [\"inputs/a.png\"]}}: {e.Message}");
-            }
+            var body = await JsonRequestBody.ReadAsync(request, new CreateBatchRequest([]), $"{{\"files\": [\"inputs/a.png\"]}}", cancellationToken);
 
             var grant = await batches.CreateAsync(body, cancellationToken);
             return ApiResults.Json(grant, StatusCodes.Status201Created);

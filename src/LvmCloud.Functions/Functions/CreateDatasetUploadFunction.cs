@@ -1,4 +1,3 @@
-using System.Text.Json;
 using LvmCloud.Functions.Http;
 using LvmCloud.Platform;
 using LvmCloud.Platform.Batches;
@@ -22,17 +21,7 @@ public sealed class CreateDatasetUploadFunction(DatasetUploadService uploads)
         CancellationToken cancellationToken) =>
         ApiResults.HandleAsync(async () =>
         {
-            DatasetUploadRequest body;
-            try
-            {
-                body = request.ContentLength is 0 || request.Body is null
-                    ? new DatasetUploadRequest([])
-                    : await JsonSerializer.DeserializeAsync<DatasetUploadRequest>(request.Body, PlatformJson.Web, cancellationToken) ?? new DatasetUploadRequest([]);
-            }
-            catch (JsonException e)
-            {
-                throw new BadRequestException($"Request body is not valid JSON of the form {{\"files\": [{{\"path\": \"a/0.png\", \"md5\": \"base64\"}}]}}: {e.Message}");
-            }
+            var body = await JsonRequestBody.ReadAsync(request, new DatasetUploadRequest([]), $"{{\"files\": [{{\"path\": \"a/0.png\", \"md5\": \"base64\"}}]}}", cancellationToken);
             return ApiResults.Json(await uploads.CreateAsync(dataset, body, cancellationToken), StatusCodes.Status201Created);
         });
 }

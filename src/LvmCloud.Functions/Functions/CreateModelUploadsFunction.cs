@@ -1,4 +1,3 @@
-using System.Text.Json;
 using LvmCloud.Functions.Http;
 using LvmCloud.Platform;
 using LvmCloud.Platform.Batches;
@@ -24,17 +23,7 @@ public sealed class CreateModelUploadsFunction(ModelUploadService uploads)
         CancellationToken cancellationToken) =>
         ApiResults.HandleAsync(async () =>
         {
-            ModelUploadRequest body;
-            try
-            {
-                body = request.ContentLength is 0 || request.Body is null
-                    ? new ModelUploadRequest([])
-                    : await JsonSerializer.DeserializeAsync<ModelUploadRequest>(request.Body, PlatformJson.Web, cancellationToken) ?? new ModelUploadRequest([]);
-            }
-            catch (JsonException e)
-            {
-                throw new BadRequestException($"Request body is not valid JSON of the form {{\"files\": [{{\"path\": \"transformer/model.safetensors\", \"size\": 123}}]}}: {e.Message}");
-            }
+            var body = await JsonRequestBody.ReadAsync(request, new ModelUploadRequest([]), $"{{\"files\": [{{\"path\": \"transformer/model.safetensors\", \"size\": 123}}]}}", cancellationToken);
             return ApiResults.Json(await uploads.CreateUploadsAsync(name, version, body, cancellationToken), StatusCodes.Status201Created);
         });
 }

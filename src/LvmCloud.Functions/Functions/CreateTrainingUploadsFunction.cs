@@ -1,4 +1,3 @@
-using System.Text.Json;
 using LvmCloud.Functions.Http;
 using LvmCloud.Platform;
 using LvmCloud.Platform.Batches;
@@ -21,17 +20,7 @@ public sealed class CreateTrainingUploadsFunction(TrainingRunService training)
         CancellationToken cancellationToken) =>
         ApiResults.HandleAsync(async () =>
         {
-            TrainingUploadRequest body;
-            try
-            {
-                body = request.ContentLength is 0 || request.Body is null
-                    ? new TrainingUploadRequest([])
-                    : await JsonSerializer.DeserializeAsync<TrainingUploadRequest>(request.Body, PlatformJson.Web, cancellationToken) ?? new TrainingUploadRequest([]);
-            }
-            catch (JsonException e)
-            {
-                throw new BadRequestException($"Request body is not valid JSON of the form {{\"files\": [\"data/train.bin\"]}}: {e.Message}");
-            }
+            var body = await JsonRequestBody.ReadAsync(request, new TrainingUploadRequest([]), $"{{\"files\": [\"data/train.bin\"]}}", cancellationToken);
             return ApiResults.Json(await training.CreateUploadsAsync(body, cancellationToken), StatusCodes.Status201Created);
         });
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using LvmCloud.Functions.Http;
 using LvmCloud.Platform;
 using LvmCloud.Platform.Batches;
@@ -22,17 +21,7 @@ public sealed class RequestTokenizeFunction(TokenizePlanner planner)
         CancellationToken cancellationToken) =>
         ApiResults.HandleAsync(async () =>
         {
-            TokenizeRequest body;
-            try
-            {
-                body = request.ContentLength is 0 || request.Body is null
-                    ? TokenizeRequest.Default
-                    : await JsonSerializer.DeserializeAsync<TokenizeRequest>(request.Body, PlatformJson.Web, cancellationToken) ?? TokenizeRequest.Default;
-            }
-            catch (JsonException e)
-            {
-                throw new BadRequestException($"Request body is not valid JSON of the form {{\"force\": false, \"tokenizer\": \"name/version\"}}: {e.Message}");
-            }
+            var body = await JsonRequestBody.ReadAsync(request, TokenizeRequest.Default, $"{{\"force\": false, \"tokenizer\": \"name/version\"}}", cancellationToken);
             var outcome = await planner.PlanAsync(dataset, body, Platform.Datasets.TokenizePlanner.ApiTrigger, cancellationToken);
             return ApiResults.Json(outcome, StatusCodes.Status202Accepted);
         });
