@@ -23,7 +23,7 @@ public sealed class BatchCancellationService(
     {
         var batch = await query.RequireBatchAsync(batchId, cancellationToken);
         if (BatchStates.IsTerminal(batch.State))
-            return await query.GetStatusAsync(batchId, cancellationToken);
+            return SayIfTooLate(await query.GetStatusAsync(batchId, cancellationToken), 0);
 
         await _conflicts.ExecuteAsync(async ct =>
         {
@@ -38,8 +38,14 @@ public sealed class BatchCancellationService(
         var cancelled = await CancelQueuedItemsAsync(state, batchId, await state.GetItemsAsync(batchId, cancellationToken), cancellationToken);
         logger.LogInformation("Batch {BatchId}: cancel requested, {Cancelled} queued items cancelled", batchId, cancelled);
         await finalizer.TryFinalizeAsync(batchId, cancellationToken);
-        return await query.GetStatusAsync(batchId, cancellationToken);
+        return SayIfTooLate(await query.GetStatusAsync(batchId, cancellationToken), cancelled);
     }
+
+    /// <summary>A cancel that stopped no item leaves the batch to complete as it runs (<see cref="BatchLifecycle.ClosedState"/>): the answer says so.</summary>
+    private static BatchStatus SayIfTooLate(BatchStatus status, int cancelled) =>
+        cancelled == 0 && status.State != BatchStates.Cancelled
+            ? status with { Note = "The cancel came too late: every item had already started, so none was cancelled and the batch completes as it runs." }
+            : status;
 
     /// <summary>
     /// Marks the queued ones of <paramref name="items"/> cancelled, with the batch's counts, in conditional

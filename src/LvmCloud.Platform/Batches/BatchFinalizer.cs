@@ -1,11 +1,11 @@
 using System.Text.Json;
-using Azure;
 using Azure.Storage.Blobs.Models;
 using LvmCloud.Core.Results;
 using LvmCloud.Platform.Configuration;
 using LvmCloud.Platform.Queues;
 using LvmCloud.Platform.Resilience;
 using LvmCloud.Platform.State;
+using LvmCloud.Platform.State.Leases;
 using LvmCloud.Platform.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -17,12 +17,12 @@ namespace LvmCloud.Platform.Batches;
 /// <summary>
 /// Closes a batch once every item is terminal, which it learns from the batch row's counts (kept exact by the
 /// state transitions), so a look costs one read however large the batch is; only the claimer reads the items, once.
-/// Racing callers are serialised by a conditional write on the
-/// batch row (only the one whose ETag still matches claims it, <c>queued</c> → <c>finalizing</c>). The claimer
-/// then writes <c>results.jsonl</c> (If-None-Match: *, stamped with its claim id), <c>status.json</c> and the
-/// closed batch row, retrying those idempotent steps up to <see cref="FinalizerOptions.MaxAttempts"/> times; if
-/// they keep failing it releases the claim and throws, so the next caller takes over at once. A claim whose
-/// claimer died lapses after <see cref="FinalizerOptions.ClaimLease"/>. Terminal item rows never change, so
+/// Racing callers are serialised by the batch row's finalization lease (<see cref="BatchEntity.FinalizeLease"/>, a
+/// <see cref="TableLease{T}"/>: <c>queued</c> → <c>finalizing</c>, one claimant wins). The claimer then writes
+/// <c>results.jsonl</c> once (<see cref="ClaimStampedBlob"/>), <c>status.json</c> and the closed batch row (the lease's
+/// finish), retrying those idempotent steps up to <see cref="FinalizerOptions.MaxAttempts"/> times; if they keep
+/// failing it releases the lease and throws, so the next caller takes over at once. A lease whose holder died lapses
+/// after <see cref="FinalizerOptions.ClaimLease"/>. Terminal item rows never change, so
 /// whichever claim writes <c>results.jsonl</c> writes the same text, and it is written once.
 /// </summary>
 public sealed class BatchFinalizer(
@@ -37,9 +37,9 @@ public sealed class BatchFinalizer(
     /// <summary>Blob metadata key on <c>results.jsonl</c> naming the claim that wrote it.</summary>
     public const string ClaimMetadataKey = "finalizeclaim";
 
-    private static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan MinPoll = TimeSpan.FromMilliseconds(50);
     private readonly FinalizerOptions _options = options.Value;
+    private readonly TableLease<BatchEntity> _lease = new(clients.JobState, BatchEntity.FinalizeLease, options.Value.ClaimLease, time, logger);
 
     /// <summary>
     /// One look: finalizes the batch if all its items are done and nobody holds a live claim on it; true when
@@ -72,31 +72,21 @@ public sealed class BatchFinalizer(
 
     private async Task<Pass> PassAsync(string batchId, BatchEntity? known, CancellationToken cancellationToken)
     {
-        if (known is { State: BatchStates.Queued, AllItemsDone: false })
+        if (known is { AllItemsDone: false } && BatchStates.IsActive(known.State))
             return default;
         var batch = await state.GetBatchAsync(batchId, cancellationToken);
         if (batch is null || BatchStates.IsTerminal(batch.State))
             return default;
-        var now = time.GetUtcNow();
-        if (batch.State is BatchStates.Finalizing && batch.FinalizeClaimedAt + _options.ClaimLease is { } expiry && expiry > now)
-            return new Pass(false, expiry);
-        // A finalizing row is closable: its (lapsed) claimer saw every item done.
-        var closable = batch.State is BatchStates.Finalizing
-            || (batch.State is BatchStates.Queued && batch.AllItemsDone)
-            || (batch.State is BatchStates.AwaitingUpload && batch.CancelRequested);
-        if (!closable)
+        // A finalizing row is closable: its (lapsed or released) claimer saw every item done.
+        var claimId = TableLease<BatchEntity>.NewHolder();
+        var claim = await _lease.ClaimAsync(batch, claimId, b => b.State is BatchStates.Finalizing
+            || (BatchStates.IsActive(b.State) && b.AllItemsDone)
+            || (b.State is BatchStates.AwaitingUpload && b.CancelRequested), null, cancellationToken);
+        if (claim.Outcome is LeaseClaimOutcome.HeldElsewhere or LeaseClaimOutcome.Contended)
+            return new Pass(false, claim.HeldUntil ?? time.GetUtcNow());
+        if (!claim.Claimed)
             return default;
-
-        var retaken = batch.State is BatchStates.Finalizing;
-        var claimId = Guid.NewGuid().ToString("N");
-        batch.State = BatchStates.Finalizing;
-        batch.FinalizeClaimedAt = now;
-        batch.FinalizeClaimId = claimId;
-        if (!await state.TryUpdateBatchAsync(batch, cancellationToken))
-            return new Pass(false, now); // another caller claimed it first, or the row changed: look again
-        if (retaken)
-            logger.LogWarning("Batch {BatchId}: took over a lapsed finalization claim", batchId);
-
+        batch = claim.Row!;
         try
         {
             var items = await state.GetItemsAsync(batchId, cancellationToken);
@@ -105,7 +95,7 @@ public sealed class BatchFinalizer(
         catch (Exception e)
         {
             logger.LogError(e, "Batch {BatchId}: finalization failed; releasing the claim", batchId);
-            await ReleaseAsync(batchId, claimId);
+            await _lease.ReleaseAsync(batch, claimId);
             throw;
         }
     }
@@ -113,7 +103,7 @@ public sealed class BatchFinalizer(
     /// <summary>The claimed steps, each idempotent, run through the finalize-steps pipeline; true when this claim wrote results.jsonl.</summary>
     private async Task<bool> CloseAsync(BatchEntity batch, IReadOnlyList<ItemEntity> items, string claimId, CancellationToken cancellationToken)
     {
-        batch.State = batch.CancelRequested ? BatchStates.Cancelled : BatchStates.Finished;
+        BatchLifecycle.Move(batch, BatchLifecycle.ClosedState(batch));
         batch.FinishedAt = time.GetUtcNow();
         var wrote = false;
         var attempt = 0;
@@ -136,29 +126,21 @@ public sealed class BatchFinalizer(
     }
 
     /// <summary>
-    /// Writes the closed state with the claim's ETag. If the row changed since (a cancel request arrived, an
-    /// earlier try's write landed but its reply was lost, or the claim lapsed and was taken over), it is read
-    /// again: closed already is fine, still ours gets the closed state again, taken over is left to the new claimer.
+    /// Writes the closed state under the claim (<see cref="TableLease{T}.FinishAsync"/>): closed already is fine, still
+    /// ours gets the closed state again, taken over is left to the new claimer. True when this try wrote it.
     /// </summary>
     private async Task<bool> RecordClosedAsync(BatchEntity batch, string claimId, CancellationToken cancellationToken)
     {
-        if (await state.TryUpdateBatchAsync(batch, cancellationToken))
-            return true;
-        var current = await state.GetBatchAsync(batch.BatchId, cancellationToken);
-        if (current is null || BatchStates.IsTerminal(current.State))
-            return false;
-        if (current.FinalizeClaimId != claimId)
+        var (closed, finishedAt, writtenBy) = (batch.State, batch.FinishedAt, batch.ResultsWrittenBy);
+        var finish = await _lease.FinishAsync(batch, claimId, b => BatchStates.IsTerminal(b.State), b =>
         {
+            BatchLifecycle.Move(b, closed);
+            b.FinishedAt = finishedAt;
+            b.ResultsWrittenBy = writtenBy ?? b.ResultsWrittenBy;
+        }, cancellationToken);
+        if (finish == LeaseFinish.Lost)
             logger.LogWarning("Batch {BatchId}: the finalization claim was taken over; leaving the batch to its new claimer", batch.BatchId);
-            return false;
-        }
-        current.State = batch.State;
-        current.FinishedAt = batch.FinishedAt;
-        current.ResultsWrittenBy = batch.ResultsWrittenBy ?? current.ResultsWrittenBy;
-        if (!await state.TryUpdateBatchAsync(current, cancellationToken))
-            throw new InvalidOperationException($"Batch {batch.BatchId}: the batch row changed twice during finalization; its closed state is not recorded yet.");
-        batch.ETag = current.ETag;
-        return true;
+        return finish == LeaseFinish.Written;
     }
 
     /// <summary>
@@ -169,27 +151,10 @@ public sealed class BatchFinalizer(
     {
         var text = ResultsJsonl.ToJsonl(items.Select(ResultLine.From));
         var blob = clients.Results.GetBlobClient(StorageLayout.ResultsManifestPath(batchId));
-        try
-        {
-            await blob.UploadAsync(
-                BinaryData.FromString(text),
-                new BlobUploadOptions
-                {
-                    HttpHeaders = new BlobHttpHeaders { ContentType = "application/x-ndjson" },
-                    Metadata = new Dictionary<string, string> { [ClaimMetadataKey] = claimId },
-                    Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
-                },
-                cancellationToken);
+        if (await ClaimStampedBlob.TryCreateAsync(blob, BinaryData.FromString(text), "application/x-ndjson", ClaimMetadataKey, claimId, cancellationToken))
             return true;
-        }
-        catch (RequestFailedException e) when (e.Status is 409 or 412)
-        {
-            var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken);
-            if (properties.Value.Metadata.TryGetValue(ClaimMetadataKey, out var writer) && writer == claimId)
-                return true;
-            logger.LogInformation("Batch {BatchId}: results.jsonl already exists (an earlier claim wrote it); not written again", batchId);
-            return false;
-        }
+        logger.LogInformation("Batch {BatchId}: results.jsonl already exists (an earlier claim wrote it); not written again", batchId);
+        return false;
     }
 
     private async Task WriteStatusAsync(BatchEntity batch, IReadOnlyList<ItemEntity> items, CancellationToken cancellationToken)
@@ -200,25 +165,6 @@ public sealed class BatchFinalizer(
             BinaryData.FromString(JsonSerializer.Serialize(status, PlatformJson.Web)),
             new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } },
             cancellationToken);
-    }
-
-    /// <summary>Makes a failed claim lapse at once so that the next caller takes over; best effort (else it lapses by itself).</summary>
-    private async Task ReleaseAsync(string batchId, string claimId)
-    {
-        try
-        {
-            using var timeout = new CancellationTokenSource(ReleaseTimeout);
-            var current = await state.GetBatchAsync(batchId, timeout.Token);
-            if (current is not { State: BatchStates.Finalizing } || current.FinalizeClaimId != claimId)
-                return;
-            current.FinalizeClaimedAt = null;
-            current.FinalizeClaimId = null;
-            await state.TryUpdateBatchAsync(current, timeout.Token);
-        }
-        catch (Exception e)
-        {
-            logger.LogWarning(e, "Batch {BatchId}: the finalization claim could not be released; it lapses after {Lease}", batchId, _options.ClaimLease);
-        }
     }
 
     /// <summary>What one look did: whether it wrote results.jsonl, or until when another caller's claim is live.</summary>

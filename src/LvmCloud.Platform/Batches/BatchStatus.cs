@@ -5,6 +5,7 @@ namespace LvmCloud.Platform.Batches;
 /// <summary>
 /// What <c>GET /api/batches/{batchId}</c> returns: counts by state and progress (from the batch row, exact and
 /// O(1)), and one page of items with their outcome and timings; <see cref="ContinuationToken"/> asks for the next page.
+/// <see cref="Note"/> tells what an action did not do (a cancel that came too late).
 /// </summary>
 public sealed record BatchStatus(
     string BatchId,
@@ -17,7 +18,8 @@ public sealed record BatchStatus(
     double Progress,
     string Model,
     IReadOnlyList<ItemStatus> Items,
-    string? ContinuationToken = null)
+    string? ContinuationToken = null,
+    string? Note = null)
 {
     public static BatchStatus From(BatchEntity batch, IReadOnlyList<ItemEntity> items, string? continuationToken) => new(
         batch.BatchId,

@@ -208,7 +208,7 @@ public sealed class TokenizePlanner(
                 logger.LogWarning("Run {RunId} of {Partition} left planning ({State}) before it was queued", runId, partition, run.State);
                 return false;
             }
-            run.State = TokenizeStates.Queued;
+            TokenizeRunLifecycle.Move(run, TokenizeStates.Queued);
             run.QueuedAt = time.GetUtcNow();
             return await state.TryUpdateRunAsync(run, ct)
                 ? true
@@ -235,7 +235,7 @@ public sealed class TokenizePlanner(
 
     private static TokenizeRunEntity Abandoned(TokenizeRunEntity run, DateTimeOffset now)
     {
-        run.State = TokenizeStates.Finished;
+        TokenizeRunLifecycle.Move(run, TokenizeStates.Finished);
         run.Outcome = TokenizeStates.OutcomeAbandoned;
         run.FinishedAt = now;
         return run;

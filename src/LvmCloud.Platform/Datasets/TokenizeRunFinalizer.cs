@@ -5,6 +5,7 @@ using LvmCloud.Core.Tokens;
 using LvmCloud.Platform.Configuration;
 using LvmCloud.Platform.Resilience;
 using LvmCloud.Platform.State;
+using LvmCloud.Platform.State.Leases;
 using LvmCloud.Platform.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -37,10 +38,10 @@ public sealed class TokenizeRunFinalizer(
     public const string ClaimMetadataKey = "finalizeclaim";
 
     private static readonly JsonSerializerOptions IndexJson = new(PlatformJson.Web) { WriteIndented = true };
-    private static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan MinPoll = TimeSpan.FromMilliseconds(50);
     private readonly ResiliencePipeline _steps = pipelines.GetPipeline(PlatformResilience.FinalizeSteps);
     private readonly FinalizerOptions _options = options.Value;
+    private readonly TableLease<TokenizeRunEntity> _lease = new(clients.JobState, TokenizeRunEntity.FinalizeLease, options.Value.ClaimLease, time, logger);
 
     /// <summary>One look: closes the run if all its chunks are in and nobody holds a live claim; true when this call closed it.</summary>
     public async Task<bool> TryFinalizeAsync(string partition, string runId, CancellationToken cancellationToken) =>
@@ -72,21 +73,12 @@ public sealed class TokenizeRunFinalizer(
         var run = await state.GetRunAsync(partition, runId, cancellationToken);
         if (run is null || run.State is TokenizeStates.Finished)
             return default;
-        var now = time.GetUtcNow();
-        if (run.State is TokenizeStates.Finalizing && run.FinalizeClaimedAt + _options.ClaimLease is { } expiry && expiry > now)
-            return new Pass(false, expiry);
-        if (!(run.State is TokenizeStates.Finalizing || (run.State is TokenizeStates.Queued && run.AllChunksDone)))
+        var claimId = TableLease<TokenizeRunEntity>.NewHolder();
+        var claim = await _lease.ClaimAsync(run, claimId, r => r.State is TokenizeStates.Finalizing || (r.State is TokenizeStates.Queued && r.AllChunksDone), null, cancellationToken);
+        if (claim.Outcome is LeaseClaimOutcome.HeldElsewhere or LeaseClaimOutcome.Contended)
+            return new Pass(false, claim.HeldUntil ?? time.GetUtcNow());
+        if (!claim.Claimed)
             return default;
-
-        var retaken = run.State is TokenizeStates.Finalizing;
-        var claimId = Guid.NewGuid().ToString("N");
-        run.State = TokenizeStates.Finalizing;
-        run.FinalizeClaimedAt = now;
-        run.FinalizeClaimId = claimId;
-        if (!await state.TryUpdateRunAsync(run, cancellationToken))
-            return new Pass(false, now); // another caller claimed it first, or a count landed: look again
-        if (retaken)
-            logger.LogWarning("Run {RunId} of {Partition}: took over a lapsed finalization claim", runId, partition);
         try
         {
             return new Pass(await CloseAsync(partition, runId, claimId, cancellationToken), null);
@@ -94,7 +86,7 @@ public sealed class TokenizeRunFinalizer(
         catch (Exception e)
         {
             logger.LogError(e, "Run {RunId} of {Partition}: closing failed; releasing the claim", runId, partition);
-            await ReleaseAsync(partition, runId, claimId);
+            await _lease.ReleaseAsync(claim.Row!, claimId);
             throw;
         }
     }
@@ -106,16 +98,12 @@ public sealed class TokenizeRunFinalizer(
         await _steps.ExecuteAsync(async ct =>
         {
             var run = await state.GetRunAsync(partition, runId, ct) ?? throw new InvalidOperationException($"Run {runId} of {partition} has no row.");
-            if (run.State is TokenizeStates.Finished)
-            {
-                closed = run.FinalizeClaimId == claimId; // an earlier try's transaction landed, its reply was lost
-                return;
-            }
-            if (run.FinalizeClaimId != claimId)
-            {
+            var standing = _lease.Standing(run, claimId, r => r.State is TokenizeStates.Finished);
+            closed = standing == LeaseStanding.FinishedByHolder; // an earlier try's transaction landed, its reply was lost
+            if (standing == LeaseStanding.Lost)
                 logger.LogWarning("Run {RunId} of {Partition}: the finalization claim was taken over; leaving the run to its new claimer", runId, partition);
+            if (standing != LeaseStanding.Held)
                 return;
-            }
             var watermark = await state.GetWatermarkAsync(partition, ct) ?? throw new InvalidOperationException($"{partition} has no watermark.");
             var chunks = await state.GetChunksAsync(partition, ct);
             var index = BuildIndex(watermark, run, chunks);
@@ -123,7 +111,7 @@ public sealed class TokenizeRunFinalizer(
 
             var now = time.GetUtcNow();
             var outcome = run.OutcomeFromCounts();
-            run.State = TokenizeStates.Finished;
+            TokenizeRunLifecycle.Move(run, TokenizeStates.Finished);
             run.Outcome = outcome;
             run.FinishedAt = now;
             if (watermark.ActiveRunId == runId)
@@ -204,25 +192,6 @@ public sealed class TokenizeRunFinalizer(
                 logger.LogWarning("{Index} changed outside the platform; replacing it", blob.Name);
                 conditions = new BlobRequestConditions { IfMatch = properties.ETag };
             }
-        }
-    }
-
-    /// <summary>Makes a failed claim lapse at once; best effort (else it lapses by itself).</summary>
-    private async Task ReleaseAsync(string partition, string runId, string claimId)
-    {
-        try
-        {
-            using var timeout = new CancellationTokenSource(ReleaseTimeout);
-            var current = await state.GetRunAsync(partition, runId, timeout.Token);
-            if (current is not { State: TokenizeStates.Finalizing } || current.FinalizeClaimId != claimId)
-                return;
-            current.FinalizeClaimedAt = null;
-            current.FinalizeClaimId = null;
-            await state.TryUpdateRunAsync(current, timeout.Token);
-        }
-        catch (Exception e)
-        {
-            logger.LogWarning(e, "Run {RunId} of {Partition}: the finalization claim could not be released; it lapses after {Lease}", runId, partition, _options.ClaimLease);
         }
     }
 

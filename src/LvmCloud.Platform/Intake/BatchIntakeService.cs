@@ -7,14 +7,12 @@ using LvmCloud.Core.Manifests;
 using LvmCloud.Platform.Batches;
 using LvmCloud.Platform.Configuration;
 using LvmCloud.Platform.Queues;
-using LvmCloud.Platform.Resilience;
 using LvmCloud.Platform.State;
+using LvmCloud.Platform.State.Leases;
 using LvmCloud.Platform.Storage;
 using LvmCloud.Platform.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Polly;
-using Polly.Registry;
 
 namespace LvmCloud.Platform.Intake;
 
@@ -31,11 +29,10 @@ public sealed class BatchIntakeService(
     BatchFinalizer finalizer,
     JobPublisher publisher,
     IOptions<IntakeOptions> options,
-    ResiliencePipelineProvider<string> pipelines,
     TimeProvider time,
     ILogger<BatchIntakeService> logger)
 {
-    private readonly ResiliencePipeline _conflicts = pipelines.GetPipeline(PlatformResilience.StateConflict);
+    private readonly TableLease<BatchEntity> _planning = new(clients.JobState, BatchEntity.PlanningLease, options.Value.PlanningLease, time, logger);
     private const int ParallelImageChecks = 8;
 
     public async Task<IntakeOutcome> IngestAsync(string batchId, CancellationToken cancellationToken)
@@ -50,7 +47,7 @@ public sealed class BatchIntakeService(
             var existing = await state.GetBatchAsync(batchId, cancellationToken);
             logger.LogInformation("Batch {BatchId} is already {State}; manifest upload ignored", batchId, existing?.State);
             // A trigger delivered again retries closing a batch that has nothing queued (every line invalid).
-            if (existing is { State: BatchStates.Queued or BatchStates.Finalizing })
+            if (existing is { State: BatchStates.Queued or BatchStates.Running or BatchStates.Finalizing })
                 await finalizer.TryFinalizeAsync(batchId, cancellationToken);
             return new IntakeOutcome(batchId, false, existing?.State ?? "unknown", 0, 0, 0);
         }
@@ -87,9 +84,9 @@ public sealed class BatchIntakeService(
         }
 
         await state.UpsertItemsAsync(entities, cancellationToken);
-        await RecordPlanAsync(batchId, accepted.Count, entities.Count - accepted.Count, cancellationToken);
+        batch = await RecordPlanAsync(batch, accepted.Count, entities.Count - accepted.Count, cancellationToken);
         var messages = await EnqueueAsync(batch, accepted, cancellationToken);
-        await MarkQueuedAsync(batchId, messages, manifestETag, cancellationToken);
+        await MarkQueuedAsync(batch, messages, entities.Count - accepted.Count, manifestETag, cancellationToken);
 
         PlatformTelemetry.ItemsPlanned.Add(accepted.Count);
         logger.LogInformation("Batch {BatchId} planned: {Accepted} items queued in {Messages} messages, {Rejected} failed at intake",
@@ -115,12 +112,9 @@ public sealed class BatchIntakeService(
                 return null;
         }
 
-        var stalePlanning = batch.State == BatchStates.Planning && batch.PlanningStartedAt < now - options.Value.PlanningLease;
-        if (batch.State != BatchStates.AwaitingUpload && !stalePlanning)
-            return null;
-        batch.State = BatchStates.Planning;
-        batch.PlanningStartedAt = now;
-        return await state.TryUpdateBatchAsync(batch, cancellationToken) ? batch : null;
+        // Claimable once uploaded, or again when the intake that was planning it died (its lease lapsed).
+        var claim = await _planning.ClaimAsync(batch, TableLease<BatchEntity>.NewHolder(), b => b.State is BatchStates.AwaitingUpload or BatchStates.Planning, null, cancellationToken);
+        return claim.Claimed ? claim.Row : null;
     }
 
     private async Task<Dictionary<string, ImageProblem?>> CheckImagesAsync(string batchId, IReadOnlyList<BatchItem> items, CancellationToken cancellationToken)
@@ -146,43 +140,37 @@ public sealed class BatchIntakeService(
         return index;
     }
 
-    /// <summary>Records the plan's counts on the batch row (still planning: nothing is enqueued yet, so they are absolute).</summary>
-    private Task RecordPlanAsync(string batchId, int accepted, int rejected, CancellationToken cancellationToken) =>
-        UpdatePlanningBatchAsync(batchId, batch =>
+    /// <summary>Records the plan's counts on the batch row (still planning: nothing is enqueued yet, so they are absolute), renewing the planning lease.</summary>
+    private Task<BatchEntity> RecordPlanAsync(BatchEntity batch, int accepted, int rejected, CancellationToken cancellationToken) =>
+        _planning.RenewAsync(batch.PartitionKey, batch.RowKey, batch.PlanningClaimId!, b =>
         {
-            batch.TotalItems = accepted + rejected;
-            batch.ItemsQueued = accepted;
-            batch.ItemsFailed = rejected;
-            batch.ItemsRunning = batch.ItemsSucceeded = batch.ItemsCancelled = 0;
+            b.TotalItems = accepted + rejected;
+            b.ItemsQueued = accepted;
+            b.ItemsFailed = rejected;
+            b.ItemsRunning = b.ItemsSucceeded = b.ItemsCancelled = 0;
         }, cancellationToken);
 
-    /// <summary>Moves the batch to queued; counts are left as the transitions keep them (workers may have started already).</summary>
-    private async Task MarkQueuedAsync(string batchId, int messages, ETag manifestETag, CancellationToken cancellationToken)
+    /// <summary>
+    /// Moves the batch to queued, finishing the planning lease; counts are left as the transitions keep them (workers
+    /// may have started already). Throws when another intake took the planning over meanwhile.
+    /// </summary>
+    private async Task MarkQueuedAsync(BatchEntity batch, int messages, int rejected, ETag manifestETag, CancellationToken cancellationToken)
     {
-        var batch = await UpdatePlanningBatchAsync(batchId, batch =>
+        var cancelRequested = false;
+        var finish = await _planning.FinishAsync(batch, batch.PlanningClaimId!, b => b.State is not (BatchStates.AwaitingUpload or BatchStates.Planning), b =>
         {
-            batch.State = BatchStates.Queued;
-            batch.MessagesEnqueued = messages;
-            batch.QueuedAt = time.GetUtcNow();
-            batch.ManifestETag = manifestETag.ToString();
+            cancelRequested = b.CancelRequested;
+            // Workers may have started items while it was planned: then it is running already.
+            BatchLifecycle.Move(b, b.ItemsRunning > 0 || b.ItemsSucceeded > 0 || b.ItemsFailed > rejected ? BatchStates.Running : BatchStates.Queued);
+            b.MessagesEnqueued = messages;
+            b.QueuedAt = time.GetUtcNow();
+            b.ManifestETag = manifestETag.ToString();
         }, cancellationToken);
-        if (batch.CancelRequested)
-            await BatchCancellationService.CancelQueuedItemsAsync(state, batchId, await state.GetItemsAsync(batchId, cancellationToken), cancellationToken);
+        if (finish is not (LeaseFinish.Written or LeaseFinish.WrittenBefore))
+            throw new InvalidOperationException($"Batch {batch.BatchId} left the planning state while it was planned ({finish}).");
+        if (cancelRequested)
+            await BatchCancellationService.CancelQueuedItemsAsync(state, batch.BatchId, await state.GetItemsAsync(batch.BatchId, cancellationToken), cancellationToken);
     }
-
-    /// <summary>Applies <paramref name="change"/> to the planning batch row, re-reading it when another writer (a cancel request) got there first.</summary>
-    private async Task<BatchEntity> UpdatePlanningBatchAsync(string batchId, Action<BatchEntity> change, CancellationToken cancellationToken) =>
-        await _conflicts.ExecuteAsync(async ct =>
-        {
-            var batch = await state.GetBatchAsync(batchId, ct)
-                ?? throw new InvalidOperationException($"Batch {batchId} disappeared while it was planned.");
-            if (batch.State != BatchStates.Planning)
-                throw new InvalidOperationException($"Batch {batchId} left the planning state ({batch.State}) while it was planned.");
-            change(batch);
-            return await state.TryUpdateBatchAsync(batch, ct)
-                ? batch
-                : throw new ConcurrencyConflictException($"Batch {batchId} changed while it was planned.");
-        }, cancellationToken);
 
     /// <summary>
     /// Parses the manifest (with <c>batch.json</c>), refusing one over <see cref="ManifestLimits.MaxManifestBytes"/> by

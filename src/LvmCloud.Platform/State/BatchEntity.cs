@@ -1,13 +1,21 @@
 using System.Runtime.Serialization;
 using Azure;
-using Azure.Data.Tables;
+using LvmCloud.Platform.State.Leases;
 
 namespace LvmCloud.Platform.State;
 
 /// <summary>One row per batch: partition = batch id, row = <see cref="RowKeyValue"/>. Written only with ETag conditions.</summary>
-public sealed class BatchEntity : ITableEntity
+public sealed class BatchEntity : IStatefulEntity
 {
     public const string RowKeyValue = "batch";
+
+    /// <summary>The intake's lease while it plans the batch (<c>planning</c>): a manifest delivered twice is planned once.</summary>
+    public static readonly LeaseColumns<BatchEntity> PlanningLease =
+        new("planning", BatchStates.Planning, b => b.PlanningClaimId, (b, v) => b.PlanningClaimId = v, b => b.PlanningStartedAt, (b, v) => b.PlanningStartedAt = v, BatchLifecycle.Table);
+
+    /// <summary>The finalizer's lease while it closes the batch (<c>finalizing</c>): results.jsonl is written once.</summary>
+    public static readonly LeaseColumns<BatchEntity> FinalizeLease =
+        new("finalization", BatchStates.Finalizing, b => b.FinalizeClaimId, (b, v) => b.FinalizeClaimId = v, b => b.FinalizeClaimedAt, (b, v) => b.FinalizeClaimedAt = v, BatchLifecycle.Table);
 
     public string PartitionKey { get; set; } = "";
     public string RowKey { get; set; } = RowKeyValue;
@@ -17,6 +25,8 @@ public sealed class BatchEntity : ITableEntity
     public string State { get; set; } = BatchStates.AwaitingUpload;
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? PlanningStartedAt { get; set; }
+    /// <summary>Identifies the intake that holds (or last held) the planning lease.</summary>
+    public string? PlanningClaimId { get; set; }
     public DateTimeOffset? QueuedAt { get; set; }
     public DateTimeOffset? FinalizeClaimedAt { get; set; }
     /// <summary>Identifies the current finalization claim (also stamped on the <c>results.jsonl</c> it writes).</summary>

@@ -47,10 +47,10 @@ public sealed class JobStateStore(StorageClients clients, ResiliencePipelineProv
     }
 
     /// <summary>Replaces the batch row if nobody changed it since it was read; the entity's ETag is refreshed on success.</summary>
-    public Task<bool> TryUpdateBatchAsync(BatchEntity batch, CancellationToken cancellationToken) => TryReplaceAsync(batch, cancellationToken);
+    public Task<bool> TryUpdateBatchAsync(BatchEntity batch, CancellationToken cancellationToken) => _table.TryReplaceAsync(batch, cancellationToken);
 
     /// <summary>Replaces an item row (not its state: use <see cref="TransitionItemsAsync"/> for that) if nobody changed it since it was read.</summary>
-    public Task<bool> TryUpdateItemAsync(ItemEntity item, CancellationToken cancellationToken) => TryReplaceAsync(item, cancellationToken);
+    public Task<bool> TryUpdateItemAsync(ItemEntity item, CancellationToken cancellationToken) => _table.TryReplaceAsync(item, cancellationToken);
 
     public async Task<ItemEntity?> GetItemAsync(string batchId, string itemId, CancellationToken cancellationToken)
     {
@@ -140,6 +140,8 @@ public sealed class JobStateStore(StorageClients clients, ResiliencePipelineProv
                     return current;
                 foreach (var change in pending)
                     current.MoveCount(change.FromState, change.Item.State);
+                if (current.State == BatchStates.Queued && pending.Any(c => c.Item.State == ItemStates.Running))
+                    BatchLifecycle.Move(current, BatchStates.Running); // the first item started
                 var actions = pending.Select(c => new TableTransactionAction(TableTransactionActionType.UpdateReplace, c.Item, c.Item.ETag))
                     .Append(new TableTransactionAction(TableTransactionActionType.UpdateReplace, current, current.ETag))
                     .ToList();
@@ -173,20 +175,6 @@ public sealed class JobStateStore(StorageClients clients, ResiliencePipelineProv
         state is null
             ? TableClient.CreateQueryFilter($"PartitionKey eq {batchId} and RowKey ge {ItemEntity.RowKeyPrefix} and RowKey lt {"item."}")
             : TableClient.CreateQueryFilter($"PartitionKey eq {batchId} and RowKey ge {ItemEntity.RowKeyPrefix} and RowKey lt {"item."} and State eq {state}");
-
-    private async Task<bool> TryReplaceAsync<T>(T entity, CancellationToken cancellationToken) where T : class, ITableEntity
-    {
-        try
-        {
-            var response = await _table.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken);
-            entity.ETag = response.Headers.ETag ?? default;
-            return true;
-        }
-        catch (RequestFailedException e) when (e.Status is 412 or 404)
-        {
-            return false;
-        }
-    }
 }
 
 /// <summary>A conditional write kept losing to other writers; the operation can be tried again later.</summary>

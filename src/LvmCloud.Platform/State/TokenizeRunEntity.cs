@@ -1,6 +1,6 @@
 using System.Runtime.Serialization;
 using Azure;
-using Azure.Data.Tables;
+using LvmCloud.Platform.State.Leases;
 
 namespace LvmCloud.Platform.State;
 
@@ -9,8 +9,12 @@ namespace LvmCloud.Platform.State;
 /// written in one entity-group transaction with these counts, so they are exact under racing workers and
 /// redeliveries, and closing the run never needs to read its chunks to know it is done.
 /// </summary>
-public sealed class TokenizeRunEntity : ITableEntity
+public sealed class TokenizeRunEntity : IStatefulEntity
 {
+    /// <summary>The finalizer's lease while it closes the run (<c>finalizing</c>): index.json and the watermark move once.</summary>
+    public static readonly LeaseColumns<TokenizeRunEntity> FinalizeLease =
+        new("finalization", TokenizeStates.Finalizing, r => r.FinalizeClaimId, (r, v) => r.FinalizeClaimId = v, r => r.FinalizeClaimedAt, (r, v) => r.FinalizeClaimedAt = v, TokenizeRunLifecycle.Table);
+
     public string PartitionKey { get; set; } = "";
     public string RowKey { get; set; } = "";
     public DateTimeOffset? Timestamp { get; set; }

@@ -112,11 +112,11 @@ public sealed class TokenizeStateStore(StorageClients clients, ResiliencePipelin
         }
     }
 
-    public Task<bool> TryUpdateRunAsync(TokenizeRunEntity run, CancellationToken cancellationToken) => TryReplaceAsync(run, cancellationToken);
+    public Task<bool> TryUpdateRunAsync(TokenizeRunEntity run, CancellationToken cancellationToken) => _table.TryReplaceAsync(run, cancellationToken);
 
-    public Task<bool> TryUpdateChunkAsync(TokenizeChunkEntity chunk, CancellationToken cancellationToken) => TryReplaceAsync(chunk, cancellationToken);
+    public Task<bool> TryUpdateChunkAsync(TokenizeChunkEntity chunk, CancellationToken cancellationToken) => _table.TryReplaceAsync(chunk, cancellationToken);
 
-    public Task<bool> TryUpdateWatermarkAsync(TokenizeWatermarkEntity watermark, CancellationToken cancellationToken) => TryReplaceAsync(watermark, cancellationToken);
+    public Task<bool> TryUpdateWatermarkAsync(TokenizeWatermarkEntity watermark, CancellationToken cancellationToken) => _table.TryReplaceAsync(watermark, cancellationToken);
 
     /// <summary>
     /// Records a chunk's end (<paramref name="chunk"/> changed to a terminal state, conditional on the ETag it was read
@@ -184,18 +184,4 @@ public sealed class TokenizeStateStore(StorageClients clients, ResiliencePipelin
 
     public Task PutTokenizerIdAsync(TokenizerIdEntity entity, CancellationToken cancellationToken) =>
         _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
-
-    private async Task<bool> TryReplaceAsync<T>(T entity, CancellationToken cancellationToken) where T : class, ITableEntity
-    {
-        try
-        {
-            var response = await _table.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken);
-            entity.ETag = response.Headers.ETag ?? default;
-            return true;
-        }
-        catch (RequestFailedException e) when (e.Status is 412 or 404)
-        {
-            return false;
-        }
-    }
 }

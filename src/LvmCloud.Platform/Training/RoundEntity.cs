@@ -1,6 +1,7 @@
 using System.Runtime.Serialization;
 using Azure;
-using Azure.Data.Tables;
+using LvmCloud.Platform.State;
+using LvmCloud.Platform.State.Leases;
 
 namespace LvmCloud.Platform.Training;
 
@@ -8,8 +9,12 @@ namespace LvmCloud.Platform.Training;
 /// One row per round, in the run's partition: the counts of its finished shard jobs (moved in the same entity-group
 /// transaction as the shard row that finished, so "all K are in" is one read), the merge claim, and what the round cost.
 /// </summary>
-public sealed class RoundEntity : ITableEntity
+public sealed class RoundEntity : IStatefulEntity
 {
+    /// <summary>The merger's lease while it merges the round (<c>merging</c>): the outer step is applied once.</summary>
+    public static readonly LeaseColumns<RoundEntity> MergeLease =
+        new("merge", RoundStates.Merging, r => r.MergeClaimId, (r, v) => r.MergeClaimId = v, r => r.MergeClaimedAt, (r, v) => r.MergeClaimedAt = v);
+
     public const string RowKeyPrefix = "round-";
 
     public static string RowKeyFor(int round) => $"{RowKeyPrefix}{round:D6}";

@@ -1,5 +1,5 @@
 using Azure;
-using Azure.Data.Tables;
+using LvmCloud.Platform.State;
 
 namespace LvmCloud.Platform.Training;
 
@@ -7,7 +7,7 @@ namespace LvmCloud.Platform.Training;
 /// A run's row in the job-state table: partition <see cref="PartitionFor"/> (one per run, beside the batches'),
 /// row <see cref="RowKeyValue"/>. Written only with ETag conditions.
 /// </summary>
-public sealed class RunEntity : ITableEntity
+public sealed class RunEntity : IStatefulEntity
 {
     public const string RowKeyValue = "run";
 

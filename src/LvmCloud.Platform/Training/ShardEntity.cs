@@ -1,5 +1,6 @@
 using Azure;
-using Azure.Data.Tables;
+using LvmCloud.Platform.State;
+using LvmCloud.Platform.State.Leases;
 
 namespace LvmCloud.Platform.Training;
 
@@ -7,8 +8,12 @@ namespace LvmCloud.Platform.Training;
 /// One row per shard job of a round, in the run's partition: its state, the delivery that owns it
 /// (<see cref="Owner"/>, the queue message id, with a heartbeat), its progress and what it cost.
 /// </summary>
-public sealed class ShardEntity : ITableEntity
+public sealed class ShardEntity : IStatefulEntity
 {
+    /// <summary>The owning delivery's lease while it trains the shard (<c>running</c>), renewed by its heartbeat.</summary>
+    public static readonly LeaseColumns<ShardEntity> OwnerLease =
+        new("owner", ShardStates.Running, s => s.Owner, (s, v) => s.Owner = v, s => s.HeartbeatAt, (s, v) => s.HeartbeatAt = v);
+
     public const string RowKeyPrefix = "shard-";
 
     public static string RowKeyFor(int round, int shard) => $"{RowKeyPrefix}{round:D6}-{shard:D3}";

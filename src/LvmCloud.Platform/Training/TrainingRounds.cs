@@ -67,7 +67,7 @@ public sealed class TrainingRounds(
         var run = await state.UpdateRunAsync(runId, r =>
         {
             if (RunStates.IsTerminal(r.State) || r.Round != round) return false;
-            r.State = stopped;
+            TrainingRunLifecycle.Move(r, stopped);
             r.FinishedAt = time.GetUtcNow();
             r.Reason ??= stopped == RunStates.Cancelled ? $"Cancelled in round {round}: the jobs that were running finished; resume continues from round {round}." : $"A shard job of round {round} failed.";
             return true;
@@ -84,7 +84,7 @@ public sealed class TrainingRounds(
         await state.UpdateRunAsync(runId, r =>
         {
             if (RunStates.IsTerminal(r.State)) return false;
-            r.State = RunStates.Failed;
+            TrainingRunLifecycle.Move(r, RunStates.Failed);
             r.Reason = reason;
             r.FinishedAt = time.GetUtcNow();
             return true;

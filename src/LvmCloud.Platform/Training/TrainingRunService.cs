@@ -104,7 +104,7 @@ public sealed class TrainingRunService(
         if (problems.Count > 0)
         {
             var failed = RunEntity.New(runId, spec ?? new TrainingRunSpec(), time.GetUtcNow());
-            failed.State = RunStates.Failed;
+            TrainingRunLifecycle.Move(failed, RunStates.Failed);
             failed.Reason = Describe(problems);
             failed.FinishedAt = failed.CreatedAt;
             if (await state.TryAddAsync(failed, cancellationToken))
@@ -189,7 +189,7 @@ public sealed class TrainingRunService(
             {
                 // Between rounds (the next one not started yet): nothing runs, so the run stops here.
                 if (RunStates.IsTerminal(r.State)) return false;
-                r.State = RunStates.Cancelled;
+                TrainingRunLifecycle.Move(r, RunStates.Cancelled);
                 r.FinishedAt = time.GetUtcNow();
                 r.Reason = $"Cancelled before round {r.Round} started; resume continues from it.";
                 return true;
@@ -215,7 +215,7 @@ public sealed class TrainingRunService(
         run = await state.UpdateRunAsync(runId, r =>
         {
             if (r.State is not (RunStates.Failed or RunStates.Cancelled)) return false;
-            r.State = RunStates.Running;
+            TrainingRunLifecycle.Move(r, RunStates.Running);
             r.CancelRequested = false;
             r.Reason = null;
             r.FinishedAt = null;

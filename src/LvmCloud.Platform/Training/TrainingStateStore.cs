@@ -53,19 +53,8 @@ public sealed class TrainingStateStore(StorageClients clients, ResiliencePipelin
     }
 
     /// <summary>Replaces a row if nobody changed it since it was read; the entity's ETag is refreshed on success.</summary>
-    public async Task<bool> TryUpdateAsync<T>(T entity, CancellationToken cancellationToken) where T : class, ITableEntity
-    {
-        try
-        {
-            var response = await _table.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken);
-            entity.ETag = response.Headers.ETag ?? default;
-            return true;
-        }
-        catch (RequestFailedException e) when (e.Status is 412 or 404)
-        {
-            return false;
-        }
-    }
+    public Task<bool> TryUpdateAsync<T>(T entity, CancellationToken cancellationToken) where T : class, ITableEntity =>
+        _table.TryReplaceAsync(entity, cancellationToken);
 
     /// <summary>
     /// Reads the row, applies <paramref name="change"/> and writes it back conditionally, again on a fresh read when

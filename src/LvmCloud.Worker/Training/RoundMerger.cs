@@ -1,36 +1,30 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Azure;
-using Azure.Storage.Blobs.Models;
 using LvmCloud.Platform;
 using LvmCloud.Platform.Queues;
+using LvmCloud.Platform.State.Leases;
 using LvmCloud.Platform.Storage;
 using LvmCloud.Platform.Training;
-using LvmCloud.Vision.Training;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using static TorchSharp.torch;
 
 namespace LvmCloud.Worker.Training;
 
 /// <summary>
-/// Merges a round once all its K shard jobs are in, exactly once, with the batch finalizer's claim protocol: the round
-/// row moves <c>training</c> → <c>merging</c> with a fresh claim id under its ETag (only one caller wins); the claimer
-/// averages the K shards' weights, applies the outer Nesterov step (<see cref="OuterStep"/>) to the round's base,
-/// writes round r+1's base (weights and momentum), measures the eval loss, and commits by creating
-/// <c>rounds/{r}/merge.json</c> (If-None-Match, stamped with its claim id); then it marks the round merged and starts
-/// the next round, or registers the model after the last one. A failure releases the claim (the next delivery takes
-/// over at once); a claimer that died is taken over after <see cref="TrainingWorkerOptions.MergeClaimLease"/>; a
-/// caller that finds a live claim waits for it, so the last shard's message is deleted only once the round is merged.
-/// A merge reads the base and the K results: its work does not grow with the rounds.
+/// Merges a round once all its K shard jobs are in, exactly once, under the round row's merge lease
+/// (<see cref="RoundEntity.MergeLease"/>: <c>training</c> → <c>merging</c>, one claimant wins): the claimer runs the
+/// <see cref="RoundOuterStep"/>, commits by creating <c>rounds/{r}/merge.json</c> (<see cref="ClaimStampedBlob"/>),
+/// finishes the lease (the round is merged) and then starts the next round, or registers the model after the last one.
+/// A failure releases the lease (the next delivery takes over at once); a claimer that died is taken over after
+/// <see cref="TrainingWorkerOptions.MergeClaimLease"/>; a caller that finds a live claim waits for it, so the last
+/// shard's message is deleted only once the round is merged.
 /// </summary>
 public sealed class RoundMerger(
     StorageClients clients,
     TrainingStateStore state,
     TrainingRounds rounds,
     RunFiles runs,
-    TrainingData data,
-    TransformerSource transformers,
+    RoundOuterStep outerStep,
     ModelRegistrar registrar,
     IOptions<TrainingWorkerOptions> options,
     TimeProvider time,
@@ -39,8 +33,8 @@ public sealed class RoundMerger(
     /// <summary>Blob metadata key on <c>merge.json</c> naming the claim that wrote it.</summary>
     public const string ClaimMetadataKey = "mergeclaim";
 
-    private static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(10);
     private readonly TrainingWorkerOptions _options = options.Value;
+    private readonly TableLease<RoundEntity> _lease = new(clients.JobState, RoundEntity.MergeLease, options.Value.MergeClaimLease, time, logger);
 
     /// <summary>
     /// Merges round <paramref name="round"/> if all its shards succeeded and nobody else is merging it (waiting out a
@@ -62,67 +56,60 @@ public sealed class RoundMerger(
             var run = await state.GetRunAsync(runId, cancellationToken);
             if (run is null || run.State != RunStates.Running)
                 return false;
-            if (row.State == RoundStates.Merged)
-            {
-                await AdvanceAsync(runId, round, cancellationToken);
-                return false;
-            }
-            var now = time.GetUtcNow();
-            if (row.State == RoundStates.Merging && row.MergeClaimedAt + _options.MergeClaimLease > now)
+            var claimId = TableLease<RoundEntity>.NewHolder();
+            var claim = await _lease.ClaimAsync(row, claimId, r => r.State is RoundStates.Training or RoundStates.Merging && r.ShardsSucceeded >= r.Shards, null, cancellationToken);
+            if (claim.Outcome is LeaseClaimOutcome.HeldElsewhere or LeaseClaimOutcome.Contended)
             {
                 await Task.Delay(poll, time, cancellationToken);
                 continue;
             }
-            var retaken = row.State == RoundStates.Merging;
-            var claimId = Guid.NewGuid().ToString("N");
-            row.State = RoundStates.Merging;
-            row.MergeClaimId = claimId;
-            row.MergeClaimedAt = now;
-            if (!await state.TryUpdateAsync(row, cancellationToken))
-                continue; // another caller claimed it first, or a count moved: look again
-            if (retaken)
-                logger.LogWarning("Run {RunId}: took over the lapsed merge claim of round {Round}", runId, round);
+            if (!claim.Claimed)
+            {
+                if (claim.Row?.State == RoundStates.Merged)
+                    await AdvanceAsync(runId, round, cancellationToken);
+                return false;
+            }
             try
             {
-                var did = await MergeAsync(runId, round, claimId, cancellationToken);
+                var did = await MergeAsync(runId, claim.Row!, claimId, cancellationToken);
                 await AdvanceAsync(runId, round, cancellationToken);
                 return did;
             }
             catch (Exception e)
             {
                 logger.LogError("Run {RunId}: the merge of round {Round} failed ({Error}); releasing the claim", runId, round, e.Message);
-                await ReleaseAsync(runId, round, claimId);
+                await _lease.ReleaseAsync(claim.Row!, claimId, r => r.State = RoundStates.Training);
                 throw;
             }
         }
     }
 
     /// <summary>The claimed merge; false when another claim's record was found (its outer step stands).</summary>
-    private async Task<bool> MergeAsync(string runId, int round, string claimId, CancellationToken cancellationToken)
+    private async Task<bool> MergeAsync(string runId, RoundEntity row, string claimId, CancellationToken cancellationToken)
     {
+        var round = row.Round;
         var run = await runs.GetAsync(runId, cancellationToken);
         var record = await ReadRecordAsync(runId, round, cancellationToken);
         var did = false;
         if (record is null)
         {
-            record = await OuterStepAsync(run, round, claimId, cancellationToken);
-            did = await TryWriteRecordAsync(runId, record, cancellationToken);
+            record = await outerStep.RunAsync(run, round, claimId, cancellationToken);
+            var blob = clients.Training.GetBlobClient(TrainingLayout.MergeRecordPath(runId, round));
+            did = await ClaimStampedBlob.TryCreateAsync(blob, BinaryData.FromString(JsonSerializer.Serialize(record, PlatformJson.Web)), "application/json", ClaimMetadataKey, claimId, cancellationToken);
             if (!did)
                 record = await ReadRecordAsync(runId, round, cancellationToken) ?? record;
         }
         var mergedRecord = record;
-        var merged = await state.UpdateRoundAsync(runId, round, r =>
+        var finish = await _lease.FinishAsync(row, claimId, r => r.State == RoundStates.Merged, r =>
         {
-            if (r.State == RoundStates.Merged || r.MergeClaimId != claimId) return false;
             r.State = RoundStates.Merged;
             r.MergedAt = mergedRecord.MergedAt;
             r.TrainLoss = mergedRecord.TrainLoss;
             r.EvalLoss = mergedRecord.EvalLoss;
             r.MergeSeconds = mergedRecord.MergeSeconds;
             r.EvalSeconds = mergedRecord.EvalSeconds;
-            return true;
         }, cancellationToken);
-        if (merged?.State != RoundStates.Merged)
+        if (finish == LeaseFinish.Lost)
         {
             logger.LogWarning("Run {RunId}: the merge claim of round {Round} was taken over; leaving the round to its new claimer", runId, round);
             return false;
@@ -132,51 +119,6 @@ public sealed class RoundMerger(
                 runId, round, record.Shards, record.TrainLoss ?? double.NaN, record.EvalLoss?.ToString("F4", System.Globalization.CultureInfo.InvariantCulture) ?? "-",
                 record.MergeSeconds, record.EvalSeconds);
         return did;
-    }
-
-    /// <summary>Averages the K results, applies the outer step to the round's base and writes round r+1's base.</summary>
-    private async Task<MergeRecord> OuterStepAsync(RunDefinition run, int round, string claimId, CancellationToken cancellationToken)
-    {
-        var clock = Stopwatch.StartNew();
-        var spec = run.Spec;
-        var (model, _) = await transformers.LoadBaseAsync(run, round, transformers.Device, cancellationToken);
-        using var baseModel = model;
-        var momentum = await transformers.LoadMomentumAsync(run.RunId, round, cancellationToken);
-        Dictionary<string, Tensor>? next = null;
-        try
-        {
-            using var step = new OuterStep();
-            for (var k = 0; k < spec.ShardsPerRound; k++)
-            {
-                var result = await TrainShardJobHandler.ReadResultAsync(transformers.ShardFolder(run.RunId, round, k), cancellationToken)
-                    ?? throw new PermanentJobException($"Run {run.RunId}: shard {k} of round {round} is recorded done but has no result.json.");
-                using var shardModel = TransformerSource.Blank(baseModel.Config, CPU);
-                await transformers.LoadShardWeightsAsync(run.RunId, round, k, result.Checkpoint, shardModel, cancellationToken);
-                step.Add(shardModel);
-            }
-            next = step.Apply(baseModel, momentum, ShardTraining.Outer(spec));
-            await transformers.WriteBaseAsync(run.RunId, round + 1, baseModel, next, cancellationToken);
-        }
-        finally
-        {
-            foreach (var t in (momentum?.Values.AsEnumerable() ?? []).Concat(next?.Values.AsEnumerable() ?? []))
-                t.Dispose();
-        }
-        var mergeSeconds = clock.Elapsed.TotalSeconds;
-
-        clock.Restart();
-        double? evalLoss = null;
-        var (eval, _) = await data.LoadEvalAsync(run.Plan, baseModel.Config.VocabSize, cancellationToken);
-        if (eval is not null)
-        {
-            var evalOptions = ShardTraining.Options(spec, 0);
-            using var unused = TransformerOptimizer.Create(baseModel, evalOptions);
-            evalLoss = new TransformerInnerLoop(baseModel, unused, evalOptions).Evaluate(eval);
-        }
-        var shards = await state.GetShardsAsync(run.RunId, round, cancellationToken);
-        var losses = shards.Where(s => s.MeanLoss is { } l && double.IsFinite(l)).Select(s => s.MeanLoss!.Value).ToList();
-        return new MergeRecord(round, spec.ShardsPerRound, losses.Count > 0 ? losses.Average() : null, evalLoss is { } e && double.IsFinite(e) ? e : null,
-            mergeSeconds, clock.Elapsed.TotalSeconds, claimId, time.GetUtcNow());
     }
 
     /// <summary>
@@ -198,7 +140,7 @@ public sealed class RoundMerger(
             var finished = await state.UpdateRunAsync(runId, r =>
             {
                 if (r.State != RunStates.Running) return false;
-                r.State = RunStates.Finished;
+                TrainingRunLifecycle.Move(r, RunStates.Finished);
                 r.Round = r.Rounds;
                 r.FinishedAt = time.GetUtcNow();
                 return true;
@@ -211,7 +153,7 @@ public sealed class RoundMerger(
             await state.UpdateRunAsync(runId, r =>
             {
                 if (r.State != RunStates.Running) return false;
-                r.State = RunStates.Cancelled;
+                TrainingRunLifecycle.Move(r, RunStates.Cancelled);
                 r.Round = round + 1;
                 r.FinishedAt = time.GetUtcNow();
                 r.Reason = $"Cancelled after round {round} was merged; resume starts round {round + 1}.";
@@ -236,48 +178,6 @@ public sealed class RoundMerger(
         catch (RequestFailedException e) when (e.Status == 404)
         {
             return null;
-        }
-    }
-
-    /// <summary>Creates <c>merge.json</c> once; true when this claim wrote it (also by an earlier try whose reply was lost).</summary>
-    private async Task<bool> TryWriteRecordAsync(string runId, MergeRecord record, CancellationToken cancellationToken)
-    {
-        var blob = clients.Training.GetBlobClient(TrainingLayout.MergeRecordPath(runId, record.Round));
-        try
-        {
-            await blob.UploadAsync(BinaryData.FromString(JsonSerializer.Serialize(record, PlatformJson.Web)), new BlobUploadOptions
-            {
-                HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
-                Metadata = new Dictionary<string, string> { [ClaimMetadataKey] = record.ClaimId },
-                Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
-            }, cancellationToken);
-            return true;
-        }
-        catch (RequestFailedException e) when (e.Status is 409 or 412)
-        {
-            var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken);
-            return properties.Value.Metadata.TryGetValue(ClaimMetadataKey, out var writer) && writer == record.ClaimId;
-        }
-    }
-
-    /// <summary>Makes a failed claim lapse at once so the next delivery takes over; best effort (else it lapses by itself).</summary>
-    private async Task ReleaseAsync(string runId, int round, string claimId)
-    {
-        try
-        {
-            using var timeout = new CancellationTokenSource(ReleaseTimeout);
-            await state.UpdateRoundAsync(runId, round, r =>
-            {
-                if (r.State != RoundStates.Merging || r.MergeClaimId != claimId) return false;
-                r.State = RoundStates.Training;
-                r.MergeClaimId = null;
-                r.MergeClaimedAt = null;
-                return true;
-            }, timeout.Token);
-        }
-        catch (Exception e)
-        {
-            logger.LogWarning("Run {RunId}: the merge claim of round {Round} could not be released ({Error}); it lapses after {Lease}", runId, round, e.Message, _options.MergeClaimLease);
         }
     }
 }

@@ -8,10 +8,10 @@ public sealed class ShardTakenOverException(string message) : Exception(message)
 
 /// <summary>
 /// Writes a running shard job's step, loss and heartbeat to its state row: at every checkpoint, and otherwise at most
-/// every <see cref="TrainingWorkerOptions.ProgressInterval"/>. Each write is conditional on the row still being this
-/// delivery's; a failed write of progress is logged and training goes on (the next one catches up).
+/// every <see cref="TrainingWorkerOptions.ProgressInterval"/>, renewing the owner lease (<see cref="ShardOwnership"/>). Each
+/// write is conditional on the row still being this delivery's; a failed write of progress is logged and training goes on (the next one catches up).
 /// </summary>
-public sealed class ShardProgress(TrainingStateStore state, string runId, int round, int shard, string owner, TimeSpan interval, TimeProvider time, ILogger logger)
+public sealed class ShardProgress(ShardOwnership ownership, string runId, int round, int shard, string owner, TimeSpan interval, TimeProvider time, ILogger logger)
 {
     private DateTimeOffset _lastWrite = time.GetUtcNow();
 
@@ -25,16 +25,12 @@ public sealed class ShardProgress(TrainingStateStore state, string runId, int ro
         _lastWrite = time.GetUtcNow();
         try
         {
-            await state.UpdateAsync(ct => state.GetShardAsync(runId, round, shard, ct), row =>
+            await ownership.RenewAsync(runId, round, shard, owner, row =>
             {
-                if (row.Owner != owner || row.State != ShardStates.Running)
-                    throw new ShardTakenOverException($"Shard {shard} of round {round} of run {runId} is now {row.State}, owned by {row.Owner ?? "nobody"}.");
                 row.Step = step;
                 row.Loss = double.IsFinite(loss) ? loss : null;
-                row.HeartbeatAt = _lastWrite;
                 if (checkpoint is { } c)
                     row.CheckpointStep = c;
-                return true;
             }, cancellationToken);
         }
         catch (Exception e) when (e is not (ShardTakenOverException or OperationCanceledException))

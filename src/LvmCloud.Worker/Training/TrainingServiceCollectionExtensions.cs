@@ -21,7 +21,9 @@ public static class TrainingServiceCollectionExtensions
         services.TryAddSingleton<TrainingData>();
         services.TryAddSingleton<TransformerSource>();
         services.TryAddSingleton<ModelRegistrar>();
+        services.TryAddSingleton<RoundOuterStep>();
         services.TryAddSingleton<RoundMerger>();
+        services.TryAddSingleton<ShardOwnership>();
         services.AddJobHandler<TrainShardPayload, TrainShardJobHandler>();
         return services;
     }
