@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Azure;
-using Azure.Storage.Blobs.Models;
 using LvmCloud.Core.Results;
+using LvmCloud.Core.Storage;
 using LvmCloud.Platform.Configuration;
 using LvmCloud.Platform.Queues;
 using LvmCloud.Platform.Resilience;
@@ -168,38 +168,21 @@ public sealed class BatchFinalizer(
     private async Task<bool> TryWriteResultsAsync(string batchId, IReadOnlyList<ItemEntity> items, string claimId, CancellationToken cancellationToken)
     {
         var text = ResultsJsonl.ToJsonl(items.Select(ResultLine.From));
-        var blob = clients.Results.GetBlobClient(StorageLayout.ResultsManifestPath(batchId));
-        try
-        {
-            await blob.UploadAsync(
-                BinaryData.FromString(text),
-                new BlobUploadOptions
-                {
-                    HttpHeaders = new BlobHttpHeaders { ContentType = "application/x-ndjson" },
-                    Metadata = new Dictionary<string, string> { [ClaimMetadataKey] = claimId },
-                    Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
-                },
-                cancellationToken);
+        var path = StorageLayout.ResultsManifestPath(batchId);
+        var metadata = new Dictionary<string, string> { [ClaimMetadataKey] = claimId };
+        if (await clients.ResultFiles.TryWriteTextAsync(path, text, FileWriteOptions.CreateOnce(metadata, ContentTypes.JsonLines), cancellationToken) is not null)
             return true;
-        }
-        catch (RequestFailedException e) when (e.Status is 409 or 412)
-        {
-            var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken);
-            if (properties.Value.Metadata.TryGetValue(ClaimMetadataKey, out var writer) && writer == claimId)
-                return true;
-            logger.LogInformation("Batch {BatchId}: results.jsonl already exists (an earlier claim wrote it); not written again", batchId);
-            return false;
-        }
+        var properties = await clients.ResultFiles.GetInfoAsync(path, cancellationToken);
+        if (properties is not null && properties.Metadata.TryGetValue(ClaimMetadataKey, out var writer) && writer == claimId)
+            return true;
+        logger.LogInformation("Batch {BatchId}: results.jsonl already exists (an earlier claim wrote it); not written again", batchId);
+        return false;
     }
 
     private async Task WriteStatusAsync(BatchEntity batch, IReadOnlyList<ItemEntity> items, CancellationToken cancellationToken)
     {
         var status = BatchStatus.From(batch, items, null);
-        var blob = clients.Results.GetBlobClient(StorageLayout.StatusPath(batch.BatchId));
-        await blob.UploadAsync(
-            BinaryData.FromString(JsonSerializer.Serialize(status, PlatformJson.Web)),
-            new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } },
-            cancellationToken);
+        await clients.ResultFiles.WriteTextAsync(StorageLayout.StatusPath(batch.BatchId), JsonSerializer.Serialize(status, PlatformJson.Web), ContentTypes.Json, cancellationToken);
     }
 
     /// <summary>Makes a failed claim lapse at once so that the next caller takes over; best effort (else it lapses by itself).</summary>

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Azure;
-using Azure.Storage.Blobs.Models;
+using LvmCloud.Core.Storage;
 using LvmCloud.Platform;
 using LvmCloud.Platform.Queues;
 using LvmCloud.Platform.Storage;
@@ -230,10 +229,10 @@ public sealed class RoundMerger(
     {
         try
         {
-            var content = (await clients.Training.GetBlobClient(TrainingLayout.MergeRecordPath(runId, round)).DownloadContentAsync(cancellationToken)).Value.Content;
-            return JsonSerializer.Deserialize<MergeRecord>(content.ToString(), PlatformJson.Web);
+            var content = await clients.TrainingFiles.ReadAllTextAsync(TrainingLayout.MergeRecordPath(runId, round), cancellationToken);
+            return JsonSerializer.Deserialize<MergeRecord>(content, PlatformJson.Web);
         }
-        catch (RequestFailedException e) when (e.Status == 404)
+        catch (FileNotFoundException)
         {
             return null;
         }
@@ -242,22 +241,12 @@ public sealed class RoundMerger(
     /// <summary>Creates <c>merge.json</c> once; true when this claim wrote it (also by an earlier try whose reply was lost).</summary>
     private async Task<bool> TryWriteRecordAsync(string runId, MergeRecord record, CancellationToken cancellationToken)
     {
-        var blob = clients.Training.GetBlobClient(TrainingLayout.MergeRecordPath(runId, record.Round));
-        try
-        {
-            await blob.UploadAsync(BinaryData.FromString(JsonSerializer.Serialize(record, PlatformJson.Web)), new BlobUploadOptions
-            {
-                HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
-                Metadata = new Dictionary<string, string> { [ClaimMetadataKey] = record.ClaimId },
-                Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
-            }, cancellationToken);
+        var path = TrainingLayout.MergeRecordPath(runId, record.Round);
+        var metadata = new Dictionary<string, string> { [ClaimMetadataKey] = record.ClaimId };
+        if (await clients.TrainingFiles.TryWriteTextAsync(path, JsonSerializer.Serialize(record, PlatformJson.Web), FileWriteOptions.CreateOnce(metadata, ContentTypes.Json), cancellationToken) is not null)
             return true;
-        }
-        catch (RequestFailedException e) when (e.Status is 409 or 412)
-        {
-            var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken);
-            return properties.Value.Metadata.TryGetValue(ClaimMetadataKey, out var writer) && writer == record.ClaimId;
-        }
+        var properties = await clients.TrainingFiles.GetInfoAsync(path, cancellationToken);
+        return properties is not null && properties.Metadata.TryGetValue(ClaimMetadataKey, out var writer) && writer == record.ClaimId;
     }
 
     /// <summary>Makes a failed claim lapse at once so the next delivery takes over; best effort (else it lapses by itself).</summary>
