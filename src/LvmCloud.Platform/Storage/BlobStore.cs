@@ -28,19 +28,28 @@ public sealed class BlobStore : IFileStore
     /// <summary>Blocks of one file uploaded at once.</summary>
     public const int UploadParallelism = 8;
 
-    private static readonly StorageTransferOptions Transfer = new()
-    {
-        InitialTransferSize = SingleUploadLimit,
-        MaximumTransferSize = BlockSize,
-        MaximumConcurrency = UploadParallelism,
-    };
-
     private readonly BlobContainerClient _container;
+    private readonly StorageTransferOptions _transfer;
 
     public BlobStore(BlobContainerClient container, string prefix = "")
+        : this(container, prefix, SingleUploadLimit, BlockSize)
+    {
+    }
+
+    /// <param name="container">The container.</param>
+    /// <param name="prefix">The folder inside it ("" for the whole container).</param>
+    /// <param name="singleUploadLimit">Files up to this size are written in one request (tests lower it to see blocks).</param>
+    /// <param name="blockSize">The block size of larger files.</param>
+    public BlobStore(BlobContainerClient container, string prefix, int singleUploadLimit, int blockSize)
     {
         _container = container;
         Prefix = StorePath.RequirePrefix(prefix);
+        _transfer = new StorageTransferOptions
+        {
+            InitialTransferSize = singleUploadLimit,
+            MaximumTransferSize = blockSize,
+            MaximumConcurrency = UploadParallelism,
+        };
     }
 
     /// <summary>The folder inside the container, "" or ending with '/'.</summary>
@@ -128,7 +137,7 @@ public sealed class BlobStore : IFileStore
                 Conditions = options.IfAbsent ? new BlobRequestConditions { IfNoneMatch = ETag.All }
                     : options.IfVersion is { } version ? new BlobRequestConditions { IfMatch = new ETag(version) }
                     : null,
-                TransferOptions = Transfer,
+                TransferOptions = _transfer,
             }, cancellationToken);
             long length = counted?.BytesRead ?? content.Length - start;
             return new StoredFile(path, length, written.Value.ETag.ToString()) { LastModified = written.Value.LastModified, Metadata = options.Metadata ?? StoredFile.NoMetadata };
