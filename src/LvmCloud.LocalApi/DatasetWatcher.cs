@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using Azure;
-using Azure.Storage.Blobs.Models;
 using LvmCloud.Functions.Functions;
 using LvmCloud.Platform.Datasets;
 using LvmCloud.Platform.Storage;
@@ -20,14 +18,14 @@ public sealed class DatasetWatcher(
     IOptions<LocalApiOptions> options,
     ILogger<DatasetWatcher> logger) : BackgroundService
 {
-    private readonly ConcurrentDictionary<string, ETag> _seen = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _seen = new(StringComparer.Ordinal);
 
     /// <summary>Errors met while running the trigger (logged, and kept for tests).</summary>
     public ConcurrentQueue<Exception> Errors { get; } = new();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        logger.LogInformation("Watching {Container} for sentences.jsonl uploads every {Interval}", clients.Datasets.Name, options.Value.DatasetPollInterval);
+        logger.LogInformation("Watching {Container} for sentences.jsonl uploads every {Interval}", clients.DatasetFiles.ContainerName, options.Value.DatasetPollInterval);
         var first = true;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -58,27 +56,21 @@ public sealed class DatasetWatcher(
 
     private async Task PollAsync(bool recordOnly, CancellationToken cancellationToken)
     {
-        if (!(await clients.Datasets.ExistsAsync(cancellationToken)).Value)
+        var datasets = clients.DatasetFiles;
+        if (!await datasets.ContainerExistsAsync(cancellationToken))
             return;
         await foreach (var dataset in TokenizeScheduler.DatasetNamesAsync(clients, cancellationToken))
         {
-            var sentences = clients.Datasets.GetBlobClient(StorageLayout.SentencesPath(dataset));
-            BlobProperties properties;
-            try
-            {
-                properties = (await sentences.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
-            }
-            catch (RequestFailedException e) when (e.Status == 404)
-            {
+            var path = StorageLayout.SentencesPath(dataset);
+            if (await datasets.GetInfoAsync(path, cancellationToken) is not { } sentences)
                 continue; // images still uploading: sentences.jsonl comes last
-            }
-            if (_seen.TryGetValue(dataset, out var etag) && etag == properties.ETag)
+            if (_seen.TryGetValue(dataset, out var version) && version == sentences.Version)
                 continue;
-            _seen[dataset] = properties.ETag;
+            _seen[dataset] = sentences.Version;
             if (recordOnly)
                 continue;
             using var scope = services.CreateScope();
-            await scope.ServiceProvider.GetRequiredService<SentencesUploadedFunction>().Run(sentences, dataset, cancellationToken);
+            await scope.ServiceProvider.GetRequiredService<SentencesUploadedFunction>().HandleAsync(path, dataset, cancellationToken);
         }
     }
 }

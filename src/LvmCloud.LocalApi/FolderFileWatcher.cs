@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
-using Azure;
-using Azure.Storage.Blobs;
-using Azure.Storage.Blobs.Models;
+using LvmCloud.Core.Storage;
+using LvmCloud.Platform.Storage;
 using Microsoft.Extensions.Options;
 
 namespace LvmCloud.LocalApi;
@@ -14,7 +13,7 @@ namespace LvmCloud.LocalApi;
 /// </summary>
 public abstract class FolderFileWatcher(IServiceProvider services, IOptions<LocalApiOptions> options, ILogger logger) : BackgroundService
 {
-    private readonly ConcurrentDictionary<string, ETag> _seen = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _seen = new(StringComparer.Ordinal);
     private readonly HashSet<string> _done = new(StringComparer.Ordinal);
     private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow - TimeSpan.FromSeconds(1);
 
@@ -22,7 +21,7 @@ public abstract class FolderFileWatcher(IServiceProvider services, IOptions<Loca
     public ConcurrentQueue<Exception> Errors { get; } = new();
 
     /// <summary>The container watched.</summary>
-    protected abstract BlobContainerClient Container { get; }
+    protected abstract BlobStore Container { get; }
 
     /// <summary>What the file is, for log lines ("manifests", "run specs").</summary>
     protected abstract string What { get; }
@@ -34,11 +33,11 @@ public abstract class FolderFileWatcher(IServiceProvider services, IOptions<Loca
     protected abstract string FilePath(string id);
 
     /// <summary>Runs the blob trigger's function for the file, in <paramref name="scope"/>.</summary>
-    protected abstract Task TriggerAsync(IServiceProvider scope, BlobClient file, string id, CancellationToken cancellationToken);
+    protected abstract Task TriggerAsync(IServiceProvider scope, string file, string id, CancellationToken cancellationToken);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        logger.LogInformation("Watching {Container} for {What} every {Interval}", Container.Name, What, options.Value.ManifestPollInterval);
+        logger.LogInformation("Watching {Container} for {What} every {Interval}", Container.ContainerName, What, options.Value.ManifestPollInterval);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -52,7 +51,7 @@ public abstract class FolderFileWatcher(IServiceProvider services, IOptions<Loca
             catch (Exception e)
             {
                 Errors.Enqueue(e);
-                logger.LogWarning("Watching {Container} for {What} failed ({Error}); trying again", Container.Name, What, e.Message);
+                logger.LogWarning("Watching {Container} for {What} failed ({Error}); trying again", Container.ContainerName, What, e.Message);
             }
             try
             {
@@ -68,31 +67,21 @@ public abstract class FolderFileWatcher(IServiceProvider services, IOptions<Loca
     private async Task PollAsync(CancellationToken cancellationToken)
     {
         var container = Container;
-        if (!(await container.ExistsAsync(cancellationToken)).Value)
+        if (!await container.ContainerExistsAsync(cancellationToken))
             return;
-        await foreach (var entry in container.GetBlobsByHierarchyAsync(BlobTraits.None, BlobStates.None, "/", null, cancellationToken))
+        await foreach (var id in container.ListFoldersAsync("", cancellationToken))
         {
-            if (!entry.IsPrefix)
-                continue;
-            var id = entry.Prefix.TrimEnd('/');
             if (_done.Contains(id) || !IsValidId(id))
                 continue;
-            var file = container.GetBlobClient(FilePath(id));
-            BlobProperties properties;
-            try
-            {
-                properties = (await file.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
-            }
-            catch (RequestFailedException e) when (e.Status == 404)
-            {
+            var path = FilePath(id);
+            if (await container.GetInfoAsync(path, cancellationToken) is not { } file)
                 continue; // the rest still uploading: the watched file comes last
-            }
-            if ((_seen.TryGetValue(id, out var etag) && etag == properties.ETag)
-                || (options.Value.OnlyNewManifests && properties.LastModified < _startedAt))
+            if ((_seen.TryGetValue(id, out var version) && version == file.Version)
+                || (options.Value.OnlyNewManifests && file.LastModified < _startedAt))
                 continue;
-            _seen[id] = properties.ETag;
+            _seen[id] = file.Version;
             using var scope = services.CreateScope();
-            await TriggerAsync(scope.ServiceProvider, file, id, cancellationToken);
+            await TriggerAsync(scope.ServiceProvider, container.Prefix + path, id, cancellationToken);
             _done.Add(id);
         }
     }

@@ -1,4 +1,3 @@
-using Azure.Storage.Blobs;
 using LvmCloud.Functions.Functions;
 using LvmCloud.Platform.Storage;
 using Microsoft.Extensions.Options;
@@ -15,11 +14,11 @@ public sealed class ManifestWatcher(
     IOptions<LocalApiOptions> options,
     ILogger<ManifestWatcher> logger) : FolderFileWatcher(services, options, logger)
 {
-    protected override BlobContainerClient Container => clients.Batches;
+    protected override BlobStore Container => clients.BatchFiles;
     protected override string What => "manifests";
     protected override bool IsValidId(string id) => Identifiers.IsValidBatchId(id);
     protected override string FilePath(string id) => StorageLayout.ManifestPath(id);
 
-    protected override Task TriggerAsync(IServiceProvider scope, BlobClient file, string id, CancellationToken cancellationToken) =>
-        scope.GetRequiredService<ManifestUploadedFunction>().Run(file, id, cancellationToken);
+    protected override Task TriggerAsync(IServiceProvider scope, string file, string id, CancellationToken cancellationToken) =>
+        scope.GetRequiredService<ManifestUploadedFunction>().HandleAsync(file, id, cancellationToken);
 }

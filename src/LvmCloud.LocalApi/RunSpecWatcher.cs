@@ -1,4 +1,3 @@
-using Azure.Storage.Blobs;
 using LvmCloud.Functions.Functions;
 using LvmCloud.Platform.Storage;
 using LvmCloud.Platform.Training;
@@ -17,11 +16,11 @@ public sealed class RunSpecWatcher(
     IOptions<LocalApiOptions> options,
     ILogger<RunSpecWatcher> logger) : FolderFileWatcher(services, options, logger)
 {
-    protected override BlobContainerClient Container => clients.Training;
+    protected override BlobStore Container => clients.TrainingFiles;
     protected override string What => "run specs";
     protected override bool IsValidId(string id) => TrainingIds.IsValidRunId(id);
     protected override string FilePath(string id) => TrainingLayout.SpecPath(id);
 
-    protected override Task TriggerAsync(IServiceProvider scope, BlobClient file, string id, CancellationToken cancellationToken) =>
-        scope.GetRequiredService<RunUploadedFunction>().Run(file, id, cancellationToken);
+    protected override Task TriggerAsync(IServiceProvider scope, string file, string id, CancellationToken cancellationToken) =>
+        scope.GetRequiredService<RunUploadedFunction>().HandleAsync(file, id, cancellationToken);
 }

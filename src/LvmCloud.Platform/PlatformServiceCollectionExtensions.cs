@@ -5,7 +5,6 @@ using LvmCloud.Platform.Intake;
 using LvmCloud.Platform.Models;
 using LvmCloud.Platform.Queues;
 using LvmCloud.Platform.Resilience;
-using LvmCloud.Platform.Security;
 using LvmCloud.Platform.State;
 using LvmCloud.Platform.Storage;
 using LvmCloud.Platform.Training;

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Specialized;
 using LvmCloud.Cli.Models;
+using LvmCloud.Core.Storage;
 using LvmCloud.Platform.Queues;
 using LvmCloud.Platform.Storage;
 using LvmCloud.Platform.Tests.Infrastructure;
@@ -43,23 +44,23 @@ public sealed class ModelDownloadTests(AzuriteFixture azurite) : IDisposable
         var name = $"dl/{_version}/transformer/model.safetensors";
         var bytes = await PushFileAsync(name);
         var target = Path.Combine(_temp.FullName, "model.safetensors");
-        var first = new RangedBlobDownload(rangeSize: Block, parallelism: 1);
+        var first = new RangedDownload(rangeSize: Block, parallelism: 1);
         using var stop = new CancellationTokenSource();
         int written = 0;
         var stopAfter20 = new SyncProgress(_ => { if (++written == 20) stop.Cancel(); });
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first.DownloadAsync(Models.GetBlobClient(name), target, stopAfter20, stop.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first.DownloadAsync(new BlobStore(Models), name, target, stopAfter20, stop.Token));
         Assert.False(File.Exists(target));
-        Assert.True(File.Exists(target + RangedBlobDownload.ProgressSuffix));
+        Assert.True(File.Exists(target + RangedDownload.ProgressSuffix));
 
-        var second = new RangedBlobDownload(rangeSize: Block, parallelism: 4);
-        await second.DownloadAsync(Models.GetBlobClient(name), target, null, CancellationToken.None);
+        var second = new RangedDownload(rangeSize: Block, parallelism: 4);
+        await second.DownloadAsync(new BlobStore(Models), name, target, null, CancellationToken.None);
 
         Assert.Equal(20, first.RangesFetched);
         Assert.Equal(30, second.RangesFetched);
         Assert.Equal(bytes, await File.ReadAllBytesAsync(target));
-        Assert.False(File.Exists(target + RangedBlobDownload.PartSuffix));
-        Assert.False(File.Exists(target + RangedBlobDownload.ProgressSuffix));
+        Assert.False(File.Exists(target + RangedDownload.PartSuffix));
+        Assert.False(File.Exists(target + RangedDownload.ProgressSuffix));
     }
 
     [Fact]
@@ -80,7 +81,7 @@ public sealed class ModelDownloadTests(AzuriteFixture azurite) : IDisposable
         var target = Path.Combine(_temp.FullName, "pytorch_model.bin");
 
         var e = await Assert.ThrowsAsync<InvalidDataException>(() =>
-            new RangedBlobDownload(Block, 4).DownloadAsync(Models.GetBlobClient(name), target, null, CancellationToken.None));
+            new RangedDownload(Block, 4).DownloadAsync(new BlobStore(Models), name, target, null, CancellationToken.None));
 
         Assert.Contains($"but its metadata says {sha}", e.Message);
         Assert.Empty(Directory.EnumerateFiles(_temp.FullName, "pytorch_model.bin*"));

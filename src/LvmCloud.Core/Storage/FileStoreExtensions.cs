@@ -56,6 +56,28 @@ public static class FileStoreExtensions
     public static Task WriteTextAsync(this IFileStore store, string path, string text, string? contentType = null, CancellationToken cancellationToken = default) =>
         store.WriteBytesAsync(path, Encoding.UTF8.GetBytes(text), contentType ?? ContentTypes.For(path), cancellationToken);
 
+    /// <summary>Writes the text with a condition and metadata (<see cref="IFileStore.TryWriteAsync"/>): the file as written, or null when the condition did not hold.</summary>
+    public static async Task<StoredFile?> TryWriteTextAsync(this IFileStore store, string path, string text, FileWriteOptions options, CancellationToken cancellationToken = default)
+    {
+        using var stream = new ReadOnlyMemoryStream(Encoding.UTF8.GetBytes(text));
+        return await store.TryWriteAsync(path, stream, options, cancellationToken);
+    }
+
+    /// <summary>The file's text with the version read (one request), or null when there is no such file.</summary>
+    public static async Task<(string Text, StoredFile Info)?> TryReadTextWithInfoAsync(this IFileStore store, string path, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var opened = await store.OpenAsync(path, null, null, cancellationToken);
+            using var reader = new StreamReader(opened.Content, Encoding.UTF8);
+            return (await reader.ReadToEndAsync(cancellationToken), opened.Info);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Copies a local file into the store.</summary>
     public static async Task UploadFileAsync(this IFileStore store, string path, string localFile, CancellationToken cancellationToken = default)
     {
@@ -63,14 +85,22 @@ public static class FileStoreExtensions
         await store.WriteAsync(path, stream, ContentTypes.For(path), cancellationToken);
     }
 
-    /// <summary>Copies a file of the store to a local file (written beside it first, then moved into place).</summary>
-    public static async Task DownloadFileAsync(this IFileStore store, string path, string localFile, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Copies a file of the store to a local file (written beside it first, then moved into place) in one read; with
+    /// <paramref name="ifVersion"/>, only that version (<see cref="FileVersionChangedException"/> otherwise). Large files
+    /// that should come in parallel ranges go through <see cref="RangedDownload"/>.
+    /// </summary>
+    public static Task DownloadFileAsync(this IFileStore store, string path, string localFile, CancellationToken cancellationToken = default) =>
+        store.DownloadFileAsync(path, localFile, null, cancellationToken);
+
+    /// <inheritdoc cref="DownloadFileAsync(IFileStore, string, string, CancellationToken)"/>
+    public static async Task DownloadFileAsync(this IFileStore store, string path, string localFile, string? ifVersion, CancellationToken cancellationToken = default)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(localFile))!);
         string partial = localFile + ".download-" + Guid.NewGuid().ToString("N")[..8];
         try
         {
-            await using (var source = await store.OpenReadAsync(path, cancellationToken))
+            await using (var source = ifVersion is null ? await store.OpenReadAsync(path, cancellationToken) : (await store.OpenAsync(path, null, ifVersion, cancellationToken)).Content)
             await using (var target = File.Create(partial))
                 await source.CopyToAsync(target, cancellationToken);
             File.Move(partial, localFile, overwrite: true);

@@ -16,9 +16,13 @@ public sealed class ManifestUploadedFunction(BatchIntakeService intake, ILogger<
     public async Task Run(
         [BlobTrigger(StorageLayout.ManifestTriggerPath, Source = BlobTriggerSource.EventGrid, Connection = "Storage")] BlobClient manifest,
         string batchId,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken) =>
+        await HandleAsync(manifest.Name, batchId, cancellationToken);
+
+    /// <summary>What the trigger does for the manifest blob <paramref name="blobName"/> (the local API's watcher calls this too).</summary>
+    public async Task HandleAsync(string blobName, string batchId, CancellationToken cancellationToken)
     {
-        logger.LogInformation("Manifest uploaded: {Blob}", manifest.Name);
+        logger.LogInformation("Manifest uploaded: {Blob}", blobName);
         var outcome = await intake.IngestAsync(batchId, cancellationToken);
         logger.LogInformation("Intake of {BatchId}: planned={Planned} accepted={Accepted} rejected={Rejected} messages={Messages}",
             outcome.BatchId, outcome.Planned, outcome.Accepted, outcome.Rejected, outcome.MessagesEnqueued);

@@ -15,9 +15,13 @@ public sealed class RunUploadedFunction(TrainingRunService training, ILogger<Run
     public async Task Run(
         [BlobTrigger(TrainingLayout.SpecTriggerPath, Source = BlobTriggerSource.EventGrid, Connection = "Storage")] BlobClient spec,
         string runId,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken) =>
+        await HandleAsync(spec.Name, runId, cancellationToken);
+
+    /// <summary>What the trigger does for the spec blob <paramref name="blobName"/> (the local API's watcher calls this too).</summary>
+    public async Task HandleAsync(string blobName, string runId, CancellationToken cancellationToken)
     {
-        logger.LogInformation("Run spec uploaded: {Blob}", spec.Name);
+        logger.LogInformation("Run spec uploaded: {Blob}", blobName);
         var status = await training.StartFromUploadAsync(runId, cancellationToken);
         logger.LogInformation("Run {RunId}: {State}{Reason}", status.RunId, status.State, status.Reason is null ? "" : $" ({status.Reason})");
     }

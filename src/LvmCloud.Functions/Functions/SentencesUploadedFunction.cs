@@ -18,12 +18,16 @@ public sealed class SentencesUploadedFunction(TokenizePlanner planner, ILogger<S
     public async Task Run(
         [BlobTrigger(StorageLayout.SentencesTriggerPath, Source = BlobTriggerSource.EventGrid, Connection = "Storage")] BlobClient sentences,
         string dataset,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken) =>
+        await HandleAsync(sentences.Name, dataset, cancellationToken);
+
+    /// <summary>What the trigger does for the sentences blob <paramref name="blobName"/> (the local API's watcher calls this too).</summary>
+    public async Task HandleAsync(string blobName, string dataset, CancellationToken cancellationToken)
     {
-        logger.LogInformation("Sentences uploaded: {Blob}", sentences.Name);
+        logger.LogInformation("Sentences uploaded: {Blob}", blobName);
         if (!Identifiers.IsValidDatasetName(dataset))
         {
-            logger.LogWarning("'{Dataset}' is not a valid dataset name; {Blob} is not planned", dataset, sentences.Name);
+            logger.LogWarning("'{Dataset}' is not a valid dataset name; {Blob} is not planned", dataset, blobName);
             return;
         }
         try

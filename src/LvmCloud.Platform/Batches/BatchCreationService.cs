@@ -1,7 +1,5 @@
-using Azure.Storage.Sas;
 using LvmCloud.Platform.Configuration;
 using LvmCloud.Platform.Models;
-using LvmCloud.Platform.Security;
 using LvmCloud.Platform.State;
 using LvmCloud.Platform.Storage;
 using Microsoft.Extensions.Logging;
@@ -44,8 +42,7 @@ public sealed class BatchCreationService(
         var uploads = new Dictionary<string, Uri>(StringComparer.Ordinal);
         foreach (var file in files)
         {
-            var blob = clients.Batches.GetBlobClient($"{batchId}/{file}");
-            uploads[file] = await sas.CreateAsync(blob, BlobSasPermissions.Create | BlobSasPermissions.Write, expiresOn, cancellationToken);
+            uploads[file] = await sas.CreateAsync(clients.BatchFiles, $"{batchId}/{file}", SasAccess.Upload, expiresOn, cancellationToken);
         }
 
         logger.LogInformation("Batch {BatchId} created with {Files} upload URLs", batchId, uploads.Count);

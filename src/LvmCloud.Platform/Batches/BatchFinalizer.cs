@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Azure.Storage.Blobs.Models;
 using LvmCloud.Core.Results;
+using LvmCloud.Core.Storage;
 using LvmCloud.Platform.Configuration;
 using LvmCloud.Platform.Queues;
 using LvmCloud.Platform.Resilience;
@@ -150,8 +150,7 @@ public sealed class BatchFinalizer(
     private async Task<bool> TryWriteResultsAsync(string batchId, IReadOnlyList<ItemEntity> items, string claimId, CancellationToken cancellationToken)
     {
         var text = ResultsJsonl.ToJsonl(items.Select(ResultLine.From));
-        var blob = clients.Results.GetBlobClient(StorageLayout.ResultsManifestPath(batchId));
-        if (await ClaimStampedBlob.TryCreateAsync(blob, BinaryData.FromString(text), "application/x-ndjson", ClaimMetadataKey, claimId, cancellationToken))
+        if (await ClaimStampedBlob.TryCreateAsync(clients.ResultFiles, StorageLayout.ResultsManifestPath(batchId), text, ContentTypes.JsonLines, ClaimMetadataKey, claimId, cancellationToken))
             return true;
         logger.LogInformation("Batch {BatchId}: results.jsonl already exists (an earlier claim wrote it); not written again", batchId);
         return false;
@@ -160,11 +159,7 @@ public sealed class BatchFinalizer(
     private async Task WriteStatusAsync(BatchEntity batch, IReadOnlyList<ItemEntity> items, CancellationToken cancellationToken)
     {
         var status = BatchStatus.From(batch, items, null);
-        var blob = clients.Results.GetBlobClient(StorageLayout.StatusPath(batch.BatchId));
-        await blob.UploadAsync(
-            BinaryData.FromString(JsonSerializer.Serialize(status, PlatformJson.Web)),
-            new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } },
-            cancellationToken);
+        await clients.ResultFiles.WriteTextAsync(StorageLayout.StatusPath(batch.BatchId), JsonSerializer.Serialize(status, PlatformJson.Web), ContentTypes.Json, cancellationToken);
     }
 
     /// <summary>What one look did: whether it wrote results.jsonl, or until when another caller's claim is live.</summary>

@@ -1,5 +1,6 @@
 using Azure;
 using LvmCloud.Core.Results;
+using LvmCloud.Core.Storage;
 using LvmCloud.Platform.State;
 using LvmCloud.Platform.Storage;
 
@@ -45,16 +46,8 @@ public sealed class BatchQueryService(StorageClients clients, JobStateStore stat
         var batch = await RequireBatchAsync(batchId, cancellationToken);
         if (!BatchStates.IsTerminal(batch.State))
             throw new ConflictException($"Batch {batchId} is {batch.State}; results are available once it is finished or cancelled.");
-        var blob = clients.Results.GetBlobClient(StorageLayout.ResultsManifestPath(batchId));
-        string text;
-        try
-        {
-            text = (await blob.DownloadContentAsync(cancellationToken)).Value.Content.ToString();
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            throw new ConflictException($"Batch {batchId} is {batch.State} but its results.jsonl is missing.");
-        }
+        var text = await clients.ResultFiles.TryReadAllTextAsync(StorageLayout.ResultsManifestPath(batchId), cancellationToken)
+            ?? throw new ConflictException($"Batch {batchId} is {batch.State} but its results.jsonl is missing.");
 
         // Records name outputs relative to the batch (items/{id}/{file}); the API links each by its file name.
         ResultOutput Link(string id, string path) => new(Path.GetFileName(path), outputUrl(id, Path.GetFileName(path)));
@@ -74,15 +67,12 @@ public sealed class BatchQueryService(StorageClients clients, JobStateStore stat
             throw new BadRequestException($"Item id '{itemId}' is not valid.");
         if (!Identifiers.IsValidOutputFileName(fileName))
             throw new BadRequestException($"File name '{fileName}' is not valid: expected a .png or .json name without path separators.");
-        var blob = clients.Results.GetBlobClient(StorageLayout.OutputPath(batchId, itemId, fileName));
         try
         {
-            var download = await blob.DownloadStreamingAsync(cancellationToken: cancellationToken);
-            var details = download.Value.Details;
             var contentType = fileName.EndsWith(".png", StringComparison.Ordinal) ? "image/png" : "application/json";
-            return new OutputFile(download.Value.Content, contentType, details.ETag.ToString("H"), details.ContentLength, details.LastModified);
+            return OutputFile.From(await clients.ResultFiles.OpenAsync(StorageLayout.OutputPath(batchId, itemId, fileName), cancellationToken: cancellationToken), contentType);
         }
-        catch (RequestFailedException e) when (e.Status == 404)
+        catch (FileNotFoundException)
         {
             throw new NotFoundException($"Batch {batchId} item {itemId} has no output file '{fileName}'.");
         }
@@ -109,4 +99,9 @@ public sealed record ResultItem(string Id, string Status, string? ErrorCode, str
 public sealed record ResultOutput(string File, Uri Url);
 
 /// <summary>An output blob opened for reading; the caller disposes <see cref="Content"/>.</summary>
-public sealed record OutputFile(Stream Content, string ContentType, string ETag, long Length, DateTimeOffset LastModified);
+public sealed record OutputFile(Stream Content, string ContentType, string ETag, long Length, DateTimeOffset LastModified)
+{
+    /// <summary>An opened store file, served as <paramref name="contentType"/> with its version as the (quoted) ETag.</summary>
+    public static OutputFile From(OpenedFile file, string contentType) =>
+        new(file.Content, contentType, new ETag(file.Info.Version).ToString("H"), file.Info.Length, file.Info.LastModified ?? DateTimeOffset.UnixEpoch);
+}

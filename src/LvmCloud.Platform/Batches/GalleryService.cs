@@ -1,8 +1,6 @@
-using Azure.Storage.Sas;
 using LvmCloud.Core.Reports;
 using LvmCloud.Platform.Configuration;
 using LvmCloud.Platform.Intake;
-using LvmCloud.Platform.Security;
 using LvmCloud.Platform.State;
 using LvmCloud.Platform.Storage;
 using Microsoft.Extensions.Options;
@@ -28,10 +26,8 @@ public sealed class GalleryService(StorageClients clients, JobStateStore state, 
         var urls = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var path in entries.SelectMany(e => e.PromptLinks.Concat(e.TargetLinks).Concat(e.Result.Outputs).Concat(e.Result.ContactSheet is { } s ? [s] : [])).Distinct())
         {
-            var blob = path.StartsWith(InputsPrefix, StringComparison.Ordinal)
-                ? clients.Batches.GetBlobClient($"{batchId}/{path}")
-                : clients.Results.GetBlobClient($"{batchId}/{path}");
-            urls[path] = (await sas.CreateAsync(blob, BlobSasPermissions.Read, expiresOn, cancellationToken)).AbsoluteUri;
+            var store = path.StartsWith(InputsPrefix, StringComparison.Ordinal) ? clients.BatchFiles : clients.ResultFiles;
+            urls[path] = (await sas.CreateAsync(store, $"{batchId}/{path}", SasAccess.Read, expiresOn, cancellationToken)).AbsoluteUri;
         }
         return GalleryWriter.Write($"Batch {batchId}", entries, path => urls.GetValueOrDefault(path), batch.State);
     }

@@ -1,5 +1,4 @@
-using Azure.Storage.Blobs;
-using Azure.Storage.Blobs.Models;
+using LvmCloud.Core.Storage;
 using LvmCloud.Platform.Storage;
 
 namespace LvmCloud.Platform.Datasets;
@@ -17,17 +16,17 @@ public sealed record DatasetListing(IReadOnlyDictionary<string, string> Versions
     /// <summary>Fingerprint of the whole listing: unchanged means no blob was added, replaced or removed.</summary>
     public string Fingerprint => SourceVersions.Listing(Versions);
 
-    public static async Task<DatasetListing> ReadAsync(BlobContainerClient datasets, string dataset, CancellationToken cancellationToken)
+    public static async Task<DatasetListing> ReadAsync(IFileStore datasets, string dataset, CancellationToken cancellationToken)
     {
         var prefix = StorageLayout.DatasetPrefix(dataset);
         var versions = new Dictionary<string, string>(StringComparer.Ordinal);
         var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
-        await foreach (var blob in datasets.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, cancellationToken))
+        await foreach (var file in datasets.ListAsync(prefix, cancellationToken))
         {
-            var path = blob.Name[prefix.Length..];
-            versions[path] = SourceVersions.Normalize(blob.Properties.ETag?.ToString());
-            if (blob.Properties.ContentHash is { Length: > 0 } md5)
-                hashes[path] = Convert.ToBase64String(md5);
+            var path = file.Path[prefix.Length..];
+            versions[path] = SourceVersions.Normalize(file.Version);
+            if (file.ContentMd5 is { } md5)
+                hashes[path] = md5;
         }
         return new DatasetListing(versions, hashes);
     }

@@ -1,10 +1,8 @@
 using System.Text.Json;
-using Azure;
-using Azure.Storage.Sas;
 using LvmCloud.Core.Datasets;
+using LvmCloud.Core.Storage;
 using LvmCloud.Platform.Batches;
 using LvmCloud.Platform.Configuration;
-using LvmCloud.Platform.Security;
 using LvmCloud.Platform.State;
 using LvmCloud.Platform.Storage;
 using Microsoft.Extensions.Options;
@@ -22,7 +20,7 @@ public sealed class DatasetQueryService(StorageClients clients, TokenizeStateSto
     public async Task<DatasetList> ListAsync(CancellationToken cancellationToken)
     {
         var names = new SortedSet<string>(StringComparer.Ordinal);
-        if ((await clients.Datasets.ExistsAsync(cancellationToken)).Value)
+        if (await clients.DatasetFiles.ContainerExistsAsync(cancellationToken))
             await foreach (var name in TokenizeScheduler.DatasetNamesAsync(clients, cancellationToken))
                 names.Add(name);
         var watermarks = await state.GetWatermarksAsync(null, cancellationToken);
@@ -36,7 +34,7 @@ public sealed class DatasetQueryService(StorageClients clients, TokenizeStateSto
     public async Task<DatasetStatus> GetAsync(string dataset, CancellationToken cancellationToken)
     {
         RequireName(dataset);
-        var hasSentences = (await clients.Datasets.GetBlobClient(StorageLayout.SentencesPath(dataset)).ExistsAsync(cancellationToken)).Value;
+        var hasSentences = await clients.DatasetFiles.ExistsAsync(StorageLayout.SentencesPath(dataset), cancellationToken);
         var watermarks = await state.GetWatermarksAsync(dataset, cancellationToken);
         if (!hasSentences && watermarks.Count == 0)
             throw new NotFoundException($"Dataset '{dataset}' has neither a {StorageLayout.SentencesFileName} nor token shards.");
@@ -56,20 +54,13 @@ public sealed class DatasetQueryService(StorageClients clients, TokenizeStateSto
                 ? $"Dataset '{dataset}' has no token shards yet: POST /api/datasets/{dataset}/tokenize starts a run."
                 : $"Dataset '{dataset}' has no token shards made with tokenizer '{tokenizer}' (it has: {string.Join(", ", watermarks.Select(w => w.TokenizerId))}).");
         var prefix = StorageLayout.TokensPrefix(dataset, chosen.TokenizerId);
-        DatasetIndex index;
-        try
-        {
-            var content = (await clients.Tokens.GetBlobClient(prefix + StorageLayout.DatasetIndexFileName).DownloadContentAsync(cancellationToken)).Value.Content;
-            index = JsonSerializer.Deserialize<DatasetIndex>(content.ToString(), PlatformJson.Web) ?? throw new InvalidDataException("index.json is empty.");
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-            throw new NotFoundException($"Dataset '{dataset}' with {chosen.TokenizerId}: index.json is missing.");
-        }
+        var content = await clients.TokenFiles.TryReadAllTextAsync(prefix + StorageLayout.DatasetIndexFileName, cancellationToken)
+            ?? throw new NotFoundException($"Dataset '{dataset}' with {chosen.TokenizerId}: index.json is missing.");
+        var index = JsonSerializer.Deserialize<DatasetIndex>(content, PlatformJson.Web) ?? throw new InvalidDataException("index.json is empty.");
         var expiresOn = time.GetUtcNow() + intake.Value.ReadSasLifetime;
         var files = new Dictionary<string, Uri>(StringComparer.Ordinal);
         foreach (var name in index.Shards.SelectMany(s => new[] { s.Jsonl, s.Bin, s.Entry }).Append(StorageLayout.DatasetIndexFileName))
-            files[name] = await sas.CreateAsync(clients.Tokens.GetBlobClient(prefix + name), BlobSasPermissions.Read, expiresOn, cancellationToken);
+            files[name] = await sas.CreateAsync(clients.TokenFiles, prefix + name, SasAccess.Read, expiresOn, cancellationToken);
         return new DatasetTokens(dataset, chosen.TokenizerId, index, expiresOn, files);
     }
 

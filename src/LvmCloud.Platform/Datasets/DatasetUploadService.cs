@@ -1,8 +1,6 @@
-using Azure.Storage.Sas;
 using LvmCloud.Core.Paths;
 using LvmCloud.Platform.Batches;
 using LvmCloud.Platform.Configuration;
-using LvmCloud.Platform.Security;
 using LvmCloud.Platform.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -29,7 +27,7 @@ public sealed class DatasetUploadService(StorageClients clients, SasIssuer sas, 
                 throw new BadRequestException($"Upload path '{file.Path}' is refused: {RelativePath.Check(file.Path ?? "")?.Message ?? "it is empty"}.");
 
         var listing = files.Any(f => f.Md5 is not null)
-            ? await DatasetListing.ReadAsync(clients.Datasets, dataset, cancellationToken)
+            ? await DatasetListing.ReadAsync(clients.DatasetFiles, dataset, cancellationToken)
             : new DatasetListing(new Dictionary<string, string>(), new Dictionary<string, string>());
         var now = time.GetUtcNow();
         var expiresOn = now + options.Value.UploadSasLifetime;
@@ -42,8 +40,7 @@ public sealed class DatasetUploadService(StorageClients clients, SasIssuer sas, 
                 unchanged.Add(file.Path);
                 continue;
             }
-            var blob = clients.Datasets.GetBlobClient(StorageLayout.DatasetPrefix(dataset) + file.Path);
-            uploads[file.Path] = await sas.CreateAsync(blob, BlobSasPermissions.Create | BlobSasPermissions.Write, expiresOn, cancellationToken);
+            uploads[file.Path] = await sas.CreateAsync(clients.DatasetFiles, StorageLayout.DatasetPrefix(dataset) + file.Path, SasAccess.Upload, expiresOn, cancellationToken);
         }
         logger.LogInformation("Dataset {Dataset}: {Uploads} upload URLs issued, {Unchanged} files unchanged", dataset, uploads.Count, unchanged.Count);
         return new DatasetUploadGrant(dataset, expiresOn, uploads, unchanged);

@@ -61,7 +61,7 @@ public sealed class TokenizePlanner(
 
         var tokenizerId = await identity.ResolveAsync(tokenizer, cancellationToken);
         activity?.SetTag("lvm.tokenizer_id", tokenizerId);
-        var listing = await DatasetListing.ReadAsync(clients.Datasets, dataset, cancellationToken);
+        var listing = await DatasetListing.ReadAsync(clients.DatasetFiles, dataset, cancellationToken);
         if (!listing.HasSentences)
             throw new NotFoundException($"Dataset '{dataset}' has no {StorageLayout.SentencesFileName} (datasets/{StorageLayout.SentencesPath(dataset)}): upload its images, then {StorageLayout.SentencesFileName}.");
 
@@ -92,16 +92,19 @@ public sealed class TokenizePlanner(
         if (!force && watermark.SourceFingerprint == listing.Fingerprint && watermark.ChunkSize == chunkSize)
             return Outcome(TokenizePlanOutcome.UpToDate, null, 0, 0, "Nothing changed since the last run.");
 
-        var sentencesBlob = clients.Datasets.GetBlobClient(StorageLayout.SentencesPath(dataset));
-        var declared = (await sentencesBlob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ContentLength;
+        var sentencesPath = StorageLayout.SentencesPath(dataset);
+        var declared = (await clients.DatasetFiles.GetInfoAsync(sentencesPath, cancellationToken)
+            ?? throw new NotFoundException($"Dataset '{dataset}' has no {StorageLayout.SentencesFileName} any more (datasets/{sentencesPath}): upload it again.")).Length;
         if (declared > SentenceLimits.Default.MaxFileBytes)
             return Outcome(TokenizePlanOutcome.Refused, null, 0, 0,
                 $"{StorageLayout.SentencesFileName} of {dataset} is {declared} bytes, more than the limit of {SentenceLimits.Default.MaxFileBytes} bytes; it was not read (split the dataset).");
-        var sentences = await sentencesBlob.DownloadContentAsync(cancellationToken);
-        var sentencesETag = SourceVersions.Normalize(sentences.Value.Details.ETag.ToString());
+        await using var sentences = await clients.DatasetFiles.OpenAsync(sentencesPath, cancellationToken: cancellationToken);
+        using var sentencesBytes = new MemoryStream();
+        await sentences.Content.CopyToAsync(sentencesBytes, cancellationToken);
+        var sentencesETag = SourceVersions.Normalize(sentences.Info.Version);
         var versions = new Dictionary<string, string>(listing.Versions, StringComparer.Ordinal) { [StorageLayout.SentencesFileName] = sentencesETag };
         var fingerprint = SourceVersions.Listing(versions);
-        var plan = ChunkPlanner.Plan(sentences.Value.Content.ToMemory().Span, versions, chunkSize, SentenceLimits.Default);
+        var plan = ChunkPlanner.Plan(sentencesBytes.GetBuffer().AsSpan(0, (int)sentencesBytes.Length), versions, chunkSize, SentenceLimits.Default);
 
         var rows = (await state.GetChunksAsync(partition, cancellationToken)).ToDictionary(c => c.Chunk);
         var rechunked = watermark.ChunkSize != 0 && watermark.ChunkSize != chunkSize;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Azure;
-using Azure.Storage.Blobs.Models;
+using LvmCloud.Core.Storage;
 using LvmCloud.Core.Tokens;
 using LvmCloud.Platform.Configuration;
 using LvmCloud.Platform.Resilience;
@@ -159,39 +159,25 @@ public sealed class TokenizeRunFinalizer(
     /// </summary>
     private async Task<string> WriteIndexAsync(TokenizeWatermarkEntity watermark, DatasetIndex index, string claimId, CancellationToken cancellationToken)
     {
-        var blob = clients.Tokens.GetBlobClient(StorageLayout.TokensPrefix(watermark.Dataset, watermark.TokenizerId) + StorageLayout.DatasetIndexFileName);
-        var content = BinaryData.FromString(JsonSerializer.Serialize(index, IndexJson));
+        var path = StorageLayout.TokensPrefix(watermark.Dataset, watermark.TokenizerId) + StorageLayout.DatasetIndexFileName;
+        var content = JsonSerializer.Serialize(index, IndexJson);
         var metadata = new Dictionary<string, string> { [RunMetadataKey] = index.RunId, [ClaimMetadataKey] = claimId };
-        BlobRequestConditions conditions = watermark.IndexETag is { } known ? new() { IfMatch = new ETag(known) } : new() { IfNoneMatch = ETag.All };
+        var conditions = new FileWriteOptions { ContentType = ContentTypes.Json, Metadata = metadata, IfVersion = watermark.IndexETag, IfAbsent = watermark.IndexETag is null };
         for (var attempt = 0; ; attempt++)
         {
-            try
+            if (await clients.TokenFiles.TryWriteTextAsync(path, content, conditions, cancellationToken) is { } written)
+                return written.Version;
+            if (attempt > 0)
+                throw new IOException($"{clients.TokenFiles.Describe(path)} changed again while it was replaced; the next finalization tries again.");
+            if (await clients.TokenFiles.GetInfoAsync(path, cancellationToken) is not { } properties)
             {
-                var response = await blob.UploadAsync(content, new BlobUploadOptions
-                {
-                    HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
-                    Metadata = metadata,
-                    Conditions = conditions,
-                }, cancellationToken);
-                return response.Value.ETag.ToString();
+                conditions = conditions with { IfVersion = null, IfAbsent = true };
+                continue;
             }
-            catch (RequestFailedException e) when (e.Status is 409 or 412 && attempt == 0)
-            {
-                BlobProperties properties;
-                try
-                {
-                    properties = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
-                }
-                catch (RequestFailedException missing) when (missing.Status == 404)
-                {
-                    conditions = new BlobRequestConditions { IfNoneMatch = ETag.All };
-                    continue;
-                }
-                if (properties.Metadata.TryGetValue(RunMetadataKey, out var writer) && writer == index.RunId)
-                    return properties.ETag.ToString();
-                logger.LogWarning("{Index} changed outside the platform; replacing it", blob.Name);
-                conditions = new BlobRequestConditions { IfMatch = properties.ETag };
-            }
+            if (properties.Metadata.TryGetValue(RunMetadataKey, out var writer) && writer == index.RunId)
+                return properties.Version;
+            logger.LogWarning("{Index} changed outside the platform; replacing it", path);
+            conditions = conditions with { IfVersion = properties.Version, IfAbsent = false };
         }
     }
 

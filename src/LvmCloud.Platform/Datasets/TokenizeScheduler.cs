@@ -1,4 +1,3 @@
-using Azure.Storage.Blobs.Models;
 using LvmCloud.Platform.Batches;
 using LvmCloud.Platform.Storage;
 using Microsoft.Extensions.Logging;
@@ -15,7 +14,7 @@ public sealed class TokenizeScheduler(StorageClients clients, TokenizePlanner pl
     public async Task<IReadOnlyList<TokenizePlanOutcome>> RunAsync(CancellationToken cancellationToken)
     {
         var outcomes = new List<TokenizePlanOutcome>();
-        if (!(await clients.Datasets.ExistsAsync(cancellationToken)).Value)
+        if (!await clients.DatasetFiles.ContainerExistsAsync(cancellationToken))
             return outcomes;
         await foreach (var dataset in DatasetNamesAsync(clients, cancellationToken))
         {
@@ -40,8 +39,8 @@ public sealed class TokenizeScheduler(StorageClients clients, TokenizePlanner pl
     /// <summary>The container's top-level folders that are valid dataset names (one listing by hierarchy).</summary>
     public static async IAsyncEnumerable<string> DatasetNamesAsync(StorageClients clients, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var entry in clients.Datasets.GetBlobsByHierarchyAsync(BlobTraits.None, BlobStates.None, "/", null, cancellationToken))
-            if (entry.IsPrefix && entry.Prefix.TrimEnd('/') is var name && Identifiers.IsValidDatasetName(name))
+        await foreach (var name in clients.DatasetFiles.ListFoldersAsync("", cancellationToken))
+            if (Identifiers.IsValidDatasetName(name))
                 yield return name;
     }
 }

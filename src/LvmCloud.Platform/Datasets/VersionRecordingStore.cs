@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
-using Azure;
 using LvmCloud.Core.Storage;
-using LvmCloud.Platform.Storage;
 
 namespace LvmCloud.Platform.Datasets;
 
@@ -9,7 +7,7 @@ namespace LvmCloud.Platform.Datasets;
 /// A dataset's blobs as an <see cref="IFileStore"/> that remembers the ETag of every file it opened (or that a file
 /// was missing), from the download itself: the versions a shard was made from, with no extra request per image.
 /// </summary>
-public sealed class VersionRecordingStore(BlobStore inner) : IFileStore
+public sealed class VersionRecordingStore(IFileStore inner) : IFileStore
 {
     private readonly ConcurrentDictionary<string, string> _read = new(StringComparer.Ordinal);
 
@@ -24,14 +22,14 @@ public sealed class VersionRecordingStore(BlobStore inner) : IFileStore
     {
         try
         {
-            var download = (await inner.Blob(path).DownloadStreamingAsync(cancellationToken: cancellationToken)).Value;
-            _read[path] = SourceVersions.Normalize(download.Details.ETag.ToString());
-            return download.Content;
+            var opened = await inner.OpenAsync(path, null, null, cancellationToken);
+            _read[path] = SourceVersions.Normalize(opened.Info.Version);
+            return opened.Content;
         }
-        catch (RequestFailedException e) when (e.Status == 404)
+        catch (FileNotFoundException)
         {
             _read[path] = SourceVersions.Missing;
-            throw new FileNotFoundException($"'{Describe(path)}' does not exist.", path, e);
+            throw;
         }
     }
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Azure;
 using LvmCloud.Core.Images;
 using LvmCloud.Core.Manifests;
+using LvmCloud.Core.Storage;
 using LvmCloud.Platform.Batches;
 using LvmCloud.Platform.Configuration;
 using LvmCloud.Platform.Queues;
@@ -179,32 +180,31 @@ public sealed class BatchIntakeService(
     private async Task<(ParsedManifest Parsed, ETag ETag)> ReadManifestAsync(string batchId, CancellationToken cancellationToken)
     {
         var limits = ManifestLimits.Default;
-        var manifestBlob = clients.Batches.GetBlobClient(StorageLayout.ManifestPath(batchId));
-        var properties = (await manifestBlob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
-        if (BatchManifestParser.RefuseBySize(properties.ContentLength, limits) is { } tooLarge)
+        var properties = await clients.BatchFiles.GetInfoAsync(StorageLayout.ManifestPath(batchId), cancellationToken)
+            ?? throw new FileNotFoundException($"Batch {batchId} has no manifest ({clients.BatchFiles.Describe(StorageLayout.ManifestPath(batchId))}).");
+        if (BatchManifestParser.RefuseBySize(properties.Length, limits) is { } tooLarge)
         {
             logger.LogWarning("Batch {BatchId}: manifest of {Bytes} bytes refused unread (limit {Limit} bytes)",
-                batchId, properties.ContentLength, limits.MaxManifestBytes);
-            return (tooLarge, properties.ETag);
+                batchId, properties.Length, limits.MaxManifestBytes);
+            return (tooLarge, new ETag(properties.Version));
         }
 
-        var download = await manifestBlob.DownloadStreamingAsync(cancellationToken: cancellationToken);
+        var download = await clients.BatchFiles.OpenAsync(StorageLayout.ManifestPath(batchId), cancellationToken: cancellationToken);
         string text;
-        await using (var content = download.Value.Content)
+        await using (var content = download.Content)
             text = await BoundedText.ReadAsync(content, limits.MaxManifestBytes, cancellationToken);
         var batchJson = await TryDownloadTextAsync(StorageLayout.BatchDefaultsPath(batchId), limits.MaxBatchJsonBytes, cancellationToken);
-        return (BatchManifestParser.Parse(text, batchJson, limits), download.Value.Details.ETag);
+        return (BatchManifestParser.Parse(text, batchJson, limits), new ETag(download.Info.Version));
     }
 
     private async Task<string?> TryDownloadTextAsync(string path, long maxBytes, CancellationToken cancellationToken)
     {
         try
         {
-            var download = await clients.Batches.GetBlobClient(path).DownloadStreamingAsync(cancellationToken: cancellationToken);
-            await using var content = download.Value.Content;
+            await using var content = await clients.BatchFiles.OpenReadAsync(path, cancellationToken);
             return await BoundedText.ReadAsync(content, maxBytes, cancellationToken);
         }
-        catch (RequestFailedException e) when (e.Status == 404)
+        catch (FileNotFoundException)
         {
             return null;
         }

@@ -1,7 +1,5 @@
-using Azure;
-using Azure.Storage.Blobs;
-using Azure.Storage.Blobs.Models;
 using LvmCloud.Core.Images;
+using LvmCloud.Core.Storage;
 using LvmCloud.Platform.Storage;
 
 namespace LvmCloud.Platform.Intake;
@@ -11,7 +9,8 @@ public sealed record ImageProblem(string Code, string Message);
 
 /// <summary>
 /// Checks that an input image referenced by a manifest exists and is within limits, reading only its
-/// headers (the blob is streamed in small blocks and no pixel is decoded).
+/// headers (the file is read in blocks of 64 KB, usually one, and no pixel is decoded): one info request and one
+/// range read per block touched.
 /// </summary>
 public sealed class InputImageCheck(StorageClients clients)
 {
@@ -20,13 +19,9 @@ public sealed class InputImageCheck(StorageClients clients)
     /// <summary>Null when the image is acceptable, otherwise why not.</summary>
     public async Task<ImageProblem?> CheckAsync(string batchId, string relativePath, ImageLimits limits, CancellationToken cancellationToken)
     {
-        BlobClient blob = clients.Batches.GetBlobClient(StorageLayout.InputPath(batchId, relativePath));
-        BlobProperties properties;
-        try
-        {
-            properties = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
+        var store = clients.BatchFiles;
+        var file = await store.GetInfoAsync(StorageLayout.InputPath(batchId, relativePath), cancellationToken);
+        if (file is null)
         {
             // The same reason and words as the worker's item runner and `lvm complete` give.
             var missing = new ImageRejectedException(relativePath, ImageRejectReason.NotFound, "no such file.");
@@ -35,8 +30,8 @@ public sealed class InputImageCheck(StorageClients clients)
 
         try
         {
-            ImageInspector.CheckByteCount(properties.ContentLength, limits, relativePath);
-            await using var stream = await blob.OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { BufferSize = ReadBlockBytes }, cancellationToken);
+            ImageInspector.CheckByteCount(file.Length, limits, relativePath);
+            await using var stream = new RangedReadStream(store, file, ReadBlockBytes);
             ImageInspector.Inspect(stream, limits, relativePath);
             return null;
         }

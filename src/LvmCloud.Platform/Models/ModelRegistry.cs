@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Azure;
-using Azure.Storage.Blobs.Models;
+using LvmCloud.Core.Storage;
 using LvmCloud.Platform.Batches;
 using LvmCloud.Platform.Configuration;
 using LvmCloud.Platform.Queues;
@@ -32,7 +32,7 @@ public sealed partial class ModelRegistry(StorageClients clients, IOptions<Intak
 
     public async Task<bool> IsRegisteredAsync(ModelReference model, CancellationToken cancellationToken) =>
         model.Problem() is null
-        && (await clients.Models.GetBlobClient(Prefix(model) + SettingsFileName).ExistsAsync(cancellationToken)).Value;
+        && await clients.ModelFiles.ExistsAsync(Prefix(model) + SettingsFileName, cancellationToken);
 
     /// <summary>Null when <paramref name="model"/> may be used (registered, or the default model), else why not.</summary>
     public async Task<string?> CheckUsableAsync(ModelReference model, string what, CancellationToken cancellationToken)
@@ -48,18 +48,19 @@ public sealed partial class ModelRegistry(StorageClients clients, IOptions<Intak
     public async Task<List<RegisteredModel>> ListAsync(CancellationToken cancellationToken)
     {
         var models = new List<RegisteredModel>();
-        if (!(await clients.Models.ExistsAsync(cancellationToken)).Value)
+        var store = clients.ModelFiles;
+        if (!await store.ContainerExistsAsync(cancellationToken))
             return models;
-        await foreach (var name in Folders("", cancellationToken))
-            await foreach (var version in Folders(name, cancellationToken))
+        await foreach (var name in store.ListFoldersAsync("", cancellationToken))
+            await foreach (var version in store.ListFoldersAsync(name + "/", cancellationToken))
             {
-                var files = new Dictionary<string, BlobItemProperties>(StringComparer.Ordinal);
-                await foreach (var entry in clients.Models.GetBlobsByHierarchyAsync(BlobTraits.None, BlobStates.None, "/", version, cancellationToken))
-                    if (entry.IsBlob)
-                        files[entry.Blob.Name[version.Length..]] = entry.Blob.Properties;
+                var prefix = $"{name}/{version}/";
+                var files = new Dictionary<string, StoredFile>(StringComparer.Ordinal);
+                await foreach (var file in store.ListFolderAsync(prefix, cancellationToken))
+                    files[file.Path[prefix.Length..]] = file;
                 if (!files.TryGetValue(SettingsFileName, out var settings))
                     continue;
-                var reference = new ModelReference(name.TrimEnd('/'), version[name.Length..].TrimEnd('/'));
+                var reference = new ModelReference(name, version);
                 var training = files.ContainsKey(TrainingFileName) ? await ReadTrainingAsync(reference, cancellationToken) : null;
                 models.Add(new RegisteredModel(reference.Name, reference.Version, settings.LastModified ?? DateTimeOffset.MinValue,
                     files.Keys.Where(f => f != SettingsFileName).Order(StringComparer.Ordinal).ToList(), training));
@@ -77,11 +78,9 @@ public sealed partial class ModelRegistry(StorageClients clients, IOptions<Intak
             throw new BadRequestException($"File name '{file}' is not valid: a .png, .json or .md name without path separators.");
         try
         {
-            var download = await clients.Models.GetBlobClient(Prefix(reference) + file).DownloadStreamingAsync(cancellationToken: cancellationToken);
-            var details = download.Value.Details;
-            return new OutputFile(download.Value.Content, Core.Storage.ContentTypes.For(file), details.ETag.ToString("H"), details.ContentLength, details.LastModified);
+            return OutputFile.From(await clients.ModelFiles.OpenAsync(Prefix(reference) + file, cancellationToken: cancellationToken), ContentTypes.For(file));
         }
-        catch (RequestFailedException e) when (e.Status == 404)
+        catch (FileNotFoundException)
         {
             throw new NotFoundException($"Model {reference} has no file '{file}'.");
         }
@@ -91,19 +90,12 @@ public sealed partial class ModelRegistry(StorageClients clients, IOptions<Intak
     {
         try
         {
-            var content = (await clients.Models.GetBlobClient(Prefix(model) + TrainingFileName).DownloadContentAsync(cancellationToken)).Value.Content;
-            return JsonSerializer.Deserialize<ModelTrainingRecord>(content.ToString(), PlatformJson.Web);
+            var content = await clients.ModelFiles.ReadAllTextAsync(Prefix(model) + TrainingFileName, cancellationToken);
+            return JsonSerializer.Deserialize<ModelTrainingRecord>(content, PlatformJson.Web);
         }
-        catch (Exception e) when (e is JsonException or RequestFailedException { Status: 404 })
+        catch (Exception e) when (e is JsonException or FileNotFoundException)
         {
             return null; // a hand-written or half-replaced record: list the model without it
         }
-    }
-
-    private async IAsyncEnumerable<string> Folders(string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await foreach (var entry in clients.Models.GetBlobsByHierarchyAsync(BlobTraits.None, BlobStates.None, "/", prefix, cancellationToken))
-            if (entry.IsPrefix)
-                yield return entry.Prefix;
     }
 }

@@ -1,14 +1,10 @@
 using System.Text.Json;
-using Azure;
-using Azure.Storage.Blobs.Models;
-using Azure.Storage.Sas;
 using LvmCloud.Core.Paths;
 using LvmCloud.Core.Storage;
 using LvmCloud.Platform.Batches;
 using LvmCloud.Platform.Configuration;
 using LvmCloud.Platform.Datasets;
 using LvmCloud.Platform.Queues;
-using LvmCloud.Platform.Security;
 using LvmCloud.Platform.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -58,8 +54,7 @@ public sealed class ModelUploadService(StorageClients clients, SasIssuer sas, Mo
         var expiresOn = time.GetUtcNow() + options.Value.UploadSasLifetime;
         var uploads = new Dictionary<string, Uri>(StringComparer.Ordinal);
         foreach (var file in files)
-            uploads[file.Path] = await sas.CreateAsync(clients.Models.GetBlobClient(ModelRegistry.Prefix(model) + file.Path),
-                BlobSasPermissions.Create | BlobSasPermissions.Write | BlobSasPermissions.Read, expiresOn, cancellationToken);
+            uploads[file.Path] = await sas.CreateAsync(clients.ModelFiles, ModelRegistry.Prefix(model) + file.Path, SasAccess.ResumableUpload, expiresOn, cancellationToken);
         long bytes = files.Sum(f => f.Size);
         logger.LogInformation("Model {Model}: {Uploads} upload URLs issued for {Bytes} bytes, until {ExpiresOn}", model, uploads.Count, bytes, expiresOn);
         return new ModelUploadGrant(model.ToString(), expiresOn, uploads, bytes);
@@ -88,21 +83,16 @@ public sealed class ModelUploadService(StorageClients clients, SasIssuer sas, Mo
         await RequireNotRegisteredAsync(model, cancellationToken);
 
         var prefix = ModelRegistry.Prefix(model);
-        var stored = new Dictionary<string, BlobItemProperties>(StringComparer.Ordinal);
-        var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
-        await foreach (var blob in clients.Models.GetBlobsAsync(BlobTraits.Metadata, BlobStates.None, prefix, cancellationToken))
-        {
-            stored[blob.Name[prefix.Length..]] = blob.Properties;
-            if (blob.Metadata.TryGetValue(BlobChecksums.Sha256MetadataKey, out var hash))
-                hashes[blob.Name[prefix.Length..]] = hash;
-        }
+        var stored = new Dictionary<string, StoredFile>(StringComparer.Ordinal);
+        await foreach (var blob in clients.ModelFiles.ListAsync(prefix, cancellationToken))
+            stored[blob.Path[prefix.Length..]] = blob;
         foreach (var file in files)
         {
             if (!stored.TryGetValue(file.Path, out var properties))
                 throw new BadRequestException($"'{file.Path}' of model {model} is not uploaded (no committed blob {StorageLayout.ModelsContainer}/{prefix}{file.Path}): upload it (lvm models push resumes) and commit again.");
-            if (properties.ContentLength != file.Size)
-                throw new BadRequestException($"'{file.Path}' of model {model} is {properties.ContentLength} bytes in storage, not the {file.Size} announced: upload it again and commit.");
-            if (!hashes.TryGetValue(file.Path, out var hash) || !string.Equals(hash, file.Sha256, StringComparison.OrdinalIgnoreCase))
+            if (properties.Length != file.Size)
+                throw new BadRequestException($"'{file.Path}' of model {model} is {properties.Length} bytes in storage, not the {file.Size} announced: upload it again and commit.");
+            if (!properties.Metadata.TryGetValue(BlobChecksums.Sha256MetadataKey, out var hash) || !string.Equals(hash, file.Sha256, StringComparison.OrdinalIgnoreCase))
                 throw new BadRequestException($"'{file.Path}' of model {model} has SHA-256 '{hash ?? "none"}' in storage, not the '{file.Sha256}' named: upload it again and commit.");
         }
 
@@ -111,21 +101,11 @@ public sealed class ModelUploadService(StorageClients clients, SasIssuer sas, Mo
         var json = settings.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
         if (System.Text.Encoding.UTF8.GetByteCount(json) > MaxSettingsBytes)
             throw new BadRequestException($"The settings (lvm.json) are {System.Text.Encoding.UTF8.GetByteCount(json)} bytes; at most {MaxSettingsBytes}.");
-        try
-        {
-            var written = await clients.Models.GetBlobClient(prefix + ModelRegistry.SettingsFileName).UploadAsync(BinaryData.FromString(json), new BlobUploadOptions
-            {
-                HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
-                Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
-            }, cancellationToken);
-            long bytes = files.Sum(f => f.Size);
-            logger.LogInformation("Model {Model} registered: {Files} files, {Bytes} bytes", model, files.Count, bytes);
-            return new ModelCommitResult(model.ToString(), written.Value.LastModified, files.Count, bytes);
-        }
-        catch (RequestFailedException e) when (e.Status is 409 or 412)
-        {
-            throw new ConflictException(Registered(model));
-        }
+        var written = await clients.ModelFiles.TryWriteTextAsync(prefix + ModelRegistry.SettingsFileName, json, FileWriteOptions.CreateOnce(contentType: ContentTypes.Json), cancellationToken)
+            ?? throw new ConflictException(Registered(model));
+        long bytes = files.Sum(f => f.Size);
+        logger.LogInformation("Model {Model} registered: {Files} files, {Bytes} bytes", model, files.Count, bytes);
+        return new ModelCommitResult(model.ToString(), written.LastModified ?? time.GetUtcNow(), files.Count, bytes);
     }
 
     private static ModelReference RequireValid(string name, string version)

@@ -63,6 +63,27 @@ public sealed class StorageClients
     public BlobContainerClient Training => Blobs.GetBlobContainerClient(StorageLayout.TrainingContainer);
     public TableClient JobState => Tables.GetTableClient(StorageLayout.JobStateTable);
 
+    /// <summary>The batches container as a store (manifests and input images under <c>{batchId}/</c>).</summary>
+    public BlobStore BatchFiles => new(Batches);
+
+    /// <summary>The results container as a store (outputs, results.jsonl and status.json under <c>{batchId}/</c>).</summary>
+    public BlobStore ResultFiles => new(Results);
+
+    /// <summary>The datasets container as a store (images and sentences.txt under <c>{dataset}/</c>).</summary>
+    public BlobStore DatasetFiles => new(Datasets);
+
+    /// <summary>The tokens container as a store (shards and the index under <c>{dataset}/{tokenizer}/</c>).</summary>
+    public BlobStore TokenFiles => new(Tokens);
+
+    /// <summary>The models container as a store (<c>{name}/{version}/</c> with lvm.json, tokenizer/ and transformer/).</summary>
+    public BlobStore ModelFiles => new(Models);
+
+    /// <summary>The training container as a store (run specs, plans, rounds and checkpoints under <c>{runId}/</c>).</summary>
+    public BlobStore TrainingFiles => new(Training);
+
+    /// <summary>Any container by name, as a store (a training run's data may name one).</summary>
+    public BlobStore FilesIn(string container) => new(Blobs.GetBlobContainerClient(container));
+
     public QueueClient Queue(string name) => Queues.GetQueueClient(name);
 
     /// <summary>Creates the containers, the state table and the queues if they are missing (idempotent).</summary>

@@ -1,5 +1,4 @@
-using Azure;
-using Azure.Storage.Blobs.Models;
+using LvmCloud.Core.Storage;
 using LvmCloud.Platform.Storage;
 
 namespace LvmCloud.Platform.Training;
@@ -23,34 +22,26 @@ public sealed class TrainingDataResolver(StorageClients clients)
                 problems.Add($"{what}: {problem}");
                 continue;
             }
-            var container = clients.Blobs.GetBlobContainerClient(location!.Container);
+            var container = clients.FilesIn(location!.Container);
             if (location.IsFolder)
             {
-                var found = new List<BlobItem>();
-                await foreach (var blob in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, location.Path, cancellationToken))
-                    found.Add(blob);
-                var names = found.Select(b => b.Name).ToHashSet(StringComparer.Ordinal);
+                var found = new List<StoredFile>();
+                await foreach (var file in container.ListAsync(location.Path, cancellationToken))
+                    found.Add(file);
+                var names = found.Select(b => b.Path).ToHashSet(StringComparer.Ordinal);
                 var shards = found
-                    .Where(b => b.Name.EndsWith(".bin", StringComparison.Ordinal)
-                                || (b.Name.EndsWith(".jsonl", StringComparison.Ordinal) && !names.Contains(b.Name[..^".jsonl".Length] + ".bin")))
-                    .OrderBy(b => b.Name, StringComparer.Ordinal)
+                    .Where(b => b.Path.EndsWith(".bin", StringComparison.Ordinal)
+                                || (b.Path.EndsWith(".jsonl", StringComparison.Ordinal) && !names.Contains(b.Path[..^".jsonl".Length] + ".bin")))
+                    .OrderBy(b => b.Path, StringComparer.Ordinal)
                     .ToList();
                 if (shards.Count == 0)
                     problems.Add($"{what}: '{entry}' ({location}) holds no token shards (.bin or .jsonl)");
-                files.AddRange(shards.Select(b => new DataFile(location.Container, b.Name, b.Properties.ContentLength ?? 0, b.Properties.ETag?.ToString() ?? "")));
+                files.AddRange(shards.Select(b => new DataFile(location.Container, b.Path, b.Length, b.Version)));
             }
+            else if (await container.GetInfoAsync(location.Path, cancellationToken) is { } file)
+                files.Add(new DataFile(location.Container, location.Path, file.Length, file.Version));
             else
-            {
-                try
-                {
-                    var properties = (await container.GetBlobClient(location.Path).GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
-                    files.Add(new DataFile(location.Container, location.Path, properties.ContentLength, properties.ETag.ToString()));
-                }
-                catch (RequestFailedException e) when (e.Status == 404)
-                {
-                    problems.Add($"{what}: '{entry}' does not exist ({location})");
-                }
-            }
+                problems.Add($"{what}: '{entry}' does not exist ({location})");
         }
         if (files.Count > TrainingLimits.MaxDataFiles)
             problems.Add($"{what} resolves to {files.Count} files, at most {TrainingLimits.MaxDataFiles}");

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Azure.Storage.Blobs.Models;
+using LvmCloud.Core.Storage;
 using LvmCloud.Platform.Queues;
 using LvmCloud.Platform.Storage;
 using Microsoft.Extensions.Logging;
@@ -111,11 +111,7 @@ public sealed class TrainingRounds(
         if (status is null)
             return;
         var rounds = await state.GetRoundsAsync(runId, cancellationToken);
-        await clients.Training.GetBlobClient(TrainingLayout.StatePath(runId)).UploadAsync(
-            BinaryData.FromString(JsonSerializer.Serialize(status, PlatformJson.Web)),
-            new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" } }, cancellationToken);
-        await clients.Training.GetBlobClient(TrainingLayout.LossPlotPath(runId)).UploadAsync(
-            BinaryData.FromBytes(TrainingLossPlot.Render(runId, status.InnerSteps, rounds)),
-            new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "image/png" } }, cancellationToken);
+        await clients.TrainingFiles.WriteTextAsync(TrainingLayout.StatePath(runId), JsonSerializer.Serialize(status, PlatformJson.Web), ContentTypes.Json, cancellationToken);
+        await clients.TrainingFiles.WriteBytesAsync(TrainingLayout.LossPlotPath(runId), TrainingLossPlot.Render(runId, status.InnerSteps, rounds), ContentTypes.Png, cancellationToken);
     }
 }

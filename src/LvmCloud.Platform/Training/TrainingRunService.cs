@@ -1,14 +1,11 @@
 using System.Text;
 using System.Text.Json;
-using Azure;
-using Azure.Storage.Blobs.Models;
-using Azure.Storage.Sas;
 using LvmCloud.Core.Manifests;
 using LvmCloud.Core.Paths;
+using LvmCloud.Core.Storage;
 using LvmCloud.Platform.Batches;
 using LvmCloud.Platform.Configuration;
 using LvmCloud.Platform.Models;
-using LvmCloud.Platform.Security;
 using LvmCloud.Platform.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -46,16 +43,10 @@ public sealed class TrainingRunService(
             throw new BadRequestException(Describe(problems));
 
         var text = TrainingRunSpecJson.Write(spec with { RunId = runId });
-        var blob = clients.Training.GetBlobClient(TrainingLayout.SpecPath(runId));
-        try
+        var specPath = TrainingLayout.SpecPath(runId);
+        if (await clients.TrainingFiles.TryWriteTextAsync(specPath, text, FileWriteOptions.CreateOnce(contentType: ContentTypes.Json), cancellationToken) is null)
         {
-            await blob.UploadAsync(BinaryData.FromString(text),
-                new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" }, Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } },
-                cancellationToken);
-        }
-        catch (RequestFailedException e) when (e.Status is 409 or 412)
-        {
-            var existing = (await blob.DownloadContentAsync(cancellationToken)).Value.Content.ToString();
+            var existing = await clients.TrainingFiles.ReadAllTextAsync(specPath, cancellationToken);
             if (!SameSpec(existing, text))
                 throw new ConflictException($"Run {runId} exists with a different run.json; start a new run (leave runId out for a fresh id).");
         }
@@ -84,13 +75,12 @@ public sealed class TrainingRunService(
         try
         {
             // Refused by the blob's declared length before a byte is downloaded; the download is bounded too.
-            var blob = clients.Training.GetBlobClient(TrainingLayout.SpecPath(runId));
-            var declared = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ContentLength;
+            var declared = (await clients.TrainingFiles.GetInfoAsync(TrainingLayout.SpecPath(runId), cancellationToken)
+                ?? throw new FileNotFoundException($"Run {runId} has no run.json ({clients.TrainingFiles.Describe(TrainingLayout.SpecPath(runId))}).")).Length;
             if (declared > TrainingLimits.MaxSpecBytes)
                 throw new BadRequestException($"run.json is {declared} bytes, more than {TrainingLimits.MaxSpecBytes}; it was not read.");
-            var download = await blob.DownloadStreamingAsync(cancellationToken: cancellationToken);
             string text;
-            await using (var content = download.Value.Content)
+            await using (var content = await clients.TrainingFiles.OpenReadAsync(TrainingLayout.SpecPath(runId), cancellationToken))
                 text = await BoundedText.ReadAsync(content, TrainingLimits.MaxSpecBytes, cancellationToken);
             if (Encoding.UTF8.GetByteCount(text) > TrainingLimits.MaxSpecBytes)
                 throw new BadRequestException($"run.json is more than {TrainingLimits.MaxSpecBytes} bytes; it was not read.");
@@ -134,7 +124,7 @@ public sealed class TrainingRunService(
         var expiresOn = now + intake.Value.UploadSasLifetime;
         var uploads = new Dictionary<string, Uri>(StringComparer.Ordinal);
         foreach (var file in files)
-            uploads[file] = await sas.CreateAsync(clients.Training.GetBlobClient(TrainingLayout.RunPrefix(runId) + file), BlobSasPermissions.Create | BlobSasPermissions.Write, expiresOn, cancellationToken);
+            uploads[file] = await sas.CreateAsync(clients.TrainingFiles, TrainingLayout.RunPrefix(runId) + file, SasAccess.Upload, expiresOn, cancellationToken);
         return new TrainingUploadGrant(runId, expiresOn, uploads);
     }
 
@@ -210,7 +200,7 @@ public sealed class TrainingRunService(
         var run = await RequireRunAsync(runId, cancellationToken);
         if (run.State is not (RunStates.Failed or RunStates.Cancelled))
             throw new ConflictException($"Run {runId} is {run.State}; only a failed or cancelled run can be resumed.");
-        if (run.Rounds == 0 || !await clients.Training.GetBlobClient(TrainingLayout.PlanPath(runId)).ExistsAsync(cancellationToken))
+        if (run.Rounds == 0 || !await clients.TrainingFiles.ExistsAsync(TrainingLayout.PlanPath(runId), cancellationToken))
             throw new ConflictException($"Run {runId} never started ({run.Reason}); fix run.json and start a new run.");
         run = await state.UpdateRunAsync(runId, r =>
         {
@@ -280,17 +270,8 @@ public sealed class TrainingRunService(
     /// <summary>Writes the plan (once), adds the run row, and starts round 0.</summary>
     private async Task BeginAsync(string runId, TrainingRunSpec spec, TrainingPlan plan, CancellationToken cancellationToken)
     {
-        var planBlob = clients.Training.GetBlobClient(TrainingLayout.PlanPath(runId));
-        try
-        {
-            await planBlob.UploadAsync(BinaryData.FromString(JsonSerializer.Serialize(plan, PlatformJson.Web)),
-                new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" }, Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } },
-                cancellationToken);
-        }
-        catch (RequestFailedException e) when (e.Status is 409 or 412)
-        {
-            // An earlier start wrote it: that plan stands.
-        }
+        // Created once: when an earlier start wrote it (null here), that plan stands.
+        await clients.TrainingFiles.TryWriteTextAsync(TrainingLayout.PlanPath(runId), JsonSerializer.Serialize(plan, PlatformJson.Web), FileWriteOptions.CreateOnce(contentType: ContentTypes.Json), cancellationToken);
         var run = RunEntity.New(runId, spec, time.GetUtcNow());
         if (await state.TryAddAsync(run, cancellationToken))
             logger.LogInformation("Run {RunId} created: {Rounds} rounds of {Shards} shards x {Steps} inner steps from {Base}, registering {Output}",

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Azure.Storage.Blobs.Models;
+using LvmCloud.Core.Storage;
 using LvmCloud.Platform.Datasets;
 using LvmCloud.Platform.Queues;
 using LvmCloud.Platform.Storage;
@@ -157,8 +157,8 @@ public sealed class ModelStore : IModelSource, IDisposable
     }
 
     /// <summary>
-    /// Downloads the blobs under <paramref name="prefix"/> of the models container into <paramref name="cached"/>: each
-    /// file in parallel ranges, verified against its SHA-256 (<see cref="RangedBlobDownload"/>), into a staging folder
+    /// Downloads the files under <paramref name="prefix"/> of the models container into <paramref name="cached"/>: each
+    /// file in parallel ranges, verified against its SHA-256 (<see cref="FileStoreFolders.DownloadFolderAsync"/>), into a staging folder
     /// named after the model (<c>{cached}.download</c>), so a download that stops resumes with what it lacks; the folder
     /// is moved into place when every file is there. One worker at a time downloads a model (<see cref="CacheFolderLock"/>);
     /// the others wait and then use its folder. A model without its <c>lvm.json</c> (never registered, or a push that
@@ -166,9 +166,9 @@ public sealed class ModelStore : IModelSource, IDisposable
     /// </summary>
     private async Task DownloadAsync(ModelReference reference, string prefix, string cached, CancellationToken cancellationToken)
     {
-        var container = _clients.Blobs.GetBlobContainerClient(StorageLayout.ModelsContainer);
+        var container = _clients.ModelFiles;
         var marker = $"{reference.Name}/{reference.Version}/{LvmModelSettings.FileName}";
-        if (!(await container.ExistsAsync(cancellationToken)).Value || !(await container.GetBlobClient(marker).ExistsAsync(cancellationToken)).Value)
+        if (!await container.ContainerExistsAsync(cancellationToken) || !await container.ExistsAsync(marker, cancellationToken))
         {
             var where = _options.ModelsDirectory is { Length: > 0 } dir ? $"{Path.Combine(dir, reference.Name, reference.Version)} (or {Path.Combine(dir, reference.Name)}) nor in " : "";
             throw new ModelNotFoundException($"Model {reference} is neither in {where}the '{StorageLayout.ModelsContainer}' container (no '{marker}': not registered, or its push has not finished).");
@@ -177,26 +177,15 @@ public sealed class ModelStore : IModelSource, IDisposable
         if (Directory.Exists(cached))
             return; // another worker sharing the cache downloaded it while this one waited for the lock
         var staging = cached + ".download";
-        var download = new RangedBlobDownload();
-        var files = 0;
-        await foreach (var blob in container.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix, cancellationToken))
+        var download = new RangedDownload();
+        int files;
+        try
         {
-            var relative = blob.Name[prefix.Length..];
-            if (relative.Length == 0 || relative.Split('/').Any(s => s is "" or "." or ".."))
-                throw new InvalidDataException($"Model blob '{blob.Name}' has an unsafe path.");
-            var target = Path.Combine(staging, relative.Replace('/', Path.DirectorySeparatorChar));
-            files++;
-            if (File.Exists(target) && new FileInfo(target).Length == blob.Properties.ContentLength && !File.Exists(target + RangedBlobDownload.PartSuffix))
-                continue; // finished by an earlier attempt
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            try
-            {
-                await download.DownloadAsync(container.GetBlobClient(blob.Name), target, null, cancellationToken);
-            }
-            catch (InvalidDataException e)
-            {
-                throw new ModelLoadException($"Model {reference}: {e.Message}", e);
-            }
+            files = await container.DownloadFolderAsync(prefix, staging, download, cancellationToken); // keeps files finished by an earlier attempt
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ModelLoadException($"Model {reference}: {e.Message}", e);
         }
         Directory.CreateDirectory(Path.GetDirectoryName(cached)!);
         try

@@ -86,7 +86,7 @@ public sealed class TokenizeJobHandler(
         if (lines.Problem is { } changed)
             return await SupersedeAsync(job, row, partition, changed);
 
-        var images = new VersionRecordingStore(new BlobStore(clients.Datasets, StorageLayout.DatasetPrefix(p.Dataset)));
+        var images = new VersionRecordingStore(clients.DatasetFiles.Under(StorageLayout.DatasetPrefix(p.Dataset)));
         var marked = (p.Marked ?? []).Select(m => new SkippedSentence(VisualSentence.ForLine(m.Line), m.Line, m.Reason, MarkedMessage(m))).ToList();
         var datasetOptions = SentenceDatasetOptions.Default with { MaxParallelReads = options.Value.ParallelReads };
         var dataset = SentenceDataset.FromLines(images, Encoding.UTF8.GetString(lines.Bytes), p.FirstLine, marked, datasetOptions);
@@ -177,18 +177,19 @@ public sealed class TokenizeJobHandler(
     /// <summary>The chunk's lines as planned; a problem instead when they are no longer there as they were.</summary>
     private async Task<ChunkLines> ReadLinesAsync(TokenizePayload p, CancellationToken cancellationToken)
     {
-        var blob = clients.Datasets.GetBlobClient(StorageLayout.SentencesPath(p.Dataset));
-        BlobDownloadResult download;
+        byte[] bytes;
+        string etag;
         try
         {
-            download = (await blob.DownloadContentAsync(new BlobDownloadOptions { Range = new HttpRange(p.Offset, p.Length) }, cancellationToken)).Value;
+            await using var download = await clients.DatasetFiles.OpenAsync(StorageLayout.SentencesPath(p.Dataset), new ByteRange(p.Offset, p.Length), null, cancellationToken);
+            using var content = new MemoryStream();
+            await download.Content.CopyToAsync(content, cancellationToken);
+            (bytes, etag) = (content.ToArray(), SourceVersions.Normalize(download.Info.Version));
         }
-        catch (RequestFailedException e) when (e.Status is 404 or 416)
+        catch (Exception e) when (e is FileNotFoundException or ArgumentOutOfRangeException)
         {
-            return new ChunkLines([], "", $"{StorageLayout.SentencesFileName} no longer has these lines ({e.Status}).");
+            return new ChunkLines([], "", $"{StorageLayout.SentencesFileName} no longer has these lines ({(e is FileNotFoundException ? 404 : 416)}).");
         }
-        var bytes = download.Content.ToArray();
-        var etag = SourceVersions.Normalize(download.Details.ETag.ToString());
         if (bytes.Length != p.Length || SentenceLines.Hash(bytes) != p.LinesHash)
             return new ChunkLines(bytes, etag, $"lines {p.FirstLine}.. of {StorageLayout.SentencesFileName} changed after the run was planned; the next run tokenizes them as they are then.");
         return new ChunkLines(bytes, etag, null);

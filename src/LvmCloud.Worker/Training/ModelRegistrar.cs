@@ -39,7 +39,7 @@ public sealed class ModelRegistrar(
         }
 
         var (tokenizerFolder, tokenizer) = await transformers.TokenizerAsync(run, cancellationToken);
-        await StoreFolders.UploadAsync(tokenizerFolder, target.Under(LvmModel.TokenizerFolder), cancellationToken);
+        await target.UploadFolderAsync(tokenizerFolder, LvmModel.TokenizerFolder, cancellationToken);
 
         var trained = new BlobStore(clients.Training, TrainingLayout.BasePrefix(run.RunId, spec.Rounds) + TrainingLayout.BaseModelFolder);
         var transformerStore = target.Under(LvmModel.TransformerFolder);

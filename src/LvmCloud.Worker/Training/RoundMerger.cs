@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Azure;
+using LvmCloud.Core.Storage;
 using LvmCloud.Platform;
 using LvmCloud.Platform.Queues;
 using LvmCloud.Platform.State.Leases;
@@ -94,8 +94,7 @@ public sealed class RoundMerger(
         if (record is null)
         {
             record = await outerStep.RunAsync(run, round, claimId, cancellationToken);
-            var blob = clients.Training.GetBlobClient(TrainingLayout.MergeRecordPath(runId, round));
-            did = await ClaimStampedBlob.TryCreateAsync(blob, BinaryData.FromString(JsonSerializer.Serialize(record, PlatformJson.Web)), "application/json", ClaimMetadataKey, claimId, cancellationToken);
+            did = await ClaimStampedBlob.TryCreateAsync(clients.TrainingFiles, TrainingLayout.MergeRecordPath(runId, round), JsonSerializer.Serialize(record, PlatformJson.Web), ContentTypes.Json, ClaimMetadataKey, claimId, cancellationToken);
             if (!did)
                 record = await ReadRecordAsync(runId, round, cancellationToken) ?? record;
         }
@@ -172,10 +171,10 @@ public sealed class RoundMerger(
     {
         try
         {
-            var content = (await clients.Training.GetBlobClient(TrainingLayout.MergeRecordPath(runId, round)).DownloadContentAsync(cancellationToken)).Value.Content;
-            return JsonSerializer.Deserialize<MergeRecord>(content.ToString(), PlatformJson.Web);
+            var content = await clients.TrainingFiles.ReadAllTextAsync(TrainingLayout.MergeRecordPath(runId, round), cancellationToken);
+            return JsonSerializer.Deserialize<MergeRecord>(content, PlatformJson.Web);
         }
-        catch (RequestFailedException e) when (e.Status == 404)
+        catch (FileNotFoundException)
         {
             return null;
         }

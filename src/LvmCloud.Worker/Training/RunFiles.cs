@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using Azure;
+using LvmCloud.Core.Storage;
 using LvmCloud.Platform;
 using LvmCloud.Platform.Batches;
 using LvmCloud.Platform.Queues;
@@ -39,10 +39,10 @@ public sealed class RunFiles(StorageClients clients)
         string specText, planText;
         try
         {
-            specText = (await clients.Training.GetBlobClient(TrainingLayout.SpecPath(runId)).DownloadContentAsync(cancellationToken)).Value.Content.ToString();
-            planText = (await clients.Training.GetBlobClient(TrainingLayout.PlanPath(runId)).DownloadContentAsync(cancellationToken)).Value.Content.ToString();
+            specText = await clients.TrainingFiles.ReadAllTextAsync(TrainingLayout.SpecPath(runId), cancellationToken);
+            planText = await clients.TrainingFiles.ReadAllTextAsync(TrainingLayout.PlanPath(runId), cancellationToken);
         }
-        catch (RequestFailedException e) when (e.Status == 404)
+        catch (FileNotFoundException e)
         {
             throw new PermanentJobException($"Run {runId} has no {TrainingLayout.SpecFileName} or {TrainingLayout.PlanFileName} in the {StorageLayout.TrainingContainer} container.", e);
         }

@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
-using Azure;
-using Azure.Storage.Blobs.Models;
+using LvmCloud.Core.Storage;
 using LvmCloud.Core.Tokens;
 using LvmCloud.Platform.Queues;
 using LvmCloud.Platform.Storage;
@@ -82,21 +81,15 @@ public sealed class TrainingData(StorageClients clients, IOptions<TrainingWorker
         if (File.Exists(path))
             return (path, TimeSpan.Zero);
         Directory.CreateDirectory(options.Value.DataCacheDirectory);
-        var partial = path + ".download-" + Guid.NewGuid().ToString("N")[..8];
         var clock = Stopwatch.StartNew();
         try
         {
-            var blob = clients.Blobs.GetBlobContainerClient(file.Container).GetBlobClient(file.Path);
-            await blob.DownloadToAsync(partial, new BlobDownloadToOptions { Conditions = new BlobRequestConditions { IfMatch = new ETag(file.Version) } }, cancellationToken);
-            File.Move(partial, path, overwrite: true);
+            // Written beside the target and moved into place, pinned to the version the plan names.
+            await clients.FilesIn(file.Container).DownloadFileAsync(file.Path, path, file.Version, cancellationToken);
         }
-        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        catch (Exception e) when (e is FileNotFoundException or FileVersionChangedException)
         {
-            throw new PermanentJobException($"Token shard {file} {(e.Status == 404 ? "was deleted" : "changed")} after the run started (the run's plan pinned version {file.Version}).", e);
-        }
-        finally
-        {
-            if (File.Exists(partial)) File.Delete(partial);
+            throw new PermanentJobException($"Token shard {file} {(e is FileNotFoundException ? "was deleted" : "changed")} after the run started (the run's plan pinned version {file.Version}).", e);
         }
         return (path, clock.Elapsed);
     }

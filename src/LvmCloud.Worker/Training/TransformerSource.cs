@@ -63,8 +63,8 @@ public sealed class TransformerSource(StorageClients clients, ModelStore models)
         if (round > 0)
         {
             using var folder = StoreFolders.Temporary("lvm-base-");
-            var store = new BlobStore(clients.Training, TrainingLayout.BasePrefix(run.RunId, round) + TrainingLayout.BaseModelFolder);
-            if (await StoreFolders.DownloadAsync(store, folder.Path, cancellationToken) == 0)
+            var store = clients.TrainingFiles.Under(TrainingLayout.BasePrefix(run.RunId, round) + TrainingLayout.BaseModelFolder);
+            if (await store.DownloadFolderAsync("", folder.Path, cancellationToken: cancellationToken) == 0)
                 throw new InvalidOperationException($"Run {run.RunId}: round {round} has no base weights yet ({store.Describe("config.json")}).");
             var seconds = clock.Elapsed.TotalSeconds;
             return (LlamaForCausalLM.FromPretrained(folder.Path, device), seconds);
@@ -119,7 +119,7 @@ public sealed class TransformerSource(StorageClients clients, ModelStore models)
         OuterStep.SaveMomentum(Path.Combine(folder.Path, TrainingLayout.MomentumFileName), momentum);
         var store = new BlobStore(clients.Training, TrainingLayout.BasePrefix(runId, round));
         await store.UploadFileAsync(TrainingLayout.MomentumFileName, Path.Combine(folder.Path, TrainingLayout.MomentumFileName), cancellationToken);
-        await StoreFolders.UploadAsync(modelDir, store.Under(TrainingLayout.BaseModelFolder), cancellationToken);
+        await store.UploadFolderAsync(modelDir, TrainingLayout.BaseModelFolder, cancellationToken);
     }
 
     /// <summary>Loads the weights of a shard's committed checkpoint into <paramref name="model"/>.</summary>

@@ -1,9 +1,8 @@
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Sas;
-using LvmCloud.Platform.Storage;
 
-namespace LvmCloud.Platform.Security;
+namespace LvmCloud.Platform.Storage;
 
 /// <summary>
 /// Issues blob-scoped SAS URLs. With an account key (Azurite, local) the SAS is signed with the key; with a
@@ -17,9 +16,19 @@ public sealed class SasIssuer(StorageClients clients, TimeProvider time)
     private readonly SemaphoreSlim _keyLock = new(1, 1);
     private UserDelegationKey? _delegationKey;
 
-    /// <summary>A SAS for <paramref name="blob"/> valid until <paramref name="expiresOn"/>: give every link of one answer the
-    /// same expiry, and report that value, so what the caller is told is what the links say.</summary>
-    public async Task<Uri> CreateAsync(BlobClient blob, BlobSasPermissions permissions, DateTimeOffset expiresOn, CancellationToken cancellationToken)
+    /// <summary>A SAS URL for <paramref name="path"/> of <paramref name="store"/> with <paramref name="access"/>, valid until
+    /// <paramref name="expiresOn"/>: give every link of one answer the same expiry, and report that value, so what the
+    /// caller is told is what the links say. No request with an account key; with a token credential, one for the
+    /// delegation key now and then (cached until near its expiry).</summary>
+    public Task<Uri> CreateAsync(BlobStore store, string path, SasAccess access, DateTimeOffset expiresOn, CancellationToken cancellationToken) =>
+        CreateAsync(store.Blob(path), Permissions(access), expiresOn, cancellationToken);
+
+    private static BlobSasPermissions Permissions(SasAccess access) =>
+        (access.HasFlag(SasAccess.Read) ? BlobSasPermissions.Read : 0)
+        | (access.HasFlag(SasAccess.Create) ? BlobSasPermissions.Create : 0)
+        | (access.HasFlag(SasAccess.Write) ? BlobSasPermissions.Write : 0);
+
+    private async Task<Uri> CreateAsync(BlobClient blob, BlobSasPermissions permissions, DateTimeOffset expiresOn, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var builder = new BlobSasBuilder(permissions, expiresOn)
