@@ -41,9 +41,9 @@ public sealed class CliDatasetsCommandsTests(AzuriteFixture azurite) : IDisposab
             var (uploadExit, upload) = await CliRunner.RunAsync(Api("datasets", "upload", dataset.Folder, "--name", dataset.Name, "--json"));
             Assert.True(uploadExit == 0, upload.AllStderr);
             Assert.Equal(13, upload.ProgressReported); // 12 images, then sentences.jsonl
-            Assert.Contains("1 line(s) of sentences.jsonl are invalid", upload.AllStderr);
+            Assert.Contains("1 line of sentences.jsonl is invalid", upload.AllStderr);
             using (var answer = JsonDocument.Parse(Assert.Single(upload.Stdout)))
-                Assert.Equal(12, answer.RootElement.GetProperty("ImagesUploaded").GetInt32());
+                Assert.Equal(12, answer.RootElement.GetProperty("imagesUploaded").GetInt32());
 
             // The upload trigger plans the run; tokenize --wait follows it (or finds the dataset current).
             var (waitExit, wait) = await CliRunner.RunAsync(Api("datasets", "tokenize", dataset.Name, "--wait", "--timeout", "60s", "--interval", "0.1s"));
@@ -97,9 +97,9 @@ public sealed class CliDatasetsCommandsTests(AzuriteFixture azurite) : IDisposab
         {
             var (_, status) = await CliRunner.RunAsync(api(["datasets", "status", dataset, "--json"]));
             using var json = JsonDocument.Parse(Assert.Single(status.Stdout));
-            var tokenizer = json.RootElement.GetProperty("Tokenizers").EnumerateArray().SingleOrDefault();
-            if (tokenizer.ValueKind == JsonValueKind.Object && tokenizer.GetProperty("Shards").GetInt32() == shards
-                && tokenizer.GetProperty("ActiveRun").ValueKind == JsonValueKind.Null)
+            var tokenizer = json.RootElement.GetProperty("tokenizers").EnumerateArray().SingleOrDefault();
+            if (tokenizer.ValueKind == JsonValueKind.Object && tokenizer.GetProperty("shards").GetInt32() == shards
+                && !tokenizer.TryGetProperty("activeRun", out _)) // nulls are left out, as in the HTTP API
                 return;
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"Dataset {dataset} has no {shards} shards after 60 s: {status.Stdout[0]}");

@@ -46,38 +46,38 @@ public sealed class CliPlatformCommandsTests(AzuriteFixture azurite) : IDisposab
         await File.WriteAllTextAsync(manifest, string.Join('\n', lines) + "\n");
         var endpoint = host.Endpoint.ToString();
 
-        var (submitExit, submit) = await CliRunner.RunAsync("submit", manifest, "--images", images.FullName, "--endpoint", endpoint, "--key", Key);
+        var (submitExit, submit) = await CliRunner.RunAsync("batches", "submit", manifest, "--images", images.FullName, "--endpoint", endpoint, "--key", Key);
         Assert.True(submitExit == 0, submit.AllStderr);
         var batchId = Assert.Single(submit.Stdout);
         Assert.Contains("'missing.png' is not in the images folder", submit.AllStderr);
         Assert.Equal(5, submit.ProgressReported); // 4 images + the manifest
 
-        var (waitExit, wait) = await CliRunner.RunAsync("wait", batchId, "--endpoint", endpoint, "--key", Key, "--timeout", "60s", "--interval", "0.1s");
+        var (waitExit, wait) = await CliRunner.RunAsync("batches", "wait", batchId, "--endpoint", endpoint, "--key", Key, "--timeout", "60s", "--interval", "0.1s");
         Assert.Equal(1, waitExit); // finished, with two items failed
         Assert.Equal($"{batchId} finished 6/6", Assert.Single(wait.Stdout));
         Assert.Equal(6, wait.ProgressReported);
         Assert.Contains("missing.png", wait.AllStderr);
         Assert.Empty(host.TriggerErrors);
 
-        var (statusExit, status) = await CliRunner.RunAsync("status", batchId, "--endpoint", endpoint, "--key", Key, "--json");
+        var (statusExit, status) = await CliRunner.RunAsync("batches", "status", batchId, "--endpoint", endpoint, "--key", Key, "--json");
         Assert.Equal(0, statusExit);
         using var statusJson = JsonDocument.Parse(Assert.Single(status.Stdout));
-        Assert.Equal("finished", statusJson.RootElement.GetProperty("State").GetString());
-        Assert.Equal(4, statusJson.RootElement.GetProperty("Counts").GetProperty("succeeded").GetInt32());
-        Assert.Equal(2, statusJson.RootElement.GetProperty("Counts").GetProperty("failed").GetInt32());
+        Assert.Equal("finished", statusJson.RootElement.GetProperty("state").GetString());
+        Assert.Equal(4, statusJson.RootElement.GetProperty("counts").GetProperty("succeeded").GetInt32());
+        Assert.Equal(2, statusJson.RootElement.GetProperty("counts").GetProperty("failed").GetInt32());
 
-        var (listExit, list) = await CliRunner.RunAsync("status", "--endpoint", endpoint, "--key", Key);
+        var (listExit, list) = await CliRunner.RunAsync("batches", "status", "--endpoint", endpoint, "--key", Key);
         Assert.Equal(0, listExit);
         Assert.Contains($"{batchId} finished 6/6", list.Stdout);
 
         var outDir = Path.Combine(_temp.FullName, "out");
-        var (fetchExit, fetch) = await CliRunner.RunAsync("fetch", batchId, "--endpoint", endpoint, "--key", Key, "--out", outDir);
+        var (fetchExit, fetch) = await CliRunner.RunAsync("batches", "fetch", batchId, "--endpoint", endpoint, "--key", Key, "--out", outDir);
         Assert.True(fetchExit == 1, fetch.AllStderr);
         var records = ResultsJsonl.Read(await File.ReadAllTextAsync(Path.Combine(outDir, "results.jsonl")));
         Assert.Equal(6, records.Count);
         var gone = records.Single(r => r.Id == "gone");
         Assert.Equal(ResultStatus.Failed, gone.Status);
-        var (_, humanStatus) = await CliRunner.RunAsync("status", batchId, "--endpoint", endpoint, "--key", Key);
+        var (_, humanStatus) = await CliRunner.RunAsync("batches", "status", batchId, "--endpoint", endpoint, "--key", Key);
         Assert.Contains($"gone: [{gone.ErrorCode}] ", humanStatus.AllStderr); // each failed item with its reason code
         Assert.Contains(records, r => r.Id.StartsWith("line-", StringComparison.Ordinal) && r.Status == ResultStatus.Failed && r.Error is not null);
         foreach (var i in Enumerable.Range(0, 4))
@@ -106,27 +106,27 @@ public sealed class CliPlatformCommandsTests(AzuriteFixture azurite) : IDisposab
         var manifest = Path.Combine(_temp.FullName, "manifest.jsonl");
         await File.WriteAllTextAsync(manifest, "{\"id\": \"a\", \"input\": [\"a.png\"]}\n", Encoding.UTF8);
 
-        var (wrongKeyExit, wrongKey) = await CliRunner.RunAsync("submit", manifest, "--images", images.FullName, "--endpoint", endpoint, "--key", "nope");
+        var (wrongKeyExit, wrongKey) = await CliRunner.RunAsync("batches", "submit", manifest, "--images", images.FullName, "--endpoint", endpoint, "--key", "nope");
         Assert.Equal(3, wrongKeyExit);
         Assert.Contains("401", wrongKey.AllStderr);
         Assert.Contains("function key", wrongKey.AllStderr);
 
-        var (unknownExit, unknown) = await CliRunner.RunAsync("status", "b20990101000000-0000000000000000", "--endpoint", endpoint, "--key", Key);
+        var (unknownExit, unknown) = await CliRunner.RunAsync("batches", "status", "b20990101000000-0000000000000000", "--endpoint", endpoint, "--key", Key);
         Assert.Equal(2, unknownExit);
         Assert.Contains("does not exist", unknown.AllStderr);
 
         // No worker runs: the batch is planned but never finishes. Images come from inputs/ beside the manifest.
-        var (submitExit, submit) = await CliRunner.RunAsync("submit", manifest, "--endpoint", endpoint, "--key", Key);
+        var (submitExit, submit) = await CliRunner.RunAsync("batches", "submit", manifest, "--endpoint", endpoint, "--key", Key);
         Assert.Equal(0, submitExit);
         var batchId = Assert.Single(submit.Stdout);
-        var (fetchExit, fetch) = await CliRunner.RunAsync("fetch", batchId, "--endpoint", endpoint, "--key", Key, "--out", Path.Combine(_temp.FullName, "out"));
+        var (fetchExit, fetch) = await CliRunner.RunAsync("batches", "fetch", batchId, "--endpoint", endpoint, "--key", Key, "--out", Path.Combine(_temp.FullName, "out"));
         Assert.Equal(3, fetchExit);
         Assert.Contains("409", fetch.AllStderr);
-        var (waitExit, wait) = await CliRunner.RunAsync("wait", batchId, "--endpoint", endpoint, "--key", Key, "--timeout", "1s", "--interval", "0.2s");
+        var (waitExit, wait) = await CliRunner.RunAsync("batches", "wait", batchId, "--endpoint", endpoint, "--key", Key, "--timeout", "1s", "--interval", "0.2s");
         Assert.Equal(3, waitExit);
         Assert.Contains("after 00:00:01", wait.AllStderr);
 
-        var (noEndpointExit, noEndpoint) = await CliRunner.RunAsync("status", batchId);
+        var (noEndpointExit, noEndpoint) = await CliRunner.RunAsync("batches", "status", batchId);
         Assert.Equal(2, noEndpointExit);
         Assert.Contains("LVM_ENDPOINT", noEndpoint.AllStderr);
     }
