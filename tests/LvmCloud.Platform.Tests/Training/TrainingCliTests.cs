@@ -62,6 +62,7 @@ public sealed class TrainingCliTests(AzuriteFixture azurite) : IDisposable
         var (statusExit, status) = await CliRunner.RunAsync(["runs", "status", runId, "--json", .. endpoint]);
         Assert.Equal(0, statusExit);
         var json = JsonDocument.Parse(Assert.Single(status.Stdout)).RootElement;
+        JsonStyle.AssertCamelCase(json, "runs status");
         Assert.Equal("finished", json.GetProperty("state").GetString());
         Assert.Equal(2, json.GetProperty("history").GetArrayLength());
         Assert.All(json.GetProperty("history").EnumerateArray(), r => Assert.True(r.GetProperty("evalLoss").GetDouble() > 0));
@@ -69,6 +70,13 @@ public sealed class TrainingCliTests(AzuriteFixture azurite) : IDisposable
         var (listExit, list) = await CliRunner.RunAsync(["models", "list", .. endpoint]);
         Assert.True(listExit == 0, list.AllStderr);
         Assert.Contains($"tiny-cli/{version}", list.Stdout);
+        Assert.Contains("fmnist-lvm/latest default", list.Stdout); // the model a batch without --model runs on, marked
+        Assert.Contains("registered model", list.AllStderr);
+        var (listJsonExit, listJson) = await CliRunner.RunAsync(["models", "list", "--json", .. endpoint]);
+        Assert.True(listJsonExit == 0, listJson.AllStderr);
+        var models = JsonDocument.Parse(Assert.Single(listJson.Stdout)).RootElement;
+        JsonStyle.AssertCamelCase(models, "models list");
+        Assert.Equal("fmnist-lvm", models.GetProperty("defaultModel").GetProperty("name").GetString());
         Assert.Empty(host.TriggerErrors);
     }
 }
