@@ -3,8 +3,8 @@ using System.Net;
 using Azure.Storage.Blobs;
 using LvmCloud.Cli.Commands.Platform;
 using LvmCloud.Cli.Interaction;
-using LvmCloud.Cli.Output;
 using LvmCloud.Cli.Models;
+using LvmCloud.Cli.Output;
 
 namespace LvmCloud.Cli.Commands.Models;
 
