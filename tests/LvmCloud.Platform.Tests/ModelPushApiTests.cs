@@ -193,11 +193,11 @@ public sealed class ModelPushApiTests(AzuriteFixture azurite) : IDisposable
         var manifest = Path.Combine(_temp.FullName, "manifest.jsonl");
         await File.WriteAllTextAsync(manifest, string.Join('\n', lines) + "\n");
 
-        var (submitExit, submit) = await CliRunner.RunAsync("submit", manifest, "--images", images.FullName, "--endpoint", endpoint, "--key", Key,
+        var (submitExit, submit) = await CliRunner.RunAsync("batches", "submit", manifest, "--images", images.FullName, "--endpoint", endpoint, "--key", Key,
             "--model", $"pushedrun/{_version}");
         Assert.True(submitExit == 0, submit.AllStderr);
         var batchId = Assert.Single(submit.Stdout);
-        var (waitExit, wait) = await CliRunner.RunAsync("wait", batchId, "--endpoint", endpoint, "--key", Key, "--timeout", "120s", "--interval", "0.1s");
+        var (waitExit, wait) = await CliRunner.RunAsync("batches", "wait", batchId, "--endpoint", endpoint, "--key", Key, "--timeout", "120s", "--interval", "0.1s");
         Assert.True(waitExit == 0, wait.AllStderr);
 
         using var api = new PlatformApiClient(host.Endpoint, Key);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using LvmCloud.Cli.Batches;
 using LvmCloud.Cli.Interaction;
+using LvmCloud.Cli.Output;
 using LvmCloud.Core.Manifests;
 using LvmCloud.Vision.Pipelines;
 using static TorchSharp.torch;
@@ -41,7 +42,7 @@ public sealed class CompleteCommand() : LvmCommand("complete",
         return Directory.Exists(beside) ? beside : Path.Combine("models", BundledModelName);
     }
 
-    protected override async Task<int> ExecuteAsync(ParseResult parse, IConsoleInteraction console, CancellationToken ct)
+    protected override async Task<int> ExecuteAsync(ParseResult parse, CommandOutput console, CancellationToken ct)
     {
         set_num_threads(Math.Max(1, parse.GetValue(_threads)));
         string manifest = parse.GetValue(_manifest)!;

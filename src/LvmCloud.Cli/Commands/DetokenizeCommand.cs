@@ -1,6 +1,7 @@
 using System.CommandLine;
 using LvmCloud.Cli.Commands.Tokens;
 using LvmCloud.Cli.Interaction;
+using LvmCloud.Cli.Output;
 using LvmCloud.Core.Images;
 using static TorchSharp.torch;
 
@@ -22,7 +23,7 @@ public sealed class DetokenizeCommand() : LvmCommand("detokenize", "Decode VQGAN
         placementOptions.AddTo(command);
     }
 
-    protected override async Task<int> ExecuteAsync(ParseResult parse, IConsoleInteraction console, CancellationToken cancellationToken)
+    protected override async Task<int> ExecuteAsync(ParseResult parse, CommandOutput console, CancellationToken cancellationToken)
     {
         var rows = TokenRowsFile.Read(parse.GetValue(codesOption)!, "codes");
         var outDir = parse.GetValue(outOption)!;

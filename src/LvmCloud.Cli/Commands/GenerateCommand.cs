@@ -1,6 +1,7 @@
 using System.CommandLine;
 using LvmCloud.Cli.Commands.Tokens;
 using LvmCloud.Cli.Interaction;
+using LvmCloud.Cli.Output;
 using LvmCloud.Core.Manifests;
 using LvmCloud.Vision.Generation;
 
@@ -33,7 +34,7 @@ public sealed class GenerateCommand() : LvmCommand("generate", "Continue token p
         placementOptions.AddTo(command);
     }
 
-    protected override async Task<int> ExecuteAsync(ParseResult parse, IConsoleInteraction console, CancellationToken cancellationToken)
+    protected override async Task<int> ExecuteAsync(ParseResult parse, CommandOutput console, CancellationToken cancellationToken)
     {
         var prompts = TokenRowsFile.Read(parse.GetValue(tokensOption)!, "tokens");
         int candidates = parse.GetValue(candidatesOption);

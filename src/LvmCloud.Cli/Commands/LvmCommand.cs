@@ -1,5 +1,6 @@
 using System.CommandLine;
-using LvmCloud.Cli.Interaction;
+using LvmCloud.Cli.Output;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LvmCloud.Cli.Commands;
 
@@ -13,15 +14,23 @@ public abstract class LvmCommand(string name, string description)
     protected abstract void Configure(Command command);
 
     /// <summary>Runs the command; returns an exit code from <see cref="ExitCodes"/>.</summary>
-    protected abstract Task<int> ExecuteAsync(ParseResult parse, IConsoleInteraction console, CancellationToken cancellationToken);
+    protected abstract Task<int> ExecuteAsync(ParseResult parse, CommandOutput console, CancellationToken cancellationToken);
 
-    public virtual Command Build(Func<ParseResult, IConsoleInteraction> consoleFactory)
+    /// <summary>The command under its own name, its output service from <paramref name="services"/>.</summary>
+    public virtual Command Build(IServiceProvider services) => Build(services, Name, hidden: false);
+
+    /// <summary>
+    /// The command under <paramref name="name"/>: a second, <paramref name="hidden"/> copy is how an old flat name
+    /// (<c>lvm submit</c>) keeps working beside the new one (<c>lvm batches submit</c>) without showing in help.
+    /// </summary>
+    public virtual Command Build(IServiceProvider services, string name, bool hidden)
     {
-        var command = new Command(Name, Description);
+        var outputs = services.GetRequiredService<CommandOutputFactory>();
+        var command = new Command(name, Description) { Hidden = hidden };
         Configure(command);
         command.SetAction(async (parse, ct) =>
         {
-            var console = consoleFactory(parse);
+            var console = outputs.Create(parse);
             try
             {
                 return await ExecuteAsync(parse, console, ct);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using LvmCloud.Cli.Commands.Tokens;
 using LvmCloud.Cli.Interaction;
+using LvmCloud.Cli.Output;
 
 namespace LvmCloud.Cli.Commands;
 
@@ -24,7 +25,7 @@ public sealed class PerplexityCommand() : LvmCommand("perplexity", "Perplexity o
         placementOptions.AddTo(command);
     }
 
-    protected override Task<int> ExecuteAsync(ParseResult parse, IConsoleInteraction console, CancellationToken cancellationToken)
+    protected override Task<int> ExecuteAsync(ParseResult parse, CommandOutput console, CancellationToken cancellationToken)
     {
         var rows = TokenRowsFile.Read(parse.GetValue(tokensOption)!, "tokens");
         int targetStart = parse.GetValue(targetStartOption);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using LvmCloud.Cli.Commands.Tokens;
 using LvmCloud.Cli.Interaction;
+using LvmCloud.Cli.Output;
 using LvmCloud.Core.Images;
 using static TorchSharp.torch;
 
@@ -20,7 +21,7 @@ public sealed class TokenizeCommand() : LvmCommand("tokenize", "Encode images in
         placementOptions.AddTo(command);
     }
 
-    protected override async Task<int> ExecuteAsync(ParseResult parse, IConsoleInteraction console, CancellationToken cancellationToken)
+    protected override async Task<int> ExecuteAsync(ParseResult parse, CommandOutput console, CancellationToken cancellationToken)
     {
         var paths = parse.GetValue(imagesArgument)!;
         using var tokenizer = ModelFolders.Tokenizer(parse.GetValue(tokenizerOption)!, placementOptions.Resolve(parse));

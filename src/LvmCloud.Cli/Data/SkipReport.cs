@@ -9,7 +9,7 @@ public static class SkipReport
     private const int Shown = 20;
 
     /// <summary>A note per skipped sentence on stderr (the first <see cref="Shown"/>; <c>--json</c> lists all).</summary>
-    public static void Print(IConsoleInteraction console, IReadOnlyList<SkippedSentence> skipped)
+    public static void Print(Output.CommandOutput console, IReadOnlyList<SkippedSentence> skipped)
     {
         if (skipped.Count == 0) return;
         console.Info($"skipped {skipped.Count} sentence(s) with a bad image:");
@@ -18,7 +18,7 @@ public static class SkipReport
     }
 
     /// <summary>A note per rejected image on stderr (the first <see cref="Shown"/>; <c>--json</c> lists all).</summary>
-    public static void Print(IConsoleInteraction console, IReadOnlyList<RejectedImage> rejected)
+    public static void Print(Output.CommandOutput console, IReadOnlyList<RejectedImage> rejected)
     {
         if (rejected.Count == 0) return;
         console.Info($"left out {rejected.Count} image(s):");

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Spectre.Console;
 
 namespace LvmCloud.Cli.Interaction;
@@ -6,17 +5,25 @@ namespace LvmCloud.Cli.Interaction;
 /// <summary>Spectre.Console on stderr for people; stdout carries data only.</summary>
 public sealed class ConsoleInteraction : IConsoleInteraction
 {
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false };
     private readonly IAnsiConsole _stderr;
     private readonly bool _interactive;
 
+    private readonly TextWriter _stdout;
+
     public ConsoleInteraction(bool jsonOutput)
+        : this(jsonOutput, Console.Out, Console.Error, interactive: !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("CI") is null)
+    {
+    }
+
+    /// <summary>A console over given writers (tests): <paramref name="interactive"/> false prints progress as plain lines.</summary>
+    public ConsoleInteraction(bool jsonOutput, TextWriter stdout, TextWriter stderr, bool interactive)
     {
         JsonOutput = jsonOutput;
-        _interactive = !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("CI") is null;
+        _stdout = stdout;
+        _interactive = interactive;
         _stderr = AnsiConsole.Create(new AnsiConsoleSettings
         {
-            Out = new AnsiConsoleOutput(Console.Error),
+            Out = new AnsiConsoleOutput(stderr),
             Interactive = _interactive ? InteractionSupport.Yes : InteractionSupport.No,
             Ansi = _interactive ? AnsiSupport.Detect : AnsiSupport.No,
         });
@@ -26,9 +33,7 @@ public sealed class ConsoleInteraction : IConsoleInteraction
 
     public bool JsonOutput { get; }
 
-    public void WriteJson<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
-
-    public void WriteLine(string text) => Console.Out.WriteLine(text);
+    public void WriteLine(string text) => _stdout.WriteLine(text);
 
     public void Info(string text) => _stderr.MarkupLineInterpolated($"[grey]{text}[/]");
 
@@ -58,17 +63,23 @@ public sealed class ConsoleInteraction : IConsoleInteraction
     public void Table(string title, IReadOnlyList<string> columns, IEnumerable<IReadOnlyList<string>> rows)
     {
         var table = new Table().Title(Markup.Escape(title));
-        foreach (var c in columns) table.AddColumn(Markup.Escape(c));
+        foreach (var (c, i) in columns.Select((c, i) => (c, i)))
+            table.AddColumn(new TableColumn(Markup.Escape(c)) { NoWrap = i == 0 });
         foreach (var r in rows) table.AddRow(r.Select(Markup.Escape).ToArray());
         _stderr.Write(table);
     }
 
     private sealed class SpectreProgress(ProgressTask task, string title) : IProgressReporter
     {
+        private readonly Lock _gate = new();
+
         public void Advance(double amount, string? status = null)
         {
-            task.Increment(amount);
-            if (status is not null) task.Description = Markup.Escape($"{title} — {status}");
+            lock (_gate)
+            {
+                task.Increment(amount);
+                if (status is not null) task.Description = Markup.Escape($"{title} — {status}");
+            }
         }
     }
 
@@ -78,14 +89,20 @@ public sealed class ConsoleInteraction : IConsoleInteraction
         private double _done;
         private int _lastDecile = -1;
 
+        private readonly Lock _gate = new();
+
+        /// <summary>Called from parallel uploads: counting and printing happen under one lock, so the lines come in order.</summary>
         public void Advance(double amount, string? status = null)
         {
-            _done += amount;
-            int decile = total <= 0 ? 10 : (int)Math.Min(10, Math.Floor(_done / total * 10));
-            if (decile > _lastDecile)
+            lock (_gate)
             {
-                _lastDecile = decile;
-                console.WriteLine($"{title}: {_done:0}/{total:0} ({decile * 10}%){(status is null ? "" : " " + status)}");
+                _done += amount;
+                int decile = total <= 0 ? 10 : (int)Math.Min(10, Math.Floor(_done / total * 10));
+                if (decile > _lastDecile)
+                {
+                    _lastDecile = decile;
+                    console.WriteLine($"{title}: {_done:0}/{total:0} ({decile * 10}%){(status is null ? "" : " " + status)}");
+                }
             }
         }
 

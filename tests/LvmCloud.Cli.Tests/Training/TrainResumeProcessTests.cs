@@ -63,7 +63,7 @@ public sealed class TrainResumeProcessTests(ITestOutputHelper output) : IDisposa
         {
             var result = await second.WaitAsync(Timeout);
             Assert.True(result.ExitCode == 0, result.ToString());
-            Assert.Equal(killedAt, result.Json().GetProperty("resumed_from").GetInt32());
+            Assert.Equal(killedAt, result.Json().GetProperty("resumedFrom").GetInt32());
             Assert.Equal(Steps, result.Json().GetProperty("steps").GetInt32());
         }
 

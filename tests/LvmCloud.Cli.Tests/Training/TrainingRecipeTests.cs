@@ -92,7 +92,7 @@ public sealed class TrainingRecipeTests : IDisposable
         var eval = await Ok("eval", "--model", model, "--data", test, "--train-tokens", shard + ".bin", "--threads", "1", "--json");
         var tasks = eval.Json().GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("task").GetString()).ToList();
         Assert.Contains("pairs-invert", tasks);
-        Assert.True(eval.Json().GetProperty("tokenizer").GetProperty("codebook_usage").GetDouble() > 0);
+        Assert.True(eval.Json().GetProperty("tokenizer").GetProperty("codebookUsage").GetDouble() > 0);
 
         var complete = await CliRun.RunAsync("complete", Path.Combine(batch, "manifest.jsonl"), "--out", _temp.File("out"), "--model", model, "--threads", "1", "--json");
         Assert.True(complete.ExitCode == 0, complete.ToString());

@@ -269,7 +269,7 @@ public sealed class HostileBatchTests(AzuriteFixture azurite)
                 file.SetLength(1L << 30); // sparse: 1 GiB declared, nothing written
 
             // The endpoint is never called: nothing listens there.
-            var (exit, console) = await CliRunner.RunAsync("submit", manifest, "--endpoint", "http://127.0.0.1:9", "--key", "k");
+            var (exit, console) = await CliRunner.RunAsync("batches", "submit", manifest, "--endpoint", "http://127.0.0.1:9", "--key", "k");
 
             Assert.Equal(2, exit);
             Assert.Contains(console.Stderr, line => line.Contains($"{1L << 30} bytes, more than the limit of {ManifestLimits.Default.MaxManifestBytes} bytes"));

@@ -13,7 +13,6 @@ internal sealed class RecordingConsole : IConsoleInteraction
     public double ProgressReported => _progress.Sum();
     private readonly ConcurrentBag<double> _progress = [];
 
-    public void WriteJson<T>(T value) => Stdout.Add(JsonSerializer.Serialize(value));
     public void WriteLine(string text) => Stdout.Add(text);
     public void Info(string text) => Stderr.Enqueue(text);
     public void Error(string text) => Stderr.Enqueue("error: " + text);

@@ -48,27 +48,35 @@ public sealed class TrainingCliTests(AzuriteFixture azurite) : IDisposable
             """);
         string[] endpoint = ["--endpoint", host.Endpoint.ToString(), "--key", Key];
 
-        var (submitExit, submit) = await CliRunner.RunAsync(["train-submit", Path.Combine(run.FullName, "run.json"), .. endpoint]);
+        var (submitExit, submit) = await CliRunner.RunAsync(["runs", "submit", Path.Combine(run.FullName, "run.json"), .. endpoint]);
         Assert.True(submitExit == 0, submit.AllStderr);
         var runId = Assert.Single(submit.Stdout);
         Assert.Equal(2, submit.ProgressReported); // the two shards
 
-        var (waitExit, wait) = await CliRunner.RunAsync(["train-wait", runId, "--timeout", "120s", "--interval", "0.2s", .. endpoint]);
+        var (waitExit, wait) = await CliRunner.RunAsync(["runs", "wait", runId, "--timeout", "120s", "--interval", "0.2s", .. endpoint]);
         Assert.True(waitExit == 0, wait.AllStderr);
         Assert.Equal($"{runId} finished round 2/2 6/6 steps", Assert.Single(wait.Stdout));
         Assert.Equal(6, wait.ProgressReported);
         Assert.Contains("round", wait.AllStderr);
 
-        var (statusExit, status) = await CliRunner.RunAsync(["train-status", runId, "--json", .. endpoint]);
+        var (statusExit, status) = await CliRunner.RunAsync(["runs", "status", runId, "--json", .. endpoint]);
         Assert.Equal(0, statusExit);
         var json = JsonDocument.Parse(Assert.Single(status.Stdout)).RootElement;
-        Assert.Equal("finished", json.GetProperty("State").GetString());
-        Assert.Equal(2, json.GetProperty("History").GetArrayLength());
-        Assert.All(json.GetProperty("History").EnumerateArray(), r => Assert.True(r.GetProperty("EvalLoss").GetDouble() > 0));
+        JsonStyle.AssertCamelCase(json, "runs status");
+        Assert.Equal("finished", json.GetProperty("state").GetString());
+        Assert.Equal(2, json.GetProperty("history").GetArrayLength());
+        Assert.All(json.GetProperty("history").EnumerateArray(), r => Assert.True(r.GetProperty("evalLoss").GetDouble() > 0));
 
         var (listExit, list) = await CliRunner.RunAsync(["models", "list", .. endpoint]);
         Assert.True(listExit == 0, list.AllStderr);
         Assert.Contains($"tiny-cli/{version}", list.Stdout);
+        Assert.Contains("fmnist-lvm/latest default", list.Stdout); // the model a batch without --model runs on, marked
+        Assert.Contains("registered model", list.AllStderr);
+        var (listJsonExit, listJson) = await CliRunner.RunAsync(["models", "list", "--json", .. endpoint]);
+        Assert.True(listJsonExit == 0, listJson.AllStderr);
+        var models = JsonDocument.Parse(Assert.Single(listJson.Stdout)).RootElement;
+        JsonStyle.AssertCamelCase(models, "models list");
+        Assert.Equal("fmnist-lvm", models.GetProperty("defaultModel").GetProperty("name").GetString());
         Assert.Empty(host.TriggerErrors);
     }
 }

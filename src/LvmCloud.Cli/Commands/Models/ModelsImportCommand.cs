@@ -1,5 +1,6 @@
 using System.CommandLine;
 using LvmCloud.Cli.Interaction;
+using LvmCloud.Cli.Output;
 using LvmCloud.Vision.Models;
 
 namespace LvmCloud.Cli.Commands.Models;
@@ -27,7 +28,7 @@ public sealed class ModelsImportCommand() : LvmCommand("import", "Assemble a mod
         command.Options.Add(_out);
     }
 
-    protected override Task<int> ExecuteAsync(ParseResult parse, IConsoleInteraction console, CancellationToken cancellationToken)
+    protected override Task<int> ExecuteAsync(ParseResult parse, CommandOutput console, CancellationToken cancellationToken)
     {
         var request = new ModelImportRequest(parse.GetValue(_transformer)!, parse.GetValue(_tokenizer)!, parse.GetValue(_name)!,
             parse.GetValue(_version)!, parse.GetValue(_contextFrames), parse.GetValue(_out)!);
@@ -50,7 +51,7 @@ public sealed class ModelsImportCommand() : LvmCommand("import", "Assemble a mod
         return Task.FromResult(ExitCodes.Success);
     }
 
-    private static void Report(ModelImportResult result, IConsoleInteraction console)
+    private static void Report(ModelImportResult result, CommandOutput console)
     {
         if (console.JsonOutput)
         {

@@ -1,57 +1,49 @@
 using System.CommandLine;
 using System.Globalization;
 using LvmCloud.Cli.Commands.Platform;
-using LvmCloud.Cli.Interaction;
+using LvmCloud.Cli.Output;
 
 namespace LvmCloud.Cli.Commands.Models;
 
-/// <summary><c>lvm models list</c>: the models registered on the platform (<c>GET /api/models</c>), with how they were trained.</summary>
-public sealed class ModelsListCommand() : LvmCommand("list", "The models registered on the platform, with how they were trained.")
+/// <summary>
+/// <c>lvm models list</c>: the models registered on the platform (<c>GET /api/models</c>), with how they were trained,
+/// and the default model (what a batch runs on without <c>--model</c>) marked as such: the one the platform names,
+/// else the model bundled with the worker and the CLI (<c>lvm complete</c>'s default), which is always usable.
+/// </summary>
+public sealed class ModelsListCommand(IPlatformApiClientFactory apis) : PlatformCommand(apis, "list", "The models registered on the platform, with how they were trained; the default model marked.")
 {
-    private readonly Option<string> _endpoint = new("--endpoint") { Description = $"The platform's HTTP API (default: ${PlatformCommand.EndpointVariable})." };
-    private readonly Option<string> _key = new("--key") { Description = $"The function key (default: ${PlatformCommand.KeyVariable})." };
+    /// <summary>The bundled model as the platform knows it (Intake:DefaultModelName/Version out of the box).</summary>
+    public static readonly DefaultModelView BundledDefault = new(CompleteCommand.BundledModelName, "latest", "bundled");
 
-    protected override void Configure(Command command)
+    protected override void ConfigureCommand(Command command)
     {
-        command.Options.Add(_endpoint);
-        command.Options.Add(_key);
     }
 
-    protected override Task<int> ExecuteAsync(ParseResult parse, IConsoleInteraction console, CancellationToken cancellationToken) =>
-        ListAsync(parse, console, cancellationToken);
-
-    /// <summary>The registered models, a line each on stdout (name/version, when, eval loss), the details in a table.</summary>
-    private async Task<int> ListAsync(ParseResult parse, IConsoleInteraction console, CancellationToken cancellationToken)
+    /// <summary>The registered models, a line each on stdout (name/version, "default" after the default one), the details in a table.</summary>
+    protected override async Task<int> ExecuteAsync(ParseResult parse, PlatformApiClient api, CommandOutput console, CancellationToken cancellationToken)
     {
-        using var api = new PlatformApiClient(PlatformEndpoint.Resolve(parse.GetValue(_endpoint)), PlatformEndpoint.ResolveKey(parse.GetValue(_key)));
-        ModelListView models;
-        try
+        var models = await api.ListModelsAsync(cancellationToken);
+        var defaultModel = models.DefaultModel ?? BundledDefault;
+        bool IsDefault(ModelView m) => m.Name == defaultModel.Name && m.Version == defaultModel.Version;
+        var listsDefault = models.Models.Any(IsDefault);
+        console.Write(new ModelListAnswer(models.Models, defaultModel), () =>
         {
-            models = await api.ListModelsAsync(cancellationToken);
-        }
-        catch (PlatformApiException e)
-        {
-            console.Error(e.Message);
-            return ExitCodes.Failure;
-        }
-        catch (HttpRequestException e)
-        {
-            console.Error($"Cannot reach the platform at {api.Endpoint}: {e.Message}");
-            return ExitCodes.Failure;
-        }
-        if (console.JsonOutput)
-        {
-            console.WriteJson(models);
-            return ExitCodes.Success;
-        }
-        var c = CultureInfo.InvariantCulture;
-        console.Table($"{models.Models.Count} registered models", ["model", "registered", "trained by", "rounds x shards x steps", "tokens", "eval loss", "files"],
-            models.Models.Select(m => (IReadOnlyList<string>)[
-                $"{m.Name}/{m.Version}", m.RegisteredAt.ToString("yyyy-MM-dd HH:mm", c), m.Training?.RunId ?? "",
+            var c = CultureInfo.InvariantCulture;
+            var rows = models.Models.Select(m => (IReadOnlyList<string>)[
+                $"{m.Name}/{m.Version}", IsDefault(m) ? "default" : "", m.RegisteredAt.ToString("yyyy-MM-dd HH:mm", c), m.Training?.RunId ?? "",
                 m.Training is { } t ? $"{t.Rounds} x {t.ShardsPerRound} x {t.InnerSteps}" : "", m.Training?.Tokens.ToString("N0", c) ?? "",
-                m.Training?.EvalLoss?.ToString("F4", c) ?? "", string.Join(" ", m.Files.Keys)]));
-        foreach (var m in models.Models)
-            console.WriteLine($"{m.Name}/{m.Version}");
+                m.Training?.EvalLoss?.ToString("F4", c) ?? "", string.Join(" ", m.Files.Keys)]).ToList();
+            if (!listsDefault)
+                rows.Insert(0, [$"{defaultModel.Name}/{defaultModel.Version}", $"default ({defaultModel.Source})", "", "", "", "", "", ""]);
+            console.Table(CommandOutput.Count(models.Models.Count, "registered model"), ["model", "", "registered", "trained by", "rounds x shards x steps", "tokens", "eval loss", "files"], rows);
+            if (!listsDefault)
+                console.WriteLine($"{defaultModel.Name}/{defaultModel.Version} default");
+            foreach (var m in models.Models)
+                console.WriteLine(IsDefault(m) ? $"{m.Name}/{m.Version} default" : $"{m.Name}/{m.Version}");
+        });
         return ExitCodes.Success;
     }
+
+    /// <summary><c>lvm models list --json</c>: the registered models and the default one.</summary>
+    private sealed record ModelListAnswer(IReadOnlyList<ModelView> Models, DefaultModelView DefaultModel);
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using LvmCloud.Cli.Interaction;
+using LvmCloud.Cli.Output;
 using LvmCloud.Vision.Devices;
 using LvmCloud.Vision.Memory;
 using LvmCloud.Vision.Pipelines;
@@ -30,7 +31,7 @@ public sealed class ModelsPlanCommand() : LvmCommand("plan", "The memory plan of
         _placement.AddTo(command);
     }
 
-    protected override Task<int> ExecuteAsync(ParseResult parse, IConsoleInteraction console, CancellationToken cancellationToken)
+    protected override Task<int> ExecuteAsync(ParseResult parse, CommandOutput console, CancellationToken cancellationToken)
     {
         string directory = parse.GetValue(_directory)!;
         int rows = parse.GetValue(_rows);
@@ -51,7 +52,7 @@ public sealed class ModelsPlanCommand() : LvmCommand("plan", "The memory plan of
         return Task.FromResult(ExitCodes.ModelDoesNotFit);
     }
 
-    private static void Print(IConsoleInteraction console, MemoryPlan plan, MemoryPlanDocument d)
+    private static void Print(CommandOutput console, MemoryPlan plan, MemoryPlanDocument d)
     {
         var c = CultureInfo.InvariantCulture;
         var lines = new List<(string, string)>

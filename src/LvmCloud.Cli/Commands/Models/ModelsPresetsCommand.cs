@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using LvmCloud.Cli.Commands.Tokens;
 using LvmCloud.Cli.Interaction;
+using LvmCloud.Cli.Output;
 using LvmCloud.Vision.Tokenizer;
 using LvmCloud.Vision.Transformer;
 
@@ -18,10 +19,10 @@ public sealed class ModelsPresetsCommand() : LvmCommand("presets", "The named tr
         LlamaPresets.All.Select(p => new PresetEntry(p.Name, p.ParameterCount, p.Description)).ToList(),
         VqganPresets.All.Select(p => new PresetEntry(p.Name, p.ParameterCount, p.Description)).ToList());
 
-    protected override Task<int> ExecuteAsync(ParseResult parse, IConsoleInteraction console, CancellationToken cancellationToken) =>
+    protected override Task<int> ExecuteAsync(ParseResult parse, CommandOutput console, CancellationToken cancellationToken) =>
         Task.FromResult(PrintPresets(console));
 
-    private static int PrintPresets(IConsoleInteraction console)
+    private static int PrintPresets(CommandOutput console)
     {
         var presets = Presets();
         if (console.JsonOutput)

@@ -4,6 +4,7 @@ using Azure.Storage.Blobs;
 using LvmCloud.Cli.Commands.Platform;
 using LvmCloud.Cli.Interaction;
 using LvmCloud.Cli.Models;
+using LvmCloud.Cli.Output;
 
 namespace LvmCloud.Cli.Commands.Models;
 
@@ -39,7 +40,7 @@ public sealed class ModelsPushCommand() : LvmCommand("push", "Register a model f
         command.Options.Add(_parallel);
     }
 
-    protected override async Task<int> ExecuteAsync(ParseResult parse, IConsoleInteraction console, CancellationToken cancellationToken)
+    protected override async Task<int> ExecuteAsync(ParseResult parse, CommandOutput console, CancellationToken cancellationToken)
     {
         string folder = parse.GetValue(_folder)!, name = parse.GetValue(_name)!, version = parse.GetValue(_version)!;
         if (!Segment.IsMatch(name) || !Segment.IsMatch(version) || name.Contains("..") || version.Contains(".."))
@@ -107,7 +108,7 @@ public sealed class ModelsPushCommand() : LvmCommand("push", "Register a model f
 
     private static readonly System.Text.RegularExpressions.Regex Segment = new("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$");
 
-    private static void Report(ModelPushResult result, IConsoleInteraction console)
+    private static void Report(ModelPushResult result, CommandOutput console)
     {
         if (console.JsonOutput)
         {

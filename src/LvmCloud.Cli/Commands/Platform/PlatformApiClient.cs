@@ -11,7 +11,7 @@ namespace LvmCloud.Cli.Commands.Platform;
 public sealed class PlatformApiClient : IDisposable
 {
     public const string KeyHeader = "x-functions-key";
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly JsonSerializerOptions Json = LvmCloud.Core.Json.ApiJson.Options;
     private readonly HttpClient _http;
 
     public PlatformApiClient(Uri endpoint, string? functionKey, TimeSpan? timeout = null)
@@ -60,6 +60,10 @@ public sealed class PlatformApiClient : IDisposable
 
     public Task<ModelListView> ListModelsAsync(CancellationToken cancellationToken) =>
         SendAsync<ModelListView>(HttpMethod.Get, "models", null, cancellationToken);
+
+    /// <summary><c>POST /api/batches/{batchId}/cancel</c>: the batch's summary after the cancel (state and counts, no items).</summary>
+    public Task<BatchSummaryView> CancelBatchAsync(string batchId, CancellationToken cancellationToken) =>
+        SendAsync<BatchSummaryView>(HttpMethod.Post, $"batches/{Uri.EscapeDataString(batchId)}/cancel", null, cancellationToken);
 
     /// <param name="itemState">Only items in this state (e.g. <c>failed</c>) on the page.</param>
     /// <param name="pageSize">Items on the page (the counts always cover the whole batch).</param>

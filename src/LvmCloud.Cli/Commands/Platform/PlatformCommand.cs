@@ -1,14 +1,15 @@
 using System.CommandLine;
 using System.Net;
-using LvmCloud.Cli.Interaction;
+using LvmCloud.Cli.Output;
 
 namespace LvmCloud.Cli.Commands.Platform;
 
 /// <summary>
 /// A command that talks to a deployed platform (or the local stack): adds <c>--endpoint</c> and <c>--key</c>
-/// (defaults from <c>LVM_ENDPOINT</c> and <c>LVM_FUNCTION_KEY</c>) and reports API errors as one line.
+/// (defaults from <c>LVM_ENDPOINT</c> and <c>LVM_FUNCTION_KEY</c>) and reports API errors as one line. The API client
+/// comes from <paramref name="apis"/> (dependency injection), the output service from the command's invocation.
 /// </summary>
-public abstract class PlatformCommand(string name, string description) : LvmCommand(name, description)
+public abstract class PlatformCommand(IPlatformApiClientFactory apis, string name, string description) : LvmCommand(name, description)
 {
     public const string EndpointVariable = "LVM_ENDPOINT";
     public const string KeyVariable = "LVM_FUNCTION_KEY";
@@ -34,11 +35,11 @@ public abstract class PlatformCommand(string name, string description) : LvmComm
     protected abstract void ConfigureCommand(Command command);
 
     /// <summary>Runs the command against the API.</summary>
-    protected abstract Task<int> ExecuteAsync(ParseResult parse, PlatformApiClient api, IConsoleInteraction console, CancellationToken cancellationToken);
+    protected abstract Task<int> ExecuteAsync(ParseResult parse, PlatformApiClient api, CommandOutput console, CancellationToken cancellationToken);
 
-    protected sealed override async Task<int> ExecuteAsync(ParseResult parse, IConsoleInteraction console, CancellationToken cancellationToken)
+    protected sealed override async Task<int> ExecuteAsync(ParseResult parse, CommandOutput console, CancellationToken cancellationToken)
     {
-        using var api = new PlatformApiClient(ResolveEndpoint(parse), ResolveKey(parse));
+        using var api = apis.Create(ResolveEndpoint(parse), ResolveKey(parse));
         try
         {
             return await ExecuteAsync(parse, api, console, cancellationToken);
@@ -59,9 +60,10 @@ public abstract class PlatformCommand(string name, string description) : LvmComm
 
     private string? ResolveKey(ParseResult parse) => PlatformEndpoint.ResolveKey(parse.GetValue(_key));
 
-    /// <summary>Exit code for a batch that ended: success only when every item succeeded.</summary>
+    /// <summary>
+    /// Exit code for a batch that ended: <see cref="ExitCodes.SomeItemsFailed"/> when any item failed, else success
+    /// (whatever the state is called: a cancel that came after every item finished leaves nothing failed).
+    /// </summary>
     protected static int ExitCodeFor(BatchStatusView status) =>
-        status.State == "finished" && status.Count("failed") == 0 && status.Count("cancelled") == 0
-            ? ExitCodes.Success
-            : ExitCodes.SomeItemsFailed;
+        status.Count("failed") == 0 ? ExitCodes.Success : ExitCodes.SomeItemsFailed;
 }

@@ -23,7 +23,8 @@ public sealed record BatchStatusView(
     IReadOnlyList<ItemStatusView> Items,
     string? ContinuationToken = null)
 {
-    public bool IsTerminal => State is "finished" or "cancelled";
+    /// <summary>The batch ended: finished (also named completed) or cancelled; a batch in any other state still runs.</summary>
+    public bool IsTerminal => State is "finished" or "completed" or "cancelled" or "failed";
 
     /// <summary>Items that reached succeeded, failed or cancelled.</summary>
     public int Done => Count("succeeded") + Count("failed") + Count("cancelled");

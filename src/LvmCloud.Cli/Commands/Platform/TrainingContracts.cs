@@ -60,8 +60,11 @@ public sealed record RoundTimingsView(double? Wall, double Inner, double Transfe
 /// <summary>Answer to <c>POST /api/training/uploads</c>: a run id and one write-only SAS URL per announced file (and run.json).</summary>
 public sealed record TrainingUploadGrantView(string RunId, DateTimeOffset ExpiresOn, IReadOnlyDictionary<string, Uri> Uploads);
 
-/// <summary>Answer to <c>GET /api/models</c>.</summary>
-public sealed record ModelListView(IReadOnlyList<ModelView> Models);
+/// <summary>Answer to <c>GET /api/models</c>; <paramref name="DefaultModel"/> when the platform names the model a batch without <c>--model</c> runs on.</summary>
+public sealed record ModelListView(IReadOnlyList<ModelView> Models, DefaultModelView? DefaultModel = null);
+
+/// <summary>The default model: a batch without <c>--model</c> runs on it. <paramref name="Source"/> says where it comes from ("bundled": the model shipped with the worker and the CLI).</summary>
+public sealed record DefaultModelView(string Name, string Version, string? Source = null);
 
 public sealed record ModelView(string Name, string Version, DateTimeOffset RegisteredAt, IReadOnlyDictionary<string, Uri> Files, ModelTrainingView? Training);
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using LvmCloud.Cli.Interaction;
+using LvmCloud.Cli.Output;
 using LvmCloud.Vision.Pipelines;
 
 namespace LvmCloud.Cli.Commands.Training;
@@ -20,7 +21,7 @@ public sealed class AssembleModelCommand() : LvmCommand("assemble-model",
         foreach (var o in new Option[] { _tokenizer, _transformer, _context, _name, _version, _out }) command.Options.Add(o);
     }
 
-    protected override Task<int> ExecuteAsync(ParseResult parse, IConsoleInteraction console, CancellationToken ct)
+    protected override Task<int> ExecuteAsync(ParseResult parse, CommandOutput console, CancellationToken ct)
     {
         string tokenizerDir = parse.GetValue(_tokenizer)!, transformerDir = parse.GetValue(_transformer)!, outDir = parse.GetValue(_out)!;
         using var tokenizer = Vision.Tokenizer.VqganTokenizer.Load(tokenizerDir);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using LvmCloud.Cli.Data;
 using LvmCloud.Cli.Interaction;
+using LvmCloud.Cli.Output;
 using LvmCloud.Core.Tokens;
 using LvmCloud.Vision.Evaluation;
 using LvmCloud.Vision.Pipelines;
@@ -31,7 +32,7 @@ public sealed class EvalCommand() : LvmCommand("eval",
         _placement.AddTo(command);
     }
 
-    protected override async Task<int> ExecuteAsync(ParseResult parse, IConsoleInteraction console, CancellationToken ct)
+    protected override async Task<int> ExecuteAsync(ParseResult parse, CommandOutput console, CancellationToken ct)
     {
         set_num_threads(Math.Max(1, parse.GetValue(_threads)));
         using var model = LvmModel.Load(parse.GetValue(_model) ?? CompleteCommand.DefaultModelDirectory(), _placement.Resolve(parse));
@@ -49,10 +50,10 @@ public sealed class EvalCommand() : LvmCommand("eval",
         {
             console.WriteJson(new
             {
-                tokenizer = tokenizer is null ? null : new { psnr = tokenizer.Psnr, codebook_usage = tokenizer.CodebookUsage, effective_codes = tokenizer.CodePerplexity, images = result.TokenizerImages },
-                tasks = result.Tasks.Select(s => new { task = s.Task, sentences = s.Sentences, psnr = s.ModelPsnr, copy_baseline_psnr = s.CopyPsnr, gain_db = s.GainDb, tokenizer_ceiling_psnr = s.CeilingPsnr, perplexity = s.Perplexity, unigram_perplexity = s.UnigramPerplexity }),
+                tokenizer = tokenizer is null ? null : new { psnr = tokenizer.Psnr, codebookUsage = tokenizer.CodebookUsage, effectiveCodes = tokenizer.CodePerplexity, images = result.TokenizerImages },
+                tasks = result.Tasks.Select(s => new { task = s.Task, sentences = s.Sentences, psnr = s.ModelPsnr, copyBaselinePsnr = s.CopyPsnr, gainDb = s.GainDb, tokenizerCeilingPsnr = s.CeilingPsnr, perplexity = s.Perplexity, unigramPerplexity = s.UnigramPerplexity }),
                 skipped = SkipReport.Json(result.Skipped),
-                rejected_images = SkipReport.Json(result.RejectedImages),
+                rejectedImages = SkipReport.Json(result.RejectedImages),
             });
         }
         else

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using LvmCloud.Cli.Data;
 using LvmCloud.Cli.Interaction;
+using LvmCloud.Cli.Output;
 using LvmCloud.Core.Sentences;
 
 namespace LvmCloud.Cli.Commands.Training;
@@ -22,7 +23,7 @@ public sealed class FashionMnistDatasetCommand() : LvmCommand("dataset-fashion-m
         foreach (var o in new Option[] { _source, _out, _split, _sentences, _images, _seed, _asBatch }) command.Options.Add(o);
     }
 
-    protected override async Task<int> ExecuteAsync(ParseResult parse, IConsoleInteraction console, CancellationToken ct)
+    protected override async Task<int> ExecuteAsync(ParseResult parse, CommandOutput console, CancellationToken ct)
     {
         string split = parse.GetValue(_split)!;
         if (split is not ("train" or "test")) throw new UserInputException($"--split must be 'train' or 'test', got '{split}'.");

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using LvmCloud.Cli.Data;
 using LvmCloud.Cli.Interaction;
+using LvmCloud.Cli.Output;
 using LvmCloud.Core.Paths;
 using LvmCloud.Core.Storage;
 using LvmCloud.Core.Tokens;
@@ -31,7 +32,7 @@ public sealed class TokenizeDatasetCommand() : LvmCommand("tokenize-dataset",
         _placement.AddTo(command);
     }
 
-    protected override async Task<int> ExecuteAsync(ParseResult parse, IConsoleInteraction console, CancellationToken ct)
+    protected override async Task<int> ExecuteAsync(ParseResult parse, CommandOutput console, CancellationToken ct)
     {
         set_num_threads(parse.GetValue(_threads));
         int batchSize = parse.GetValue(_batch);

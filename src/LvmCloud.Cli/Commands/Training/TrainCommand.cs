@@ -1,6 +1,7 @@
 using System.CommandLine;
 using LvmCloud.Cli.Data;
 using LvmCloud.Cli.Interaction;
+using LvmCloud.Cli.Output;
 using LvmCloud.Vision.Memory;
 using LvmCloud.Vision.Training;
 using LvmCloud.Vision.Transformer;
@@ -40,7 +41,7 @@ public sealed class TrainCommand() : LvmCommand("train",
             command.Options.Add(o);
     }
 
-    protected override async Task<int> ExecuteAsync(ParseResult parse, IConsoleInteraction console, CancellationToken ct)
+    protected override async Task<int> ExecuteAsync(ParseResult parse, CommandOutput console, CancellationToken ct)
     {
         set_num_threads(parse.GetValue(_threads));
         var config = parse.GetValue(_config) is { } configPath ? LlamaConfig.Load(configPath) : LlamaPresets.Get(parse.GetValue(_preset)!);
@@ -75,7 +76,7 @@ public sealed class TrainCommand() : LvmCommand("train",
         string plot = LossPlots.Write(run, "transformer loss", "train_loss", "eval_loss");
         string modelDir = TrainingCheckpoint.ModelDirectoryOf(run);
         if (console.JsonOutput)
-            console.WriteJson(new { steps = result.EndStep, resumed_from = result.StartStep, loss = double.IsFinite(result.FinalLoss) ? result.FinalLoss : (double?)null, eval_loss = result.FinalEvalLoss, model = modelDir, plot });
+            console.WriteJson(new { steps = result.EndStep, resumedFrom = result.StartStep, loss = double.IsFinite(result.FinalLoss) ? result.FinalLoss : (double?)null, evalLoss = result.FinalEvalLoss, model = modelDir, plot });
         else
             console.Info($"step {result.EndStep}: loss {result.FinalLoss:F4}{(result.FinalEvalLoss is { } e ? $", held-out {e:F4}" : "")}\nmodel: {modelDir}\ncurves: {plot}");
         return ExitCodes.Success;

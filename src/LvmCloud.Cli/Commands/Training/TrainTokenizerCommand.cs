@@ -1,6 +1,7 @@
 using System.CommandLine;
 using LvmCloud.Cli.Data;
 using LvmCloud.Cli.Interaction;
+using LvmCloud.Cli.Output;
 using LvmCloud.Core.Datasets;
 using LvmCloud.Vision.Tokenizer;
 using LvmCloud.Vision.Training;
@@ -32,7 +33,7 @@ public sealed class TrainTokenizerCommand() : LvmCommand("train-tokenizer",
         foreach (var o in new Option[] { _data, _evalData, _out, _preset, _steps, _batch, _lr, _warmup, _maxImages, _seed, _threads }) command.Options.Add(o);
     }
 
-    protected override async Task<int> ExecuteAsync(ParseResult parse, IConsoleInteraction console, CancellationToken ct)
+    protected override async Task<int> ExecuteAsync(ParseResult parse, CommandOutput console, CancellationToken ct)
     {
         set_num_threads(parse.GetValue(_threads));
         var config = VqganPresets.ByName(parse.GetValue(_preset)!);
@@ -63,7 +64,7 @@ public sealed class TrainTokenizerCommand() : LvmCommand("train-tokenizer",
         var metrics = eval is null ? null : TokenizerTrainer.Evaluate(model, eval, options.EvalImages);
         string modelDir = TrainingCheckpoint.ModelDirectoryOf(run);
         if (console.JsonOutput)
-            console.WriteJson(new { steps = result.EndStep, loss = result.FinalLoss, psnr = metrics?.Psnr, codebook_usage = metrics?.CodebookUsage, model = modelDir, plot, rejected_images = SkipReport.Json(rejected) });
+            console.WriteJson(new { steps = result.EndStep, loss = result.FinalLoss, psnr = metrics?.Psnr, codebookUsage = metrics?.CodebookUsage, model = modelDir, plot, rejectedImages = SkipReport.Json(rejected) });
         else
             console.Info($"step {result.EndStep}: loss {result.FinalLoss:F4}" +
                 (metrics is null ? "" : $", held-out PSNR {metrics.Psnr:F2} dB, codebook usage {metrics.CodebookUsage:P1} ({metrics.CodePerplexity:F0} effective codes)") +
@@ -72,7 +73,7 @@ public sealed class TrainTokenizerCommand() : LvmCommand("train-tokenizer",
     }
 
     /// <summary>The first <paramref name="max"/> distinct images of a dataset folder; bad images are left out and reported.</summary>
-    private static async Task<ImageSet> LoadImages(IConsoleInteraction console, string folder, int resolution, int max, string what, List<RejectedImage> rejected, CancellationToken ct)
+    private static async Task<ImageSet> LoadImages(CommandOutput console, string folder, int resolution, int max, string what, List<RejectedImage> rejected, CancellationToken ct)
     {
         var dataset = await DatasetFolder.OpenAsync(folder, ct);
         var paths = dataset.DistinctImages().Take(max).ToList();

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Azure.Storage.Blobs;
 using LvmCloud.Cli.Interaction;
+using LvmCloud.Cli.Output;
 using LvmCloud.Core.Paths;
 
 namespace LvmCloud.Cli.Commands.Platform.Datasets;
@@ -10,7 +11,7 @@ namespace LvmCloud.Cli.Commands.Platform.Datasets;
 /// <c>.jsonl</c>, <c>.bin</c> twin and <c>.index.json</c> entry, plus <c>index.json</c>) through short-lived read SAS
 /// URLs, and prints the <c>.bin</c> paths: <c>lvm train --tokens DIR/*.bin</c> reads them.
 /// </summary>
-public sealed class DatasetsFetchTokensCommand() : PlatformCommand("fetch-tokens", "Download a dataset's token shards (ready for lvm train --tokens DIR/*.bin).")
+public sealed class DatasetsFetchTokensCommand(IPlatformApiClientFactory apis) : PlatformCommand(apis, "fetch-tokens", "Download a dataset's token shards (ready for lvm train --tokens DIR/*.bin).")
 {
     private const int ParallelDownloads = 4;
     private readonly Argument<string> _name = new("NAME") { Description = "The dataset." };
@@ -24,7 +25,7 @@ public sealed class DatasetsFetchTokensCommand() : PlatformCommand("fetch-tokens
         command.Options.Add(_tokenizer);
     }
 
-    protected override async Task<int> ExecuteAsync(ParseResult parse, PlatformApiClient api, IConsoleInteraction console, CancellationToken cancellationToken)
+    protected override async Task<int> ExecuteAsync(ParseResult parse, PlatformApiClient api, CommandOutput console, CancellationToken cancellationToken)
     {
         var name = parse.GetValue(_name)!;
         var outDir = parse.GetValue(_out)!.FullName;

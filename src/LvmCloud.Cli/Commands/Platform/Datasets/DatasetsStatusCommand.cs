@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using LvmCloud.Cli.Interaction;
+using LvmCloud.Cli.Output;
 
 namespace LvmCloud.Cli.Commands.Platform.Datasets;
 
@@ -8,32 +9,17 @@ namespace LvmCloud.Cli.Commands.Platform.Datasets;
 /// <c>lvm datasets status NAME</c>: per tokenizer, shards, sentences, tokens, the last run and the one in flight,
 /// failed chunks and skipped sentences with reasons. Without NAME it lists the datasets.
 /// </summary>
-public sealed class DatasetsStatusCommand() : PlatformCommand("status", "Show a dataset's token shards, last and current run, and skipped sentences; without NAME, list the datasets.")
+public sealed class DatasetsStatusCommand(IPlatformApiClientFactory apis) : PlatformCommand(apis, "status", "Show a dataset's token shards, last and current run, and skipped sentences; without NAME, list the datasets.")
 {
     private const int SkippedShown = 20;
     private readonly Argument<string?> _name = new("NAME") { Description = "The dataset (none: list the datasets).", Arity = ArgumentArity.ZeroOrOne };
 
     protected override void ConfigureCommand(Command command) => command.Arguments.Add(_name);
 
-    protected override async Task<int> ExecuteAsync(ParseResult parse, PlatformApiClient api, IConsoleInteraction console, CancellationToken cancellationToken)
+    protected override async Task<int> ExecuteAsync(ParseResult parse, PlatformApiClient api, CommandOutput console, CancellationToken cancellationToken)
     {
-        var c = CultureInfo.InvariantCulture;
         if (parse.GetValue(_name) is not { Length: > 0 } name)
-        {
-            var list = await api.ListDatasetsAsync(cancellationToken);
-            if (console.JsonOutput)
-            {
-                console.WriteJson(list);
-                return ExitCodes.Success;
-            }
-            console.Table($"{list.Datasets.Count} datasets", ["dataset", "tokenizer", "shards", "sentences", "tokens", "skipped"],
-                list.Datasets.SelectMany(d => d.Tokenizers.Count == 0
-                    ? [(IReadOnlyList<string>)[d.Dataset, "-", "0", "0", "0", "0"]]
-                    : d.Tokenizers.Select(t => (IReadOnlyList<string>)[d.Dataset, t.TokenizerId, t.Shards.ToString(c), t.Sentences.ToString(c), t.Tokens.ToString(c), t.Skipped.ToString(c)])));
-            foreach (var d in list.Datasets)
-                console.WriteLine(d.Dataset);
-            return ExitCodes.Success;
-        }
+            return await DatasetsListCommand.ListAsync(api, console, cancellationToken);
 
         var status = await api.GetDatasetAsync(name, cancellationToken);
         if (console.JsonOutput)
@@ -43,13 +29,13 @@ public sealed class DatasetsStatusCommand() : PlatformCommand("status", "Show a 
         }
         Report(status, console);
         foreach (var t in status.Tokenizers)
-            console.WriteLine($"{status.Dataset} {t.TokenizerId} {t.Shards} shards {t.Sentences} sentences {t.Tokens} tokens {t.Skipped} skipped last run {t.LastRun?.Outcome ?? "none"}{(t.ActiveRun is null ? "" : $" running {t.ActiveRun.RunId} {t.PendingChunks} pending")}");
+            console.WriteLine($"{status.Dataset} {t.TokenizerId} {CommandOutput.Count(t.Shards, "shard")} {CommandOutput.Count(t.Sentences, "sentence")} {CommandOutput.Count(t.Tokens, "token")} {t.Skipped} skipped last run {t.LastRun?.Outcome ?? "none"}{(t.ActiveRun is null ? "" : $" running {t.ActiveRun.RunId} {t.PendingChunks} pending")}");
         if (status.Tokenizers.Count == 0)
             console.WriteLine($"{status.Dataset} not tokenized yet");
         return ExitCodes.Success;
     }
 
-    internal static void Report(DatasetStatusView status, IConsoleInteraction console)
+    internal static void Report(DatasetStatusView status, CommandOutput console)
     {
         var c = CultureInfo.InvariantCulture;
         if (!status.HasSentences)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using LvmCloud.Cli.Interaction;
+using LvmCloud.Cli.Output;
 
 namespace LvmCloud.Cli.Commands.Platform.Datasets;
 
@@ -7,7 +8,7 @@ namespace LvmCloud.Cli.Commands.Platform.Datasets;
 /// <c>lvm datasets tokenize NAME [--force] [--tokenizer name/version] [--wait]</c>: plans a retokenization now (what
 /// the schedule does), printing the run id; with <c>--wait</c>, follows the run with a progress bar over its chunks.
 /// </summary>
-public sealed class DatasetsTokenizeCommand() : PlatformCommand("tokenize", "Retokenize a dataset now: queue the chunks that are new or changed (--force: all).")
+public sealed class DatasetsTokenizeCommand(IPlatformApiClientFactory apis) : PlatformCommand(apis, "tokenize", "Retokenize a dataset now: queue the chunks that are new or changed (--force: all).")
 {
     private readonly Argument<string> _name = new("NAME") { Description = "The dataset." };
     private readonly Option<bool> _force = new("--force") { Description = "Redo every chunk, changed or not." };
@@ -23,7 +24,7 @@ public sealed class DatasetsTokenizeCommand() : PlatformCommand("tokenize", "Ret
             command.Options.Add(option);
     }
 
-    protected override async Task<int> ExecuteAsync(ParseResult parse, PlatformApiClient api, IConsoleInteraction console, CancellationToken cancellationToken)
+    protected override async Task<int> ExecuteAsync(ParseResult parse, PlatformApiClient api, CommandOutput console, CancellationToken cancellationToken)
     {
         var name = parse.GetValue(_name)!;
         var timeout = parse.GetValue(_timeout) is { } t ? Durations.Parse(t, "--timeout") : (TimeSpan?)null;

@@ -1,12 +1,13 @@
 using System.Globalization;
 using LvmCloud.Cli.Interaction;
+using LvmCloud.Cli.Output;
 
-namespace LvmCloud.Cli.Commands.Platform;
+namespace LvmCloud.Cli.Commands.Platform.Runs;
 
 /// <summary>The people's view of a training run on stderr (rounds, the current shards) and its one-line summary on stdout.</summary>
 internal static class TrainingReport
 {
-    public static void Print(TrainingRunView run, IConsoleInteraction console)
+    public static void Print(TrainingRunView run, CommandOutput console)
     {
         var c = CultureInfo.InvariantCulture;
         string Loss(double? value) => value is { } v ? v.ToString("F4", c) : "";

@@ -1,10 +1,11 @@
 using System.CommandLine;
 using LvmCloud.Cli.Interaction;
+using LvmCloud.Cli.Output;
 
-namespace LvmCloud.Cli.Commands.Platform;
+namespace LvmCloud.Cli.Commands.Platform.Batches;
 
 /// <summary><c>lvm wait BATCH</c>: polls the batch with a progress bar until it is finished or cancelled.</summary>
-public sealed class WaitCommand() : PlatformCommand("wait", "Wait for a submitted batch to finish, showing progress.")
+public sealed class BatchesWaitCommand(IPlatformApiClientFactory apis) : PlatformCommand(apis, "wait", "Wait for a submitted batch to finish, showing progress.")
 {
     private readonly Argument<string> _batch = new("BATCH") { Description = "The batch id printed by 'lvm submit'." };
     private readonly Option<string> _timeout = new("--timeout") { Description = "Give up after this long: seconds, or 90s, 5m, 2h, or hh:mm:ss (default: no limit)." };
@@ -17,7 +18,7 @@ public sealed class WaitCommand() : PlatformCommand("wait", "Wait for a submitte
         command.Options.Add(_interval);
     }
 
-    protected override async Task<int> ExecuteAsync(ParseResult parse, PlatformApiClient api, IConsoleInteraction console, CancellationToken cancellationToken)
+    protected override async Task<int> ExecuteAsync(ParseResult parse, PlatformApiClient api, CommandOutput console, CancellationToken cancellationToken)
     {
         var batchId = parse.GetValue(_batch)!;
         var timeout = parse.GetValue(_timeout) is { } t ? Durations.Parse(t, "--timeout") : (TimeSpan?)null;
@@ -55,8 +56,8 @@ public sealed class WaitCommand() : PlatformCommand("wait", "Wait for a submitte
             return ExitCodes.Failure;
         }
 
-        status = await api.GetStatusAsync(batchId, cancellationToken, itemState: "failed", pageSize: StatusCommand.FailuresShown);
-        StatusCommand.Report(status, console);
+        status = await api.GetStatusAsync(batchId, cancellationToken, itemState: "failed", pageSize: BatchesStatusCommand.FailuresShown);
+        BatchesStatusCommand.Report(status, console);
         if (!console.JsonOutput)
             console.WriteLine($"{status.BatchId} {status.State} {status.Done}/{status.Total}");
         return ExitCodeFor(status);

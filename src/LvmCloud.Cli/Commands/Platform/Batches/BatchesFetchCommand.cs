@@ -1,17 +1,20 @@
 using System.CommandLine;
 using LvmCloud.Cli.Interaction;
+using LvmCloud.Cli.Output;
 using LvmCloud.Core.Paths;
 using LvmCloud.Core.Reports;
 using LvmCloud.Core.Results;
+using LvmCloud.Vision.Batches;
 
-namespace LvmCloud.Cli.Commands.Platform;
+namespace LvmCloud.Cli.Commands.Platform.Batches;
 
 /// <summary>
-/// <c>lvm fetch BATCH --out DIR</c>: downloads a finished batch: every output file and contact sheet to
-/// <c>DIR/items/{itemId}/{file}</c>, <c>DIR/results.jsonl</c> (the records <c>lvm complete</c> writes, outputs
-/// relative to DIR) and <c>DIR/gallery.html</c> (the same page).
+/// <c>lvm batches fetch BATCH --out DIR</c>: downloads a finished batch into the layout <c>lvm complete</c> writes:
+/// every output file and contact sheet to <c>DIR/items/{itemId}/{file}</c>, each item's <c>result.json</c> beside them
+/// (for every item that reached the model, as <see cref="BatchItemRunner"/> writes it), <c>DIR/results.jsonl</c> (the
+/// same records, outputs relative to DIR) and <c>DIR/gallery.html</c> (the same page). Exits 1 when an item failed.
 /// </summary>
-public sealed class FetchCommand() : PlatformCommand("fetch", "Download a finished batch: results.jsonl, every output image and a gallery.")
+public sealed class BatchesFetchCommand(IPlatformApiClientFactory apis) : PlatformCommand(apis, "fetch", "Download a finished batch: results.jsonl, every output image and a gallery.")
 {
     public const string ResultsFileName = "results.jsonl";
     public const string GalleryFileName = "gallery.html";
@@ -26,7 +29,7 @@ public sealed class FetchCommand() : PlatformCommand("fetch", "Download a finish
         command.Options.Add(_out);
     }
 
-    protected override async Task<int> ExecuteAsync(ParseResult parse, PlatformApiClient api, IConsoleInteraction console, CancellationToken cancellationToken)
+    protected override async Task<int> ExecuteAsync(ParseResult parse, PlatformApiClient api, CommandOutput console, CancellationToken cancellationToken)
     {
         var batchId = parse.GetValue(_batch)!;
         var outDir = parse.GetValue(_out)!.FullName;
@@ -65,18 +68,22 @@ public sealed class FetchCommand() : PlatformCommand("fetch", "Download a finish
             return downloads.Count;
         });
 
+        // An item that reached the model has timings and a result.json beside its outputs, as 'lvm complete' writes it.
+        foreach (var record in records.Where(r => r.Timings is not null))
+            await File.WriteAllTextAsync(Path.Combine(outDir, BatchItemRunner.ResultPath(record.Id)), ResultsJsonl.Serialize(record), cancellationToken);
+
         var resultsPath = Path.Combine(outDir, ResultsFileName);
         await File.WriteAllTextAsync(resultsPath, ResultsJsonl.ToJsonl(records), cancellationToken);
         await File.WriteAllTextAsync(Path.Combine(outDir, GalleryFileName), GalleryWriter.Write($"Batch {batchId}", records, batchState: results.State), cancellationToken);
 
-        var failed = records.Count(r => r.Status != ResultStatus.Succeeded);
-        if (console.JsonOutput)
-            console.WriteJson(new FetchAnswer(batchId, results.State, records.Count, failed, downloads.Count, outDir));
-        else
+        var succeeded = records.Count(r => r.Status == ResultStatus.Succeeded);
+        var failed = records.Count(r => r.Status == ResultStatus.Failed);
+        var cancelled = records.Count(r => r.Status == ResultStatus.Cancelled);
+        console.Write(new FetchAnswer(batchId, results.State, records.Count, succeeded, failed, cancelled, downloads.Count, outDir), () =>
         {
-            console.Info($"Batch {batchId} ({results.State}): {records.Count - failed} succeeded, {failed} not; {downloads.Count} files in {outDir}");
+            console.Info($"Batch {batchId} ({results.State}): {succeeded} succeeded, {failed} failed, {cancelled} cancelled; {CommandOutput.Count(downloads.Count, "file")} in {outDir}");
             console.WriteLine(resultsPath);
-        }
+        });
         return failed == 0 ? ExitCodes.Success : ExitCodes.SomeItemsFailed;
     }
 
@@ -88,5 +95,5 @@ public sealed class FetchCommand() : PlatformCommand("fetch", "Download a finish
         _ => throw new InvalidDataException($"The platform reported an unknown item status '{status}'."),
     };
 
-    private sealed record FetchAnswer(string BatchId, string State, int Items, int NotSucceeded, int Files, string Out);
+    private sealed record FetchAnswer(string BatchId, string State, int Items, int Succeeded, int Failed, int Cancelled, int Files, string Out);
 }

@@ -1,14 +1,15 @@
 using System.CommandLine;
 using Azure.Storage.Blobs;
 using LvmCloud.Cli.Interaction;
+using LvmCloud.Cli.Output;
 
-namespace LvmCloud.Cli.Commands.Platform;
+namespace LvmCloud.Cli.Commands.Platform.Batches;
 
 /// <summary>
-/// <c>lvm submit MANIFEST [--images DIR]</c>: creates a batch, uploads the referenced images with the returned
+/// <c>lvm batches submit MANIFEST [--images DIR]</c>: creates a batch, uploads the referenced images with the returned
 /// SAS URLs, then the manifest (the commit point), and prints the batch id.
 /// </summary>
-public sealed class SubmitCommand() : PlatformCommand("submit", "Submit a batch to the platform: upload its images, then its manifest; prints the batch id.")
+public sealed class BatchesSubmitCommand(IPlatformApiClientFactory apis) : PlatformCommand(apis, "submit", "Submit a batch to the platform: upload its images, then its manifest; prints the batch id.")
 {
     private const int ParallelUploads = 4;
 
@@ -23,13 +24,15 @@ public sealed class SubmitCommand() : PlatformCommand("submit", "Submit a batch 
         command.Options.Add(_model);
     }
 
-    protected override async Task<int> ExecuteAsync(ParseResult parse, PlatformApiClient api, IConsoleInteraction console, CancellationToken cancellationToken)
+    protected override async Task<int> ExecuteAsync(ParseResult parse, PlatformApiClient api, CommandOutput console, CancellationToken cancellationToken)
     {
         var manifest = parse.GetValue(_manifest)!.FullName;
         var images = parse.GetValue(_images)?.FullName ?? Path.Combine(Path.GetDirectoryName(manifest)!, "inputs");
         var plan = SubmitPlan.Create(manifest, images);
-        if (plan.InvalidLines > 0)
-            console.Info($"{plan.InvalidLines} manifest line(s) are invalid; the platform will fail them with their reasons.");
+        if (plan.Invalid.Count > 0)
+            console.Info($"{CommandOutput.Count(plan.Invalid.Count, "manifest line")} {(plan.Invalid.Count == 1 ? "is" : "are")} invalid; the platform fails {(plan.Invalid.Count == 1 ? "it" : "them")} with these reasons:");
+        foreach (var invalid in plan.Invalid)
+            console.Info($"  line {invalid.LineNumber} ({invalid.ResultId}): [{invalid.Reason}] {invalid.Error}");
         foreach (var path in plan.MissingImages)
             console.Info($"Image '{path}' is not in the images folder; items using it will fail.");
 
@@ -57,7 +60,7 @@ public sealed class SubmitCommand() : PlatformCommand("submit", "Submit a batch 
         });
 
         if (console.JsonOutput)
-            console.WriteJson(new SubmitAnswer(grant.BatchId, plan.ItemCount, plan.InvalidLines, plan.Images.Count, plan.Images.Sum(i => i.Bytes), plan.MissingImages));
+            console.WriteJson(new SubmitAnswer(grant.BatchId, plan.ItemCount, plan.Invalid.Count, plan.Images.Count, plan.Images.Sum(i => i.Bytes), plan.MissingImages));
         else
             console.WriteLine(grant.BatchId);
         return ExitCodes.Success;

@@ -3,15 +3,16 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Azure.Storage.Blobs;
 using LvmCloud.Cli.Interaction;
+using LvmCloud.Cli.Output;
 
-namespace LvmCloud.Cli.Commands.Platform;
+namespace LvmCloud.Cli.Commands.Platform.Runs;
 
 /// <summary>
 /// <c>lvm train-submit RUN_JSON</c>: starts a training run from a run.json. The run's own shards (entries under
 /// <c>data/</c> that exist beside the run.json) are uploaded first with SAS URLs from <c>POST /api/training/uploads</c>;
 /// registered shards (<c>tokens/...</c>) are used where they are. Prints the run id.
 /// </summary>
-public sealed class TrainSubmitCommand() : PlatformCommand("train-submit", "Start a training run (DiLoCo rounds of train-shard jobs) from a run.json; uploads its local data/ shards first; prints the run id.")
+public sealed class RunsSubmitCommand(IPlatformApiClientFactory apis) : PlatformCommand(apis, "submit", "Start a training run (DiLoCo rounds of train-shard jobs) from a run.json; uploads its local data/ shards first; prints the run id.")
 {
     private const int ParallelUploads = 4;
     private const string DataFolder = "data/";
@@ -27,7 +28,7 @@ public sealed class TrainSubmitCommand() : PlatformCommand("train-submit", "Star
         command.Options.Add(_runId);
     }
 
-    protected override async Task<int> ExecuteAsync(ParseResult parse, PlatformApiClient api, IConsoleInteraction console, CancellationToken cancellationToken)
+    protected override async Task<int> ExecuteAsync(ParseResult parse, PlatformApiClient api, CommandOutput console, CancellationToken cancellationToken)
     {
         var file = parse.GetValue(_spec)!;
         if (!file.Exists)

@@ -1,6 +1,6 @@
 using LvmCloud.Core.Manifests;
 
-namespace LvmCloud.Cli.Commands.Platform;
+namespace LvmCloud.Cli.Commands.Platform.Batches;
 
 /// <summary>
 /// What <c>lvm submit</c> uploads: every image the manifest's valid lines reference (inputs and targets),
@@ -13,7 +13,7 @@ public sealed record SubmitPlan(
     IReadOnlyList<SubmitFile> Images,
     IReadOnlyList<string> MissingImages,
     int ItemCount,
-    int InvalidLines)
+    IReadOnlyList<InvalidLine> Invalid)
 {
     public const string InputsPrefix = "inputs/";
     public const string ManifestName = "manifest.jsonl";
@@ -42,7 +42,7 @@ public sealed record SubmitPlan(
             else
                 missing.Add(path);
         }
-        return new SubmitPlan(text, images, missing, parsed.Items.Count, parsed.Invalid.Count);
+        return new SubmitPlan(text, images, missing, parsed.Items.Count, parsed.Invalid);
     }
 
     /// <summary>The files announced to <c>POST /api/batches</c>: the images, then the manifest.</summary>

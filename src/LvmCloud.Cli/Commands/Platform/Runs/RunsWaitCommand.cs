@@ -1,13 +1,14 @@
 using System.CommandLine;
 using LvmCloud.Cli.Interaction;
+using LvmCloud.Cli.Output;
 
-namespace LvmCloud.Cli.Commands.Platform;
+namespace LvmCloud.Cli.Commands.Platform.Runs;
 
 /// <summary>
 /// <c>lvm train-wait RUN</c>: a progress bar over the run's inner steps (all shards, all rounds) until it ends. Exit 0
 /// when it finished, 1 when it failed or was cancelled (the reason is printed), 3 when the timeout passed first.
 /// </summary>
-public sealed class TrainWaitCommand() : PlatformCommand("train-wait", "Wait for a training run to end, showing progress over its inner steps.")
+public sealed class RunsWaitCommand(IPlatformApiClientFactory apis) : PlatformCommand(apis, "wait", "Wait for a training run to end, showing progress over its inner steps.")
 {
     private readonly Argument<string> _run = new("RUN") { Description = "The run id printed by 'lvm train-submit'." };
     private readonly Option<string> _timeout = new("--timeout") { Description = "Give up after this long: seconds, or 90s, 5m, 2h, or hh:mm:ss (default: no limit)." };
@@ -20,7 +21,7 @@ public sealed class TrainWaitCommand() : PlatformCommand("train-wait", "Wait for
         command.Options.Add(_interval);
     }
 
-    protected override async Task<int> ExecuteAsync(ParseResult parse, PlatformApiClient api, IConsoleInteraction console, CancellationToken cancellationToken)
+    protected override async Task<int> ExecuteAsync(ParseResult parse, PlatformApiClient api, CommandOutput console, CancellationToken cancellationToken)
     {
         var runId = parse.GetValue(_run)!;
         var timeout = parse.GetValue(_timeout) is { } t ? Durations.Parse(t, "--timeout") : (TimeSpan?)null;
