@@ -19,11 +19,15 @@ public sealed class BatchCancellationService(
 {
     private readonly ResiliencePipeline _conflicts = pipelines.GetPipeline(PlatformResilience.StateConflict);
 
-    public async Task<BatchStatus> CancelAsync(string batchId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records the cancel and cancels the queued items; answers the batch's summary (state, counts, times), not its
+    /// items: <c>GET /api/batches/{batchId}</c> pages through those.
+    /// </summary>
+    public async Task<BatchSummary> CancelAsync(string batchId, CancellationToken cancellationToken)
     {
         var batch = await query.RequireBatchAsync(batchId, cancellationToken);
         if (BatchStates.IsTerminal(batch.State))
-            return await query.GetStatusAsync(batchId, cancellationToken);
+            return BatchSummary.From(batch);
 
         await _conflicts.ExecuteAsync(async ct =>
         {
@@ -38,7 +42,7 @@ public sealed class BatchCancellationService(
         var cancelled = await CancelQueuedItemsAsync(state, batchId, await state.GetItemsAsync(batchId, cancellationToken), cancellationToken);
         logger.LogInformation("Batch {BatchId}: cancel requested, {Cancelled} queued items cancelled", batchId, cancelled);
         await finalizer.TryFinalizeAsync(batchId, cancellationToken);
-        return await query.GetStatusAsync(batchId, cancellationToken);
+        return BatchSummary.From(await query.RequireBatchAsync(batchId, cancellationToken));
     }
 
     /// <summary>
