@@ -362,7 +362,7 @@ public sealed class DatasetTokenizeTests(AzuriteFixture azurite) : IAsyncLifetim
         var (_, stats) = await _harness.StartWorkerAsync();
         var watermark = await _harness.WaitForTokenizeRunAsync(dataset.Name, planned.TokenizerId, planned.RunId!, Timeout);
         Assert.Equal(TokenizeStates.OutcomeFailed, watermark.LastRunOutcome);
-        Assert.Equal(1, stats.MessagesPoisoned);
+        Assert.Equal((1, 0), (stats.MessagesFailed, stats.MessagesPoisoned)); // failed for good: recorded on the chunk, deleted
         var planFolder = new BlobStore(_harness.Clients.Tokens, StorageLayout.TokensPrefix(dataset.Name, planned.TokenizerId));
         Assert.Null(await planFolder.GetInfoAsync("shard-00000.jsonl"));
         var status = Assert.Single((await GetStatusAsync(api, dataset.Name)).Tokenizers);

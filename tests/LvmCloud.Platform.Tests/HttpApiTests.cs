@@ -71,6 +71,34 @@ public sealed class HttpApiTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Cancel_answers_the_batch_summary_without_its_items()
+    {
+        await using var harness = await PlatformHarness.CreateAsync(azurite);
+        var api = new Api(harness);
+        var (batchId, _) = await BatchSeeder.SeedAsync(harness, items: 5, perMessage: 2);
+
+        var cancel = HttpCalls.Request("POST", $"/api/batches/{batchId}/cancel");
+        var answer = await HttpCalls.ExecuteAsync(await api.Cancel.Run(cancel, batchId, CancellationToken.None), cancel);
+
+        Assert.Equal(202, answer.Status);
+        var root = JsonDocument.Parse(answer.Text).RootElement;
+        Assert.False(root.TryGetProperty("items", out _), answer.Text);
+        Assert.Equal(batchId, root.GetProperty("batchId").GetString());
+        Assert.Equal("cancelled", root.GetProperty("state").GetString());
+        Assert.Equal(5, root.GetProperty("total").GetInt32());
+        Assert.Equal(5, root.GetProperty("counts").GetProperty("cancelled").GetInt32());
+        Assert.True(root.GetProperty("cancelRequested").GetBoolean());
+        Assert.Equal(JsonValueKind.String, root.GetProperty("createdAt").ValueKind);
+        Assert.Equal(JsonValueKind.String, root.GetProperty("finishedAt").ValueKind);
+
+        // A second cancel of the finished batch answers the same summary.
+        var again = HttpCalls.Request("POST", $"/api/batches/{batchId}/cancel");
+        var second = await HttpCalls.ExecuteAsync(await api.Cancel.Run(again, batchId, CancellationToken.None), again);
+        Assert.Equal(202, second.Status);
+        Assert.Equal(answer.Text, second.Text);
+    }
+
+    [Fact]
     public async Task Item_file_answers_not_modified_when_the_etag_matches()
     {
         await using var harness = await PlatformHarness.CreateAsync(azurite);

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using LvmCloud.Core.Text;
 
 namespace LvmCloud.Core.Manifests;
 
@@ -64,6 +65,9 @@ public static partial class BatchManifestParser
         {
             return tooLarge;
         }
+
+        jsonl = ByteOrderMark.Strip(jsonl);
+        batchJson = batchJson is null ? null : ByteOrderMark.Strip(batchJson);
 
         BatchDefaults defaults = BatchDefaults.Builtin;
         string? defaultsError = null;
@@ -273,12 +277,12 @@ public static partial class BatchManifestParser
         }
         catch (JsonException ex)
         {
-            throw new ManifestLineException(ManifestErrorReason.BadJson, $"not valid JSON: {ex.Message}");
+            throw new ManifestLineException(ManifestErrorReason.BadJson, $"not valid JSON: {JsonErrorText.Reason(ex)}");
         }
         catch (ArgumentException ex)
         {
             // Text that is not valid Unicode (a lone surrogate) cannot be transcoded to UTF-8 for the JSON reader.
-            throw new ManifestLineException(ManifestErrorReason.BadJson, $"not valid JSON text: {ex.Message}");
+            throw new ManifestLineException(ManifestErrorReason.BadJson, $"not valid JSON text: {JsonErrorText.Clause(ex.Message)}");
         }
     }
 

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using LvmCloud.Core.Manifests;
+using LvmCloud.Core.Text;
 
 namespace LvmCloud.Core.Sentences;
 
@@ -35,6 +36,11 @@ public static partial class VisualSentenceParser
         ArgumentNullException.ThrowIfNull(jsonl);
         ArgumentNullException.ThrowIfNull(limits);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(firstLineNumber);
+        if (firstLineNumber == 1)
+        {
+            jsonl = ByteOrderMark.Strip(jsonl);
+        }
+
         var sentences = new List<VisualSentence>();
         var invalid = new List<InvalidLine>();
         var ids = new HashSet<string>(StringComparer.Ordinal);
@@ -118,12 +124,12 @@ public static partial class VisualSentenceParser
         }
         catch (JsonException ex)
         {
-            throw new ManifestLineException(ManifestErrorReason.BadJson, $"not valid JSON: {ex.Message}");
+            throw new ManifestLineException(ManifestErrorReason.BadJson, $"not valid JSON: {JsonErrorText.Reason(ex)}");
         }
         catch (ArgumentException ex)
         {
             // Text that is not valid Unicode (a lone surrogate) cannot be transcoded to UTF-8 for the JSON reader.
-            throw new ManifestLineException(ManifestErrorReason.BadJson, $"not valid JSON text: {ex.Message}");
+            throw new ManifestLineException(ManifestErrorReason.BadJson, $"not valid JSON text: {JsonErrorText.Clause(ex.Message)}");
         }
 
         using (document)

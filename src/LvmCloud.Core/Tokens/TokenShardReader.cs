@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using LvmCloud.Core.Text;
 
 namespace LvmCloud.Core.Tokens;
 
@@ -28,10 +29,14 @@ public static class TokenShardReader
         return Read(buffer.ToArray(), shardName);
     }
 
+    /// <summary>
+    /// Reads a shard by its content; a <paramref name="shardName"/> ending in <c>.bin</c> must be the binary format
+    /// (a <c>.bin</c> without the header is not read as JSON Lines and reported as such).
+    /// </summary>
     public static TokenShard Read(byte[] bytes, string shardName = "shard")
     {
         ArgumentNullException.ThrowIfNull(bytes);
-        return bytes.AsSpan().StartsWith(TokenShardBinaryFormat.Magic)
+        return bytes.AsSpan().StartsWith(TokenShardBinaryFormat.Magic) || shardName.EndsWith(".bin", StringComparison.OrdinalIgnoreCase)
             ? ReadBinary(bytes, shardName)
             : ReadJsonl(Encoding.UTF8.GetString(bytes), shardName);
     }
@@ -70,14 +75,14 @@ public static class TokenShardReader
 
     public static TokenShard ReadBinary(ReadOnlySpan<byte> bytes, string shardName = "shard")
     {
+        if (!bytes.StartsWith(TokenShardBinaryFormat.Magic))
+        {
+            throw new TokenShardFormatException(shardName, "not a token shard (missing header: a binary shard starts with LVMTOKS1)");
+        }
+
         if (bytes.Length < TokenShardBinaryFormat.HeaderLength)
         {
             throw new TokenShardFormatException(shardName, $"{bytes.Length} bytes is shorter than the {TokenShardBinaryFormat.HeaderLength}-byte header");
-        }
-
-        if (!bytes.StartsWith(TokenShardBinaryFormat.Magic))
-        {
-            throw new TokenShardFormatException(shardName, "the file does not start with LVMTOKS1");
         }
 
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(bytes[8..]);
@@ -139,7 +144,7 @@ public static class TokenShardReader
         }
         catch (JsonException ex)
         {
-            throw new TokenShardFormatException(shardName, $"line {lineNumber}: not valid JSON ({ex.Message})", ex);
+            throw new TokenShardFormatException(shardName, $"line {lineNumber}: not valid JSON ({JsonErrorText.Reason(ex)})", ex);
         }
         catch (FormatException ex) when (ex is not TokenShardFormatException)
         {

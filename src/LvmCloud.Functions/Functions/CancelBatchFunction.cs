@@ -6,7 +6,7 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace LvmCloud.Functions.Functions;
 
-/// <summary><c>POST /api/batches/{batchId}/cancel</c>: cancels items not started yet; answers 202 with the status.</summary>
+/// <summary><c>POST /api/batches/{batchId}/cancel</c>: cancels items not started yet; answers 202 with the batch's summary (state, counts, times; no items).</summary>
 public sealed class CancelBatchFunction(BatchCancellationService cancellation)
 {
     [Function("CancelBatch")]

@@ -19,11 +19,15 @@ public sealed class BatchCancellationService(
 {
     private readonly ResiliencePipeline _conflicts = pipelines.GetPipeline(PlatformResilience.StateConflict);
 
-    public async Task<BatchStatus> CancelAsync(string batchId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records the cancel and cancels the queued items; answers the batch's summary (state, counts, times), not its
+    /// items: <c>GET /api/batches/{batchId}</c> pages through those.
+    /// </summary>
+    public async Task<BatchSummary> CancelAsync(string batchId, CancellationToken cancellationToken)
     {
         var batch = await query.RequireBatchAsync(batchId, cancellationToken);
         if (BatchStates.IsTerminal(batch.State))
-            return SayIfTooLate(await query.GetStatusAsync(batchId, cancellationToken), 0);
+            return SayIfTooLate(BatchSummary.From(batch), 0);
 
         await _conflicts.ExecuteAsync(async ct =>
         {
@@ -38,11 +42,11 @@ public sealed class BatchCancellationService(
         var cancelled = await CancelQueuedItemsAsync(state, batchId, await state.GetItemsAsync(batchId, cancellationToken), cancellationToken);
         logger.LogInformation("Batch {BatchId}: cancel requested, {Cancelled} queued items cancelled", batchId, cancelled);
         await finalizer.TryFinalizeAsync(batchId, cancellationToken);
-        return SayIfTooLate(await query.GetStatusAsync(batchId, cancellationToken), cancelled);
+        return SayIfTooLate(BatchSummary.From(await query.RequireBatchAsync(batchId, cancellationToken)), cancelled);
     }
 
     /// <summary>A cancel that stopped no item leaves the batch to complete as it runs (<see cref="BatchLifecycle.ClosedState"/>): the answer says so.</summary>
-    private static BatchStatus SayIfTooLate(BatchStatus status, int cancelled) =>
+    private static BatchSummary SayIfTooLate(BatchSummary status, int cancelled) =>
         cancelled == 0 && status.State != BatchStates.Cancelled
             ? status with { Note = "The cancel came too late: every item had already started, so none was cancelled and the batch completes as it runs." }
             : status;

@@ -51,7 +51,10 @@ public sealed record ItemStatus(
         new ItemTimings(item.QueueWaitMs, item.ModelMs, item.TotalMs), item.ErrorCode);
 }
 
-/// <summary>One line of <c>GET /api/batches</c>: a batch's state and counts, without its items.</summary>
+/// <summary>
+/// One line of <c>GET /api/batches</c>, and the answer to a cancel: a batch's state and counts, without its items.
+/// <see cref="Note"/> tells what an action did not do (a cancel that came too late).
+/// </summary>
 public sealed record BatchSummary(
     string BatchId,
     string State,
@@ -61,7 +64,8 @@ public sealed record BatchSummary(
     int Total,
     IReadOnlyDictionary<string, int> Counts,
     double Progress,
-    string Model)
+    string Model,
+    string? Note = null)
 {
     public static BatchSummary From(BatchEntity batch)
     {

@@ -1,10 +1,11 @@
 using System.Security.Cryptography;
+using LvmCloud.Core.Text;
 
 namespace LvmCloud.Platform.Datasets;
 
 /// <summary>
 /// Splits <c>sentences.jsonl</c> bytes into lines exactly as <see cref="Core.Sentences.VisualSentenceParser"/> counts
-/// them ('\n' ends a line, a trailing '\r' and blank lines do not count), with byte offsets. UTF-8 never uses the
+/// them ('\n' ends a line, a trailing '\r' and blank lines do not count, a leading byte order mark is skipped), with byte offsets. UTF-8 never uses the
 /// '\n' byte inside a character, so a range of whole lines decodes on its own to the same text.
 /// </summary>
 public static class SentenceLines
@@ -12,7 +13,8 @@ public static class SentenceLines
     public static List<SentenceLine> NonBlank(ReadOnlySpan<byte> bytes)
     {
         var lines = new List<SentenceLine>();
-        int start = 0, number = 1;
+        // A byte order mark is not part of line 1 (the parser drops it too): no chunk's range starts inside it.
+        int start = ByteOrderMark.Length(bytes), number = 1;
         while (start <= bytes.Length)
         {
             var end = bytes[start..].IndexOf((byte)'\n');

@@ -36,9 +36,10 @@ public sealed class TrainingRunService(
     /// <exception cref="ConflictException">The run id is taken by a different spec.</exception>
     public async Task<TrainingRunStatus> StartAsync(string specText, CancellationToken cancellationToken)
     {
-        var spec = TrainingRunSpecJson.Parse(specText);
+        var reading = TrainingRunSpecJson.Read(specText);
+        var spec = reading.Spec;
         var runId = spec.RunId is null ? TrainingIds.NewRunId(time.GetUtcNow()) : TrainingIds.RequireRunId(spec.RunId);
-        var (plan, problems) = await CheckAsync(spec, runId, cancellationToken);
+        var (plan, problems) = await CheckAsync(reading, runId, cancellationToken);
         if (problems.Count > 0)
             throw new BadRequestException(Describe(problems));
 
@@ -84,8 +85,9 @@ public sealed class TrainingRunService(
                 text = await BoundedText.ReadAsync(content, TrainingLimits.MaxSpecBytes, cancellationToken);
             if (Encoding.UTF8.GetByteCount(text) > TrainingLimits.MaxSpecBytes)
                 throw new BadRequestException($"run.json is more than {TrainingLimits.MaxSpecBytes} bytes; it was not read.");
-            spec = TrainingRunSpecJson.Parse(text);
-            (plan, problems) = await CheckAsync(spec, runId, cancellationToken);
+            var reading = TrainingRunSpecJson.Read(text);
+            spec = reading.Spec;
+            (plan, problems) = await CheckAsync(reading, runId, cancellationToken);
         }
         catch (BadRequestException e)
         {
@@ -248,10 +250,11 @@ public sealed class TrainingRunService(
         return await GetStatusAsync(runId, cancellationToken);
     }
 
-    /// <summary>The spec's problems as written and against storage (models registered, data present, output free), and the plan.</summary>
-    public async Task<(TrainingPlan? Plan, List<string> Problems)> CheckAsync(TrainingRunSpec spec, string runId, CancellationToken cancellationToken)
+    /// <summary>The problems of <c>run.json</c> as read (its fields, then its values), then against storage, and the plan.</summary>
+    public async Task<(TrainingPlan? Plan, List<string> Problems)> CheckAsync(TrainingRunSpecReading reading, string runId, CancellationToken cancellationToken)
     {
-        var problems = spec.Validate(runId).ToList();
+        var spec = reading.Spec;
+        var problems = reading.Problems(runId);
         if (problems.Count > 0)
             return (null, problems);
         if (spec.Base!.Model is { } baseModel && await models.CheckUsableAsync(baseModel, "base.model", cancellationToken) is { } modelProblem)
@@ -299,8 +302,5 @@ public sealed class TrainingRunService(
     }
 
     /// <summary>All problems in one message, numbered, for a 400 answer or a failed run's reason.</summary>
-    public static string Describe(IReadOnlyList<string> problems) =>
-        problems.Count == 1
-            ? $"run.json has a problem: {problems[0]}."
-            : $"run.json has {problems.Count} problems: {string.Join("; ", problems.Select((p, i) => $"({i + 1}) {p}"))}.";
+    public static string Describe(IReadOnlyList<string> problems) => TrainingRunSpecJson.Describe(problems);
 }

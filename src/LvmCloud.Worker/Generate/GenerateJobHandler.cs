@@ -119,7 +119,7 @@ public sealed class GenerateJobHandler(
         {
             if (ItemStates.IsTerminal(item.State))
                 continue;
-            item.LastError = JobFailures.Describe(error);
+            item.LastError = JobFailures.ForUser(error);
             await state.TryUpdateItemAsync(item, job.Stopping);
         }
     }

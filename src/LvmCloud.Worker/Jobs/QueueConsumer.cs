@@ -14,8 +14,8 @@ namespace LvmCloud.Worker.Jobs;
 /// Consumes the queue of one job kind: receives with back-off while the queue is empty or unreachable, keeps each
 /// message invisible while its handler works (<see cref="VisibilityLease"/>), deletes it when the handler is done,
 /// and otherwise makes it visible again after the retry delay with the error written into the envelope. A
-/// permanent error (<see cref="JobFailures"/>) or the last allowed delivery moves it to the <c>-poison</c> twin after
-/// the handler has failed its work. On shutdown the message being worked on is handed back at once. Each message
+/// permanent error (<see cref="JobFailures"/>) deletes it once the handler has failed its work; a failure on the last
+/// allowed delivery moves it to the <c>-poison</c> twin instead. On shutdown the message being worked on is handed back at once. Each message
 /// gets one log line when it starts, finishes, is retried, handed back or poisoned, and a span that continues the
 /// trace in its <c>traceParent</c>. Each of the <see cref="QueueSettings.Concurrency"/> loops holds up to
 /// <see cref="QueueSettings.ReceiveBatch"/> messages at once, received together and each handled on its own (its own
@@ -227,14 +227,16 @@ public sealed class QueueConsumer(
             var withError = JobCodec.Encode(envelope with { LastError = error });
             if (JobFailures.IsPermanent(e) || delivery >= _settings.MaxDequeueCount)
             {
-                var reason = JobFailures.IsPermanent(e)
-                    ? $"Permanent error, not retried: {error}"
-                    : $"Failed {delivery} times. Last error: {error}";
+                var reason = JobFailures.FinalReason(e, delivery);
                 logger.LogDebug(e, "Job {JobId} failed", envelope.JobId);
                 await kind.OnPoisonAsync(envelope with { LastError = error }, payload, message.MessageId, delivery, reason, stoppingToken);
-                await poison.SendMessageAsync(withError, stoppingToken);
+                if (!JobFailures.IsPermanent(e))
+                    await poison.SendMessageAsync(withError, stoppingToken);
                 await lease.CompleteAsync(stoppingToken);
-                Poisoned(envelope, poison.Name, reason);
+                if (JobFailures.IsPermanent(e))
+                    FailedForGood(envelope, reason);
+                else
+                    Poisoned(envelope, poison.Name, reason);
                 return;
             }
 
@@ -252,6 +254,12 @@ public sealed class QueueConsumer(
         stats.MessagePoisoned();
         PlatformTelemetry.MessagesPoisoned.Add(1);
         logger.LogError("Job {JobId} ({Kind}) moved to {Poison}: {Reason}", envelope.JobId, kind.Kind, poisonQueue, reason);
+    }
+
+    private void FailedForGood(JobEnvelope envelope, string reason)
+    {
+        stats.MessageFailed();
+        logger.LogError("Job {JobId} ({Kind}) failed for good, message deleted: {Reason}", envelope.JobId, kind.Kind, reason);
     }
 
     private static string LastErrorSuffix(string? lastError) => lastError is null ? "" : $" Last error: {lastError}";

@@ -3,13 +3,16 @@ namespace LvmCloud.Worker.Jobs;
 /// <summary>Counts of what this worker process did (for logs, the items/s gauge, and checks).</summary>
 public sealed class WorkerStats
 {
-    private long _messages, _succeeded, _failed, _skipped, _poisoned, _resultsWritten, _renewals, _retried, _handedBack, _shards, _images, _runsClosed, _generationBatches, _generationRows;
+    private long _messages, _succeeded, _failed, _skipped, _poisoned, _failedForGood, _resultsWritten, _renewals, _retried, _handedBack, _shards, _images, _runsClosed, _generationBatches, _generationRows;
 
     public long MessagesCompleted => Interlocked.Read(ref _messages);
     public long ItemsSucceeded => Interlocked.Read(ref _succeeded);
     public long ItemsFailed => Interlocked.Read(ref _failed);
     public long ItemsSkipped => Interlocked.Read(ref _skipped);
     public long MessagesPoisoned => Interlocked.Read(ref _poisoned);
+
+    /// <summary>Messages of jobs that failed for good (a permanent error): their work failed on its row, the message deleted.</summary>
+    public long MessagesFailed => Interlocked.Read(ref _failedForGood);
     public long ResultsWritten => Interlocked.Read(ref _resultsWritten);
     public long VisibilityRenewals => Interlocked.Read(ref _renewals);
     public long MessagesRetried => Interlocked.Read(ref _retried);
@@ -29,6 +32,7 @@ public sealed class WorkerStats
     internal void ItemFailed() => Interlocked.Increment(ref _failed);
     internal void ItemSkipped() => Interlocked.Increment(ref _skipped);
     internal void MessagePoisoned() => Interlocked.Increment(ref _poisoned);
+    internal void MessageFailed() => Interlocked.Increment(ref _failedForGood);
     internal void ResultsWrittenOnce() => Interlocked.Increment(ref _resultsWritten);
     internal void VisibilityRenewed() => Interlocked.Increment(ref _renewals);
     internal void MessageRetried() => Interlocked.Increment(ref _retried);

@@ -146,7 +146,7 @@ public sealed class TokenizeJobHandler(
         var row = await state.GetChunkAsync(TokenizePartition.For(job.Payload.Dataset, job.Payload.TokenizerId), job.Payload.Chunk, job.Stopping);
         if (row is null || row.JobId != job.JobId || TokenizeStates.IsTerminalChunk(row.State))
             return;
-        row.LastError = JobFailures.Describe(error);
+        row.LastError = JobFailures.ForUser(error);
         await state.TryUpdateChunkAsync(row, job.Stopping);
     }
 

@@ -86,7 +86,7 @@ public sealed class TrainShardJobHandler(
         await state.UpdateAsync(ct => state.GetShardAsync(job.Payload.RunId, job.Payload.Round, job.Payload.Shard, ct), row =>
         {
             if (ShardStates.IsTerminal(row.State)) return false;
-            row.LastError = JobFailures.Describe(error);
+            row.LastError = JobFailures.ForUser(error);
             return true;
         }, job.Stopping);
     }

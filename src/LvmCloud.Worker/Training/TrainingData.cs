@@ -7,6 +7,7 @@ using LvmCloud.Platform.Queues;
 using LvmCloud.Platform.Storage;
 using LvmCloud.Platform.Training;
 using LvmCloud.Vision.Training;
+using LvmCloud.Worker.Jobs;
 using Microsoft.Extensions.Options;
 
 namespace LvmCloud.Worker.Training;
@@ -61,12 +62,16 @@ public sealed class TrainingData(StorageClients clients, IOptions<TrainingWorker
             TokenShard shard;
             try
             {
-                shard = TokenShardReader.Read(local.Path);
+                // Named as the user knows it (container/path), never by the worker's cache file.
+                shard = TokenShardReader.Read(await File.ReadAllBytesAsync(local.Path, cancellationToken), file.Path);
                 shard.EnsureTokensBelow(vocabSize);
             }
             catch (Exception e) when (e is TokenShardFormatException or InvalidDataException)
             {
-                throw new PermanentJobException($"Token shard {file} cannot be used: {e.Message}", e);
+                // A rejected file stays in the cache no longer than the job that read it.
+                File.Delete(local.Path);
+                var detail = e is TokenShardFormatException format ? format.Detail : e.Message;
+                throw new PermanentJobException($"Token shard {file} cannot be used: {JobFailures.Clause(detail)}", e);
             }
             foreach (var row in shard)
                 rows.Add(row.ToArray());
