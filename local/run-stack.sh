@@ -79,7 +79,7 @@ else
   (cd "$root/src/LvmCloud.LocalApi/bin/$config/net10.0" && exec dotnet LvmCloud.LocalApi.dll --urls "http://127.0.0.1:$api_port") & app_pids+=($!)
   echo "Local API host on http://127.0.0.1:$api_port/api/ (Azure Functions Core Tools not found; manifests are picked up by polling)."
 fi
-echo "Submit a batch: lvm submit samples/fashion/manifest.jsonl --endpoint http://127.0.0.1:$api_port"
+echo "Submit a batch: lvm batches submit samples/fashion/manifest.jsonl --endpoint http://127.0.0.1:$api_port"
 echo "Upload a dataset (tokenized on upload and on Tokenize:Schedule): lvm datasets upload DIR --name NAME --endpoint http://127.0.0.1:$api_port"
 
 # Runs until stopped, or until one of the processes ends by itself (then everything stops).

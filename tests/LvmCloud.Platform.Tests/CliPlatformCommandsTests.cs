@@ -7,7 +7,7 @@ using SixLabors.ImageSharp;
 namespace LvmCloud.Platform.Tests;
 
 /// <summary>
-/// <c>lvm submit/wait/status/fetch</c> against the HTTP API over real HTTP. <see cref="FunctionsHttpHost"/> stands
+/// <c>lvm batches submit/wait/status/fetch/cancel/list</c> against the HTTP API over real HTTP. <see cref="FunctionsHttpHost"/> stands
 /// in for the Functions host (Kestrel routing to the real function classes, key check, a blob watcher in place
 /// of the Event Grid trigger); storage is the collection's Azurite and a real worker host runs the items through
 /// the model pipeline with a tiny random-weight model from a local models folder.

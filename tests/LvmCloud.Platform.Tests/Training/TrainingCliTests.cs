@@ -4,7 +4,7 @@ using LvmCloud.Platform.Tests.Infrastructure;
 namespace LvmCloud.Platform.Tests.Training;
 
 /// <summary>
-/// <c>lvm train-submit / train-wait / train-status / models list</c> over real HTTP against the local API host, with a
+/// <c>lvm runs submit / runs wait / runs status / models list</c> over real HTTP against the local API host, with a
 /// worker training the run: the run's own data/ shards are uploaded by the CLI.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
