@@ -105,7 +105,7 @@ public sealed class FolderStore : IFileStore
         if (!Directory.Exists(folder)) yield break;
         var files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
             .Select(f => (File: f, Path: Path.GetRelativePath(Root, f).Replace(Path.DirectorySeparatorChar, '/')))
-            .Where(f => f.Path.StartsWith(prefix, StringComparison.Ordinal) && !f.Path.Contains(PartialSuffix, StringComparison.Ordinal) && !f.Path.EndsWith(MetadataSuffix, StringComparison.Ordinal))
+            .Where(f => f.Path.StartsWith(prefix, StringComparison.Ordinal) && !f.Path.Contains(PartialSuffix, StringComparison.Ordinal) && !f.Path.Contains(MetadataSuffix, StringComparison.Ordinal))
             .OrderBy(f => f.Path, StringComparer.Ordinal);
         foreach (var (file, path) in files)
         {
@@ -123,7 +123,7 @@ public sealed class FolderStore : IFileStore
         if (!Directory.Exists(full)) yield break;
         var files = Directory.EnumerateFiles(full)
             .Select(f => (File: f, Path: folder + Path.GetFileName(f)))
-            .Where(f => !f.Path.Contains(PartialSuffix, StringComparison.Ordinal) && !f.Path.EndsWith(MetadataSuffix, StringComparison.Ordinal))
+            .Where(f => !f.Path.Contains(PartialSuffix, StringComparison.Ordinal) && !f.Path.Contains(MetadataSuffix, StringComparison.Ordinal))
             .OrderBy(f => f.Path, StringComparer.Ordinal);
         foreach (var (file, path) in files)
         {

@@ -22,8 +22,26 @@ public sealed class PrefixedStore : IFileStore
     public Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken = default) =>
         _inner.OpenReadAsync(Prefix + StorePath.Require(path), cancellationToken);
 
+    public async Task<OpenedFile> OpenAsync(string path, ByteRange? range = null, string? ifVersion = null, CancellationToken cancellationToken = default)
+    {
+        var opened = await _inner.OpenAsync(Prefix + StorePath.Require(path), range, ifVersion, cancellationToken);
+        return new OpenedFile(opened.Info with { Path = path }, opened.Content);
+    }
+
     public Task WriteAsync(string path, Stream content, string? contentType = null, CancellationToken cancellationToken = default) =>
         _inner.WriteAsync(Prefix + StorePath.Require(path), content, contentType, cancellationToken);
+
+    public Task<StoredFile?> TryWriteAsync(string path, Stream content, FileWriteOptions options, CancellationToken cancellationToken = default) =>
+        Strip(_inner.TryWriteAsync(Prefix + StorePath.Require(path), content, options, cancellationToken));
+
+    public async IAsyncEnumerable<StoredFile> ListFolderAsync(string folder = "", [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var file in _inner.ListFolderAsync(Prefix + StorePath.RequirePrefix(folder), cancellationToken))
+            yield return file with { Path = file.Path[Prefix.Length..] };
+    }
+
+    public IAsyncEnumerable<string> ListFoldersAsync(string prefix = "", CancellationToken cancellationToken = default) =>
+        _inner.ListFoldersAsync(Prefix + StorePath.RequirePrefix(prefix), cancellationToken);
 
     public async IAsyncEnumerable<StoredFile> ListAsync(string prefix = "", [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

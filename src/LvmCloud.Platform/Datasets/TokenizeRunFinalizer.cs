@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Azure;
 using LvmCloud.Core.Storage;
 using LvmCloud.Core.Tokens;
 using LvmCloud.Platform.Configuration;

@@ -18,13 +18,16 @@ public sealed class VersionRecordingStore(IFileStore inner) : IFileStore
 
     public Task<StoredFile?> GetInfoAsync(string path, CancellationToken cancellationToken = default) => inner.GetInfoAsync(path, cancellationToken);
 
-    public async Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken = default)
+    public async Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken = default) =>
+        (await OpenAsync(path, null, null, cancellationToken)).Content;
+
+    public async Task<OpenedFile> OpenAsync(string path, ByteRange? range = null, string? ifVersion = null, CancellationToken cancellationToken = default)
     {
         try
         {
-            var opened = await inner.OpenAsync(path, null, null, cancellationToken);
+            var opened = await inner.OpenAsync(path, range, ifVersion, cancellationToken);
             _read[path] = SourceVersions.Normalize(opened.Info.Version);
-            return opened.Content;
+            return opened;
         }
         catch (FileNotFoundException)
         {

@@ -13,7 +13,7 @@ namespace LvmCloud.Platform.Storage;
 /// <c>{batchId}/</c>, say). A write is one upload, so readers see the old blob or the new one, never half; a file
 /// larger than <see cref="SingleUploadLimit"/> is uploaded in blocks of <see cref="BlockSize"/>, several at once, and
 /// committed in one request. A file's version is its ETag; metadata is blob metadata; conditions are If-None-Match: *
-/// and If-Match. Requests: info, a read (whole or a range), a write up to the single-upload limit, and a delete are one
+/// and If-Match. A version is the quoted ETag, the same from a listing, an info request, a read and a write. Requests: info, a read (whole or a range), a write up to the single-upload limit, and a delete are one
 /// each; a listing is one per 5,000 files (with metadata); a large write is one per block plus one commit.
 /// The SDK lives here and in <see cref="SasIssuer"/>; no other code names a blob client.
 /// </summary>
@@ -72,7 +72,7 @@ public sealed class BlobStore : IFileStore
         try
         {
             var properties = (await Blob(path).GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
-            return new StoredFile(path, properties.ContentLength, properties.ETag.ToString()) { Metadata = Metadata(properties.Metadata), LastModified = properties.LastModified };
+            return new StoredFile(path, properties.ContentLength, Version(properties.ETag)) { Metadata = Metadata(properties.Metadata), LastModified = properties.LastModified };
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
@@ -115,7 +115,7 @@ public sealed class BlobStore : IFileStore
                     throw;
                 }
             }
-            return new OpenedFile(new StoredFile(path, length, details.ETag.ToString()) { Metadata = Metadata(details.Metadata), LastModified = details.LastModified }, download.Content);
+            return new OpenedFile(new StoredFile(path, length, Version(details.ETag)) { Metadata = Metadata(details.Metadata), LastModified = details.LastModified }, download.Content);
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
@@ -152,7 +152,7 @@ public sealed class BlobStore : IFileStore
                 TransferOptions = _transfer,
             }, cancellationToken);
             long length = counted?.BytesRead ?? content.Length - start;
-            return new StoredFile(path, length, written.Value.ETag.ToString()) { LastModified = written.Value.LastModified, Metadata = options.Metadata ?? StoredFile.NoMetadata };
+            return new StoredFile(path, length, Version(written.Value.ETag)) { LastModified = written.Value.LastModified, Metadata = options.Metadata ?? StoredFile.NoMetadata };
         }
         catch (RequestFailedException e) when ((options.IfAbsent && e.Status is 409 or 412) || (options.IfVersion is not null && e.Status is 404 or 409 or 412))
         {
@@ -186,12 +186,15 @@ public sealed class BlobStore : IFileStore
         (await Blob(path).DeleteIfExistsAsync(cancellationToken: cancellationToken)).Value;
 
     private StoredFile File(BlobItem blob) =>
-        new(blob.Name[Prefix.Length..], blob.Properties.ContentLength ?? 0, blob.Properties.ETag?.ToString() ?? "")
+        new(blob.Name[Prefix.Length..], blob.Properties.ContentLength ?? 0, blob.Properties.ETag is { } etag ? Version(etag) : "")
         {
             Metadata = Metadata(blob.Metadata),
             LastModified = blob.Properties.LastModified,
             ContentMd5 = blob.Properties.ContentHash is { Length: > 0 } md5 ? Convert.ToBase64String(md5) : null,
         };
+
+    /// <summary>A version as the ETag header spells it (quoted), whether it came from a listing or a response header.</summary>
+    private static string Version(ETag etag) => etag.ToString("H");
 
     private FileNotFoundException NotFound(string path, Exception? inner) => new($"'{Describe(path)}' does not exist.", path, inner);
 

@@ -1,7 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using Azure;
-using Azure.Storage.Blobs.Models;
 using LvmCloud.Core.Datasets;
 using LvmCloud.Core.Manifests;
 using LvmCloud.Core.Sentences;

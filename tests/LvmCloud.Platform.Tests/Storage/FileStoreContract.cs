@@ -103,8 +103,10 @@ public abstract class FileStoreContract : IAsyncLifetime
         var listed = new List<StoredFile>();
         await foreach (var file in store.ListAsync()) listed.Add(file);
         Assert.Equal("c-1", Assert.Single(listed).Metadata["claim"]);
+        Assert.Equal(info.Version, listed[0].Version); // a listing, an info request, a read and a write agree on the version
         await using var opened = await store.OpenAsync("results.jsonl");
         Assert.Equal("c-1", opened.Info.Metadata["claim"]);
+        Assert.Equal(info.Version, opened.Info.Version);
     }
 
     [Fact]
