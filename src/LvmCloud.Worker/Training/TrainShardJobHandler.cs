@@ -32,6 +32,7 @@ public sealed class TrainShardJobHandler(
     TrainingData data,
     TransformerSource transformers,
     RoundMerger merger,
+    ShardOwnership ownership,
     IOptions<TrainingWorkerOptions> options,
     TimeProvider time,
     ILogger<TrainShardJobHandler> logger) : IJobHandler<TrainShardPayload>
@@ -62,7 +63,7 @@ public sealed class TrainShardJobHandler(
         if (run.CancelRequested && row.State == ShardStates.Queued)
             return await CancelAsync(job);
 
-        var (claimed, previousStep, why) = await ClaimAsync(job, cancellation);
+        var (claimed, previousStep, why) = await ownership.ClaimAsync(job, cancellation);
         if (claimed is null)
             return new JobResult(why);
         try
@@ -129,45 +130,6 @@ public sealed class TrainShardJobHandler(
         }, job.Stopping);
         await rounds.CloseIfStoppedAsync(runId, round, job.Stopping);
         return new JobResult("cancelled before it started (the run's cancel was requested)");
-    }
-
-    /// <summary>
-    /// Makes the shard row this delivery's: running, owned by this message, heartbeat now. Null (and why) when it is
-    /// finished, or owned by another message whose heartbeat is live. <c>PreviousStep</c> is the step an earlier delivery
-    /// last reported (−1 when none ran).
-    /// </summary>
-    private async Task<(ShardEntity? Claimed, int PreviousStep, string Why)> ClaimAsync(JobContext<TrainShardPayload> job, CancellationToken cancellationToken)
-    {
-        var (runId, round, shard) = (job.Payload.RunId, job.Payload.Round, job.Payload.Shard);
-        var previous = -1;
-        var why = "";
-        var row = await state.UpdateAsync(ct => state.GetShardAsync(runId, round, shard, ct), r =>
-        {
-            var now = time.GetUtcNow();
-            if (ShardStates.IsTerminal(r.State))
-            {
-                why = $"the shard is {r.State}; nothing to do";
-                return false;
-            }
-            if (r.State == ShardStates.Running && r.Owner != job.MessageId && r.HeartbeatAt + _options.OwnerLease > now)
-            {
-                why = $"message {r.Owner} is training this shard (heartbeat {r.HeartbeatAt:HH:mm:ss}); this duplicate message is dropped";
-                return false;
-            }
-            why = "";
-            previous = r.State == ShardStates.Running ? r.Step : -1;
-            if (r.StartedAt is null)
-            {
-                r.StartedAt = now;
-                r.QueueWaitSeconds = Math.Max(0, (now - r.EnqueuedAt).TotalSeconds);
-            }
-            r.State = ShardStates.Running;
-            r.Owner = job.MessageId;
-            r.HeartbeatAt = now;
-            r.Deliveries++;
-            return true;
-        }, cancellationToken);
-        return why.Length == 0 && row is { State: ShardStates.Running } && row.Owner == job.MessageId ? (row, previous, "") : (null, previous, why);
     }
 
     /// <summary>Trains the shard's remaining steps and writes its result; the result and this delivery's seconds (before any merge).</summary>

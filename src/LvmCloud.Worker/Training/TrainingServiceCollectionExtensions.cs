@@ -22,6 +22,7 @@ public static class TrainingServiceCollectionExtensions
         services.TryAddSingleton<TransformerSource>();
         services.TryAddSingleton<ModelRegistrar>();
         services.TryAddSingleton<RoundMerger>();
+        services.TryAddSingleton<ShardOwnership>();
         services.AddJobHandler<TrainShardPayload, TrainShardJobHandler>();
         return services;
     }
