@@ -23,6 +23,8 @@ public static class TrainingServiceCollectionExtensions
         services.TryAddSingleton<ModelRegistrar>();
         services.TryAddSingleton<RoundMerger>();
         services.TryAddSingleton<ShardOwnership>();
+        services.TryAddSingleton<ShardBookkeeping>();
+        services.TryAddSingleton<ShardTrainer>();
         services.AddJobHandler<TrainShardPayload, TrainShardJobHandler>();
         return services;
     }
