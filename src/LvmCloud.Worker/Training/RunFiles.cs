@@ -9,9 +9,6 @@ using LvmCloud.Worker.Caching;
 
 namespace LvmCloud.Worker.Training;
 
-/// <summary>A run's spec and plan as a job reads them.</summary>
-public sealed record RunDefinition(string RunId, TrainingRunSpec Spec, TrainingPlan Plan);
-
 /// <summary>
 /// Reads a run's <c>run.json</c> and <c>plan.json</c> once per process: both are written once when the run starts and
 /// never change, so every job of the run can share them.
