@@ -132,17 +132,3 @@ public sealed record WorkerOptions : IValidatableObject
         }
     }
 }
-
-/// <summary>Settings of one queue that differ from the worker's defaults (null: the default).</summary>
-public sealed record QueueOverrides
-{
-    public int? Concurrency { get; init; }
-    public TimeSpan? VisibilityTimeout { get; init; }
-    public int? MaxDequeueCount { get; init; }
-    public TimeSpan? RetryDelay { get; init; }
-    public int? ReceiveBatch { get; init; }
-}
-
-/// <summary>The settings a queue is consumed with.</summary>
-/// <param name="ReceiveBatch">Messages one receive asks for; a loop holds up to this many at once.</param>
-public sealed record QueueSettings(int Concurrency, TimeSpan VisibilityTimeout, int MaxDequeueCount, TimeSpan RetryDelay, int ReceiveBatch);

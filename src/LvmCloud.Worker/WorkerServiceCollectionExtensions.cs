@@ -35,6 +35,7 @@ public static class WorkerServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton<GenerationBatcher>();
+        services.TryAddSingleton<GenerateItemRecords>();
         services.AddJobHandler<GeneratePayload, GenerateJobHandler>();
         services.AddJobHandler<TokenizePayload, Tokenize.TokenizeJobHandler>();
         services.AddLvmTraining();

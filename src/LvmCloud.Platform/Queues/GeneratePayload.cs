@@ -22,4 +22,10 @@ public sealed record GeneratePayload(string BatchId, IReadOnlyList<string> ItemI
     }
 
     public string Describe() => $"batch {BatchId}, {ItemIds.Count} items, model {Model}";
+
+    public IEnumerable<KeyValuePair<string, object?>> SpanTags() =>
+    [
+        new("lvm.batch_id", BatchId),
+        new("lvm.item_count", ItemIds.Count),
+    ];
 }

@@ -41,6 +41,13 @@ public sealed record TokenizePayload(
     }
 
     public string Describe() => $"dataset {Dataset}, chunk {Chunk} (lines from {FirstLine}), tokenizer {TokenizerId}, run {RunId}";
+
+    public IEnumerable<KeyValuePair<string, object?>> SpanTags() =>
+    [
+        new("lvm.dataset", Dataset),
+        new("lvm.tokenizer_id", TokenizerId),
+        new("lvm.chunk", Chunk),
+    ];
 }
 
 /// <summary>A line the whole file's parse found invalid: its number and reason code (<c>duplicate-id</c>, <c>too-many-items</c>).</summary>

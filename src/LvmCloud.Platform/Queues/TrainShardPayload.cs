@@ -25,4 +25,11 @@ public sealed record TrainShardPayload(string RunId, int Round, int Shard) : IJo
     }
 
     public string Describe() => $"run {RunId}, round {Round}, shard {Shard}";
+
+    public IEnumerable<KeyValuePair<string, object?>> SpanTags() =>
+    [
+        new("lvm.run_id", RunId),
+        new("lvm.round", Round),
+        new("lvm.shard", Shard),
+    ];
 }

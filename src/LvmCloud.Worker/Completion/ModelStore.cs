@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using LvmCloud.Core.Storage;
 using LvmCloud.Platform.Datasets;
 using LvmCloud.Platform.Queues;
@@ -8,6 +7,7 @@ using LvmCloud.Vision.Devices;
 using LvmCloud.Vision.Memory;
 using LvmCloud.Vision.Native;
 using LvmCloud.Vision.Pipelines;
+using LvmCloud.Worker.Caching;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using TorchSharp;
@@ -29,7 +29,7 @@ public sealed class ModelStore : IModelSource, IDisposable
     private readonly StorageClients _clients;
     private readonly WorkerOptions _options;
     private readonly ILogger<ModelStore> _logger;
-    private readonly ConcurrentDictionary<ModelReference, Lazy<Task<LoadedModel>>> _models = new();
+    private readonly CacheOnce<ModelReference, LoadedModel> _models = new();
 
     public ModelStore(StorageClients clients, IOptions<WorkerOptions> options, ILogger<ModelStore> logger, IOptions<Generate.GenerationBatchOptions>? batchOptions = null)
     {
@@ -60,55 +60,13 @@ public sealed class ModelStore : IModelSource, IDisposable
     {
         if (reference.Problem() is { } problem)
             throw new ArgumentException(problem);
-        var lazy = _models.GetOrAdd(reference, r => new Lazy<Task<LoadedModel>>(() => LoadAsync(r, CancellationToken.None)));
-        try
-        {
-            return await lazy.Value.WaitAsync(cancellationToken);
-        }
-        catch (Exception) when (lazy.Value.IsFaulted)
-        {
-            _models.TryRemove(new KeyValuePair<ModelReference, Lazy<Task<LoadedModel>>>(reference, lazy));
-            throw;
-        }
+        return await _models.GetAsync(reference, r => LoadAsync(r, CancellationToken.None), cancellationToken);
     }
 
     private async Task<LoadedModel> LoadAsync(ModelReference reference, CancellationToken cancellationToken)
     {
         var folder = await LocateAsync(reference, cancellationToken);
-        LvmModel model;
-        try
-        {
-            model = await Task.Run(() => LvmModel.Load(folder, Placement), cancellationToken);
-        }
-        catch (ModelDoesNotFitException e)
-        {
-            // Planned from the configs and headers before anything loaded: another delivery cannot fit it either.
-            _logger.LogWarning("Model {Model} in {Folder} does not fit this worker: {Refusal}", reference, folder, e.Message);
-            throw new ModelDoesNotFitJobException($"Model {reference} does not fit this worker. {e.Message}", e);
-        }
-        catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException or FormatException
-                                      or System.Text.Json.JsonException or ArgumentException or KeyNotFoundException
-                                      or Vision.Checkpoints.CheckpointException)
-        {
-            // The files are there but do not make a model (a corrupt or incomplete checkpoint): retrying cannot help.
-            throw new ModelLoadException($"Model {reference} in {folder} cannot be loaded: {e.Message}", e);
-        }
-        if (model.Plan is { } plan)
-        {
-            int fit = plan.MaxRows(plan.SequenceLength);
-            string rows = plan.Known ? fit.ToString(System.Globalization.CultureInfo.InvariantCulture) : "not capped by memory (free memory unknown)";
-            _logger.LogInformation(
-                "Model {Model} loaded from {Folder} on {Placement}: weights {Weights} (transformer {Transformer} + VQGAN {Vqgan}), free before loading {Free} ({Source}); " +
-                "rows per generation batch at the full context of {Tokens} tokens: {Rows} fit, {BatchRows} used (Worker:Generate:BatchRows {MaxRows})",
-                reference, folder, plan.Describe(), ByteSize.Gb(plan.TransformerBytes + plan.TokenizerBytes), ByteSize.Gb(plan.TransformerBytes), ByteSize.Gb(plan.TokenizerBytes),
-                plan.Budget.FreeBytes is { } free ? ByteSize.Gb(free) : "unknown", plan.Budget.Source, plan.SequenceLength, rows,
-                _batchRows is { } max ? Math.Min(max, fit) : fit, _batchRows?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unset");
-        }
-        else
-            _logger.LogInformation("Model {Model} loaded from {Folder} on {Placement}", reference, folder, Placement.Describe(model.Transformer.DType));
-        if (model.DescribeLoad() is { } load)
-            _logger.LogInformation("Model {Model}: {Load}", reference, load);
-        return new LoadedModel(reference, model);
+        return await ModelFolderLoader.LoadAsync(reference, folder, Placement, _batchRows, _logger, cancellationToken);
     }
 
     /// <summary>The local model folder for <paramref name="reference"/> under <paramref name="root"/>, or null (see the class summary for the two layouts).</summary>
@@ -202,43 +160,8 @@ public sealed class ModelStore : IModelSource, IDisposable
 
     public void Dispose()
     {
-        foreach (var lazy in _models.Values)
-            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
-                lazy.Value.Result.Dispose();
+        foreach (var model in _models.Loaded)
+            model.Dispose();
         _models.Clear();
     }
 }
-
-/// <summary>A loaded model with its pipeline; runs are serialised (one generation batch at a time per model).</summary>
-public sealed class LoadedModel(ModelReference reference, LvmModel model) : IDisposable
-{
-    public ModelReference Reference { get; } = reference;
-    public LvmModel Model { get; } = model;
-    public CompletionPipeline Pipeline { get; } = new(model);
-
-    /// <summary>The pipeline behind a lock: several queue loops may share one model.</summary>
-    public IFrameCompleter Completer => _completer ??= new SerializedCompleter(Pipeline);
-
-    private IFrameCompleter? _completer;
-
-    public void Dispose() => Model.Dispose();
-
-    private sealed class SerializedCompleter(IFrameCompleter inner) : IFrameCompleter
-    {
-        private readonly Lock _gate = new();
-
-        public int Resolution => inner.Resolution;
-
-        public IReadOnlyList<CompletionOutput> Complete(IReadOnlyList<CompletionInput> items, CancellationToken cancellationToken)
-        {
-            lock (_gate)
-                return inner.Complete(items, cancellationToken);
-        }
-    }
-}
-
-/// <summary>The model a message names exists neither locally nor in the <c>models</c> container (permanent: retrying will not make it appear).</summary>
-public sealed class ModelNotFoundException(string message) : PermanentJobException(message);
-
-/// <summary>The model's files are there but do not load (corrupt or incomplete checkpoint, bad config): permanent.</summary>
-public sealed class ModelLoadException(string message, Exception inner) : PermanentJobException(message, inner);

@@ -31,6 +31,7 @@ public sealed class GenerateJobHandler(
     BatchFinalizer finalizer,
     IModelSource models,
     GenerationBatcher batcher,
+    GenerateItemRecords records,
     WorkerStats stats,
     TimeProvider time,
     ILogger<GenerateJobHandler> logger) : IJobHandler<GeneratePayload>
@@ -59,7 +60,7 @@ public sealed class GenerateJobHandler(
             }
 
             List<ItemEntity> claimed;
-            (claimed, known) = await ClaimAsync(job, open, cancellation);
+            (claimed, known) = await records.ClaimAsync(job, open, cancellation);
             skipped += open.Count - claimed.Count;
             for (var i = 0; i < skipped; i++)
                 stats.ItemSkipped();
@@ -100,7 +101,7 @@ public sealed class GenerateJobHandler(
                         runs.AddRange(runnable.Zip(done, (r, run) => (r.Item, run)));
                     }
                 }
-                (known, succeeded, failed) = await FinishAsync(batchId, runs, started, cancellation);
+                (known, succeeded, failed) = await records.FinishAsync(batchId, runs, started, cancellation);
             }
         }
 
@@ -155,85 +156,9 @@ public sealed class GenerateJobHandler(
             stats.ResultsWrittenOnce();
     }
 
-    private async Task<(List<ItemEntity> Claimed, BatchEntity? Batch)> ClaimAsync(JobContext<GeneratePayload> job, List<ItemEntity> open, CancellationToken cancellationToken)
-    {
-        if (open.Count == 0)
-            return ([], null);
-        var now = time.GetUtcNow();
-        var changes = new List<ItemChange>();
-        foreach (var item in open)
-        {
-            var from = item.State;
-            item.State = ItemStates.Running;
-            item.Attempts++;
-            item.JobId = job.JobId;
-            item.StartedAt = now;
-            item.QueueWaitMs = Math.Max(0, (now - job.Envelope.EnqueuedAt).TotalMilliseconds);
-            changes.Add(new ItemChange(item, from));
-        }
-        var result = await state.TransitionItemsAsync(job.Payload.BatchId, changes, cancellationToken);
-        var rerun = changes.Where(c => c.FromState == ItemStates.Running && result.Written.Contains(c.Item)).Select(c => c.Item.ItemId).ToList();
-        if (rerun.Count > 0)
-            logger.LogWarning("Job {JobId}: {Count} items left running by an earlier delivery are run again: {Items}", job.JobId, rerun.Count, string.Join(", ", rerun));
-        foreach (var item in result.Written)
-            PlatformTelemetry.QueueWait.Record(item.QueueWaitMs ?? 0);
-        return (result.Written.ToList(), result.Batch);
-    }
-
     /// <summary>The item's manifest line as intake stored it, with its id; null when it is missing or unreadable.</summary>
     private static BatchItem? Parse(ItemEntity item) => ItemJson.TryRead(item.ItemJson) is { } parsed ? parsed with { Id = item.ItemId } : null;
 
     private static string UnreadableReason(ItemEntity item) =>
         item.ItemJson is null ? "The item has no stored manifest line." : "The item's stored manifest line cannot be read.";
-
-    /// <summary>Records every item's end (its result record, with the batch's counts) in one transaction.</summary>
-    private async Task<(BatchEntity? Batch, int Succeeded, int Failed)> FinishAsync(
-        string batchId, List<(ItemEntity Item, ItemRun Run)> runs, long startedTimestamp, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        var elapsed = Stopwatch.GetElapsedTime(startedTimestamp);
-        var changes = new List<ItemChange>();
-        foreach (var (item, run) in runs)
-        {
-            var record = run.Record;
-            item.State = record.Status == ResultStatus.Succeeded ? ItemStates.Succeeded : ItemStates.Failed;
-            item.ErrorCode = record.ErrorCode;
-            item.Error = record.Error;
-            item.ResultJson = ResultsJsonl.Serialize(record);
-            item.OutputsJson = JsonSerializer.Serialize(record.Outputs.Select(Path.GetFileName));
-            item.FinishedAt = now;
-            item.TotalMs = elapsed.TotalMilliseconds;
-            item.ModelMs = run.ModelMs;
-            item.Perplexity = record.Perplexity;
-            item.TokensGenerated = run.TokensGenerated;
-            changes.Add(new ItemChange(item, ItemStates.Running));
-        }
-
-        var result = await state.TransitionItemsAsync(batchId, changes, cancellationToken);
-        foreach (var item in result.Lost)
-        {
-            logger.LogWarning("Item {ItemId} of batch {BatchId} changed while it ran (another delivery finished it); this run's record is dropped", item.ItemId, batchId);
-            stats.ItemSkipped();
-        }
-        var (succeeded, failed) = (0, 0);
-        foreach (var item in result.Written)
-        {
-            PlatformTelemetry.ItemDuration.Record(item.TotalMs ?? 0);
-            PlatformTelemetry.ItemsCompleted.Add(1, new KeyValuePair<string, object?>("status", item.State));
-            if (item.TokensGenerated > 0)
-                PlatformTelemetry.TokensGenerated.Add(item.TokensGenerated.Value);
-            if (item.State == ItemStates.Succeeded)
-            {
-                succeeded++;
-                stats.ItemSucceeded();
-            }
-            else
-            {
-                failed++;
-                stats.ItemFailed();
-                PlatformTelemetry.ItemsFailed.Add(1, new KeyValuePair<string, object?>("reason", "item"));
-            }
-        }
-        return (result.Batch, succeeded, failed);
-    }
 }

@@ -18,6 +18,3 @@ public interface IJobHandler<TPayload> where TPayload : IJobPayload
     /// <summary>The job will not be tried again: fail its work with <paramref name="reason"/>. Runs before the message leaves the queue.</summary>
     Task OnPoisonAsync(JobContext<TPayload> job, string reason) => Task.CompletedTask;
 }
-
-/// <summary>What a finished job did, in a few words for its log line (e.g. "4 succeeded, 0 failed").</summary>
-public sealed record JobResult(string Summary);

@@ -41,7 +41,6 @@ public sealed class TokenizeJobHandler(
     TimeProvider time,
     ILogger<TokenizeJobHandler> logger) : IJobHandler<TokenizePayload>
 {
-    private const int MessageChars = 300;
     private static readonly JsonSerializerOptions EntryJson = new(PlatformJson.Web) { WriteIndented = true };
 
     public async Task<JobResult> HandleAsync(JobContext<TokenizePayload> job)
@@ -85,10 +84,10 @@ public sealed class TokenizeJobHandler(
             return await SupersedeAsync(job, row, partition, changed);
 
         var images = new VersionRecordingStore(clients.DatasetFiles.Under(StorageLayout.DatasetPrefix(p.Dataset)));
-        var marked = (p.Marked ?? []).Select(m => new SkippedSentence(VisualSentence.ForLine(m.Line), m.Line, m.Reason, MarkedMessage(m))).ToList();
+        var marked = (p.Marked ?? []).Select(m => new SkippedSentence(VisualSentence.ForLine(m.Line), m.Line, m.Reason, ChunkOutcome.MarkedMessage(m))).ToList();
         var datasetOptions = SentenceDatasetOptions.Default with { MaxParallelReads = options.Value.ParallelReads };
         var dataset = SentenceDataset.FromLines(images, Encoding.UTF8.GetString(lines.Bytes), p.FirstLine, marked, datasetOptions);
-        var output = new BlobStore(clients.Tokens, StorageLayout.TokensPrefix(p.Dataset, p.TokenizerId));
+        var output = clients.TokenFiles.Under(StorageLayout.TokensPrefix(p.Dataset, p.TokenizerId));
         var stem = TokenShardFiles.Stem(p.Chunk);
 
         TokenizedShard shard;
@@ -112,16 +111,7 @@ public sealed class TokenizeJobHandler(
         await output.WriteTextAsync(StorageLayout.ShardIndexEntryName(stem), JsonSerializer.Serialize(entry, EntryJson), "application/json", cancellation);
 
         var imagesEncoded = dataset.Sentences.Where(s => shard.SentenceIds.Contains(s.SentenceId)).Sum(s => (long)s.Images.Count);
-        row.State = TokenizeStates.Succeeded;
-        row.FinishedAt = time.GetUtcNow();
-        row.DoneFingerprint = done;
-        row.DoneRunId = p.RunId;
-        row.Sentences = shard.Sentences;
-        row.Tokens = shard.Tokens;
-        row.SkippedCount = shard.Skipped.Count;
-        row.SkippedJson = shard.Skipped.Count == 0 ? null : JsonSerializer.Serialize(shard.Skipped.Take(TokenizeChunkEntity.SkippedKept).Select(Short), PlatformJson.Web);
-        row.SentencesETag = lines.ETag;
-        row.Error = null;
+        ChunkOutcome.MarkSucceeded(row, p.RunId, shard, done, lines.ETag, time.GetUtcNow());
         var run = await state.FinishChunkAsync(row, cancellation);
         if (run is null)
         {
@@ -204,16 +194,4 @@ public sealed class TokenizeJobHandler(
             await CloseRunAsync(partition, job.Payload.RunId, job.Stopping, run);
         return new JobResult($"chunk {row.Chunk} superseded: {reason}");
     }
-
-    private static string MarkedMessage(MarkedLine m) => m.Reason switch
-    {
-        ManifestErrorReason.DuplicateId => $"line {m.Line}: its id is already used by an earlier line of {StorageLayout.SentencesFileName}",
-        ManifestErrorReason.TooManyItems => $"line {m.Line}: the dataset already has {SentenceLimits.Default.MaxSentences} sentences, the limit",
-        _ => $"line {m.Line}: {m.Reason}",
-    };
-
-    private static SkippedSentence Short(SkippedSentence s) =>
-        s.Message.Length <= MessageChars ? s : s with { Message = s.Message[..MessageChars] + "..." };
-
-    private sealed record ChunkLines(byte[] Bytes, string ETag, string? Problem);
 }

@@ -1,9 +1,9 @@
-using System.Collections.Concurrent;
 using LvmCloud.Core.Storage;
 using LvmCloud.Platform.Configuration;
 using LvmCloud.Platform.Datasets;
 using LvmCloud.Platform.Queues;
 using LvmCloud.Vision.Tokenizer;
+using LvmCloud.Worker.Caching;
 using LvmCloud.Worker.Completion;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -17,24 +17,13 @@ namespace LvmCloud.Worker.Tokenize;
 /// </summary>
 public sealed class TokenizerStore(ModelStore models, IOptions<TokenizeOptions> options, ILogger<TokenizerStore> logger) : IDisposable
 {
-    private readonly ConcurrentDictionary<ModelReference, Lazy<Task<LoadedTokenizer>>> _tokenizers = new();
+    private readonly CacheOnce<ModelReference, LoadedTokenizer> _tokenizers = new();
 
     /// <summary>The tokenizer, loading it on first use; a failed load is retried on the next call.</summary>
     /// <exception cref="ModelNotFoundException">It exists nowhere (permanent).</exception>
     /// <exception cref="ModelLoadException">Its files do not load (permanent).</exception>
-    public async Task<LoadedTokenizer> GetAsync(ModelReference reference, CancellationToken cancellationToken)
-    {
-        var lazy = _tokenizers.GetOrAdd(reference, r => new Lazy<Task<LoadedTokenizer>>(() => LoadAsync(r, CancellationToken.None)));
-        try
-        {
-            return await lazy.Value.WaitAsync(cancellationToken);
-        }
-        catch (Exception) when (lazy.Value.IsFaulted)
-        {
-            _tokenizers.TryRemove(new KeyValuePair<ModelReference, Lazy<Task<LoadedTokenizer>>>(reference, lazy));
-            throw;
-        }
-    }
+    public Task<LoadedTokenizer> GetAsync(ModelReference reference, CancellationToken cancellationToken) =>
+        _tokenizers.GetAsync(reference, r => LoadAsync(r, CancellationToken.None), cancellationToken);
 
     private async Task<LoadedTokenizer> LoadAsync(ModelReference reference, CancellationToken cancellationToken)
     {
@@ -57,9 +46,8 @@ public sealed class TokenizerStore(ModelStore models, IOptions<TokenizeOptions> 
 
     public void Dispose()
     {
-        foreach (var lazy in _tokenizers.Values)
-            if (lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully)
-                lazy.Value.Result.Dispose();
+        foreach (var tokenizer in _tokenizers.Loaded)
+            tokenizer.Dispose();
         _tokenizers.Clear();
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using LvmCloud.Core.Storage;
 using LvmCloud.Platform;
@@ -6,11 +5,9 @@ using LvmCloud.Platform.Batches;
 using LvmCloud.Platform.Queues;
 using LvmCloud.Platform.Storage;
 using LvmCloud.Platform.Training;
+using LvmCloud.Worker.Caching;
 
 namespace LvmCloud.Worker.Training;
-
-/// <summary>A run's spec and plan as a job reads them.</summary>
-public sealed record RunDefinition(string RunId, TrainingRunSpec Spec, TrainingPlan Plan);
 
 /// <summary>
 /// Reads a run's <c>run.json</c> and <c>plan.json</c> once per process: both are written once when the run starts and
@@ -18,21 +15,11 @@ public sealed record RunDefinition(string RunId, TrainingRunSpec Spec, TrainingP
 /// </summary>
 public sealed class RunFiles(StorageClients clients)
 {
-    private readonly ConcurrentDictionary<string, Lazy<Task<RunDefinition>>> _runs = new(StringComparer.Ordinal);
+    private readonly CacheOnce<string, RunDefinition> _runs = new(StringComparer.Ordinal);
 
-    public async Task<RunDefinition> GetAsync(string runId, CancellationToken cancellationToken)
-    {
-        var lazy = _runs.GetOrAdd(runId, id => new Lazy<Task<RunDefinition>>(() => LoadAsync(id, CancellationToken.None)));
-        try
-        {
-            return await lazy.Value.WaitAsync(cancellationToken);
-        }
-        catch (Exception) when (lazy.Value.IsFaulted)
-        {
-            _runs.TryRemove(new KeyValuePair<string, Lazy<Task<RunDefinition>>>(runId, lazy));
-            throw;
-        }
-    }
+    /// <summary>The run's spec and plan, read on first use; a failed read is tried again on the next call.</summary>
+    public Task<RunDefinition> GetAsync(string runId, CancellationToken cancellationToken) =>
+        _runs.GetAsync(runId, id => LoadAsync(id, CancellationToken.None), cancellationToken);
 
     private async Task<RunDefinition> LoadAsync(string runId, CancellationToken cancellationToken)
     {

@@ -3,9 +3,6 @@ using Microsoft.Extensions.Logging;
 
 namespace LvmCloud.Worker.Training;
 
-/// <summary>Another delivery took the shard over (this one's heartbeat lapsed): stop, its owner carries on.</summary>
-public sealed class ShardTakenOverException(string message) : Exception(message);
-
 /// <summary>
 /// Writes a running shard job's step, loss and heartbeat to its state row: at every checkpoint, and otherwise at most
 /// every <see cref="TrainingWorkerOptions.ProgressInterval"/>, renewing the owner lease (<see cref="ShardOwnership"/>). Each

@@ -9,15 +9,3 @@ public static class StoreFolders
     /// <summary>A fresh temporary folder, deleted when disposed.</summary>
     public static TemporaryFolder Temporary(string prefix) => new(Directory.CreateTempSubdirectory(prefix).FullName);
 }
-
-/// <summary>A local scratch folder that removes itself.</summary>
-public sealed class TemporaryFolder(string path) : IDisposable
-{
-    public string Path { get; } = path;
-
-    public void Dispose()
-    {
-        if (Directory.Exists(Path))
-            Directory.Delete(Path, recursive: true);
-    }
-}

@@ -24,6 +24,8 @@ public static class TrainingServiceCollectionExtensions
         services.TryAddSingleton<RoundOuterStep>();
         services.TryAddSingleton<RoundMerger>();
         services.TryAddSingleton<ShardOwnership>();
+        services.TryAddSingleton<ShardBookkeeping>();
+        services.TryAddSingleton<ShardTrainer>();
         services.AddJobHandler<TrainShardPayload, TrainShardJobHandler>();
         return services;
     }
