@@ -79,9 +79,9 @@ azurite_version="$(timeout 60 node local/node_modules/azurite/dist/src/azurite.j
   || failed "azurite" "Azurite is installed but 'node local/node_modules/azurite/dist/src/azurite.js --version' fails: delete local/node_modules and run this script again."
 echo "azurite $azurite_version"
 
-# 3. NuGet packages.
+# 3. NuGet packages (a try that hangs is ended after 20 minutes).
 step "dotnet restore"
-retry dotnet restore LvmCloud.sln --nologo -v quiet \
+retry timeout 1200 dotnet restore LvmCloud.sln --nologo -v quiet \
   || failed "dotnet restore" "NuGet restore failed 3 times (see its output above): check the NuGet sources in NuGet.config or your network, then run this script again."
 
 # 4. One code style (.editorconfig): fails on any file `dotnet format LvmCloud.sln` would change.

@@ -105,7 +105,7 @@ public sealed class HttpApiTests(AzuriteFixture azurite)
         var api = new Api(harness);
         var (batchId, _) = await BatchSeeder.SeedAsync(harness, items: 1, perMessage: 1);
         await harness.StartWorkerAsync(new FlippingCompleter());
-        await harness.WaitForBatchAsync(batchId, TimeSpan.FromSeconds(30));
+        await harness.WaitForBatchAsync(batchId, TimeSpan.FromSeconds(90));
 
         var first = HttpCalls.Request("GET", "/f");
         var answer = await HttpCalls.ExecuteAsync(await api.ItemFile.Run(first, batchId, "item-000", "item-000.png", CancellationToken.None), first);
@@ -124,7 +124,7 @@ public sealed class HttpApiTests(AzuriteFixture azurite)
         var api = new Api(harness);
         var (batchId, _) = await BatchSeeder.SeedAsync(harness, items: 3, perMessage: 3);
         await harness.StartWorkerAsync(new FlippingCompleter());
-        await harness.WaitForBatchAsync(batchId, TimeSpan.FromSeconds(30));
+        await harness.WaitForBatchAsync(batchId, TimeSpan.FromSeconds(90));
         var request = HttpCalls.Request("GET", $"/api/batches/{batchId}/gallery");
         var page = await HttpCalls.ExecuteAsync(await api.Gallery.Run(request, batchId, CancellationToken.None), request);
         Assert.Equal(200, page.Status);
@@ -135,9 +135,11 @@ public sealed class HttpApiTests(AzuriteFixture azurite)
         {
             ExecutablePath = "/usr/bin/chromium",
             Headless = true,
+            Timeout = 120_000, // a first start on a busy machine builds chromium's caches: bound a failure, not a slow start
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         });
         var tab = await browser.NewPageAsync();
+        tab.SetDefaultTimeout(60_000);
         await tab.SetContentAsync(page.Text, new PageSetContentOptions { WaitUntil = WaitUntilState.Load });
 
         Assert.Equal($"Batch {batchId}", await tab.TitleAsync());
@@ -159,7 +161,7 @@ public sealed class HttpApiTests(AzuriteFixture azurite)
         var (older, _) = await BatchSeeder.SeedAsync(harness, items: 2, perMessage: 2);
         var (batchId, messages) = await BatchSeeder.SeedAsync(harness, items: 5, perMessage: 2, image: i => i == 3 ? "not a png"u8.ToArray() : TestImages.Png(16, 8, (byte)i));
         await harness.StartWorkerAsync(new FlippingCompleter());
-        await harness.WaitForBatchAsync(batchId, TimeSpan.FromSeconds(30));
+        await harness.WaitForBatchAsync(batchId, TimeSpan.FromSeconds(90));
 
         var ids = new List<string>();
         string? token = null;

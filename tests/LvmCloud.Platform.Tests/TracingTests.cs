@@ -29,10 +29,10 @@ public sealed class TracingTests(AzuriteFixture azurite)
 
         await harness.Get<Intake.BatchIntakeService>().IngestAsync(batchId, CancellationToken.None);
         await harness.StartWorkerAsync(new FlippingCompleter());
-        await harness.WaitForBatchAsync(batchId, TimeSpan.FromSeconds(30));
+        await harness.WaitForBatchAsync(batchId, TimeSpan.FromSeconds(90));
 
-        // The message's span ends after the batch is closed (the message is deleted last).
-        for (var i = 0; i < 100 && !spans.Any(s => s.OperationName == "generate process"); i++)
+        // The message's span ends after the batch is closed (the message is deleted last): wait for it (up to 60 s).
+        for (var i = 0; i < 1200 && !spans.Any(s => s.OperationName == "generate process"); i++)
             await Task.Delay(50);
         var intake = Assert.Single(spans, s => s.OperationName == "batch intake" && (string?)s.GetTagItem("lvm.batch_id") == batchId);
         var worker = Assert.Single(spans, s => s.OperationName == "generate process" && (string?)s.GetTagItem("lvm.batch_id") == batchId);

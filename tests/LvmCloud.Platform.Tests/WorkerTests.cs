@@ -15,10 +15,11 @@ public sealed class WorkerTests(AzuriteFixture azurite)
     [Fact]
     public async Task Two_workers_complete_each_item_once_renewing_visibility_and_write_results_once()
     {
-        await using var harness = await PlatformHarness.CreateAsync(azurite, new() { ["Worker:VisibilityTimeout"] = "00:00:01" });
+        await using var harness = await PlatformHarness.CreateAsync(azurite, new() { ["Worker:VisibilityTimeout"] = "00:00:05" });
         var (batchId, _) = await BatchSeeder.SeedAsync(harness, items: 20, perMessage: 3);
-        // Each message takes longer than the visibility timeout: it stays hidden only if the lease is renewed.
-        var completer = new FlippingCompleter { Delay = TimeSpan.FromMilliseconds(1500) };
+        // Each message takes longer than the visibility timeout: it stays hidden only if the lease is renewed. The
+        // lease is renewed every third of it, so only a renewal more than 3 s late (not a busy machine) lets it lapse.
+        var completer = new FlippingCompleter { Delay = TimeSpan.FromSeconds(6) };
         var (_, statsA) = await harness.StartWorkerAsync(completer);
         var (_, statsB) = await harness.StartWorkerAsync(completer);
 
@@ -69,7 +70,7 @@ public sealed class WorkerTests(AzuriteFixture azurite)
         Assert.All(items.Where(i => !messages[0].ItemIds.Contains(i.ItemId)), i => Assert.Equal(ItemStates.Succeeded, i.State));
         // Items are failed before the poisoned message is deleted (a crash in between redelivers, never loses it).
         var generate = harness.Clients.Queue(harness.Clients.QueueNames.Generate);
-        for (var i = 0; i < 100 && (await generate.PeekMessagesAsync(10)).Value.Length > 0; i++)
+        for (var i = 0; i < 1200 && (await generate.PeekMessagesAsync(10)).Value.Length > 0; i++) // up to 60 s
             await Task.Delay(50);
         Assert.Empty((await generate.PeekMessagesAsync(10)).Value);
     }

@@ -106,7 +106,7 @@ public sealed partial class SasTests(AzuriteFixture azurite)
         var api = new Api(harness);
         var (batchId, _) = await BatchSeeder.SeedAsync(harness, items: 2, perMessage: 2);
         await harness.StartWorkerAsync(new FlippingCompleter());
-        await harness.WaitForBatchAsync(batchId, TimeSpan.FromSeconds(30));
+        await harness.WaitForBatchAsync(batchId, TimeSpan.FromSeconds(90));
 
         var links = await GalleryLinksAsync(api, batchId);
         Assert.Equal(4, links.Count); // 2 prompts, 2 completions

@@ -198,7 +198,7 @@ public sealed class HostileBatchTests(AzuriteFixture azurite)
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await api.ManifestUploaded.Run(harness.Clients.Batches.GetBlobClient(StorageLayout.ManifestPath(batchId)), batchId, CancellationToken.None);
-        await harness.WaitForBatchAsync(batchId, TimeSpan.FromSeconds(30));
+        await harness.WaitForBatchAsync(batchId, TimeSpan.FromSeconds(90));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"intake took {clock.Elapsed}: it read the manifest");
 
         var status = await StatusAsync(api, batchId);
