@@ -1,8 +1,8 @@
 using System.Text.Json;
 using LvmCloud.Functions.Functions;
 using LvmCloud.Platform.Batches;
-using LvmCloud.Platform.Training;
 using LvmCloud.Platform.Tests.Infrastructure;
+using LvmCloud.Platform.Training;
 
 namespace LvmCloud.Platform.Tests;
 
