@@ -29,7 +29,7 @@ public static class LvmCliServices
             typeof(BatchesCancelCommand), typeof(BatchesListCommand),
             typeof(DatasetsCommand), typeof(DatasetsUploadCommand), typeof(DatasetsStatusCommand), typeof(DatasetsTokenizeCommand),
             typeof(DatasetsFetchTokensCommand), typeof(DatasetsListCommand),
-            typeof(RunsCommand), typeof(RunsSubmitCommand), typeof(RunsStatusCommand), typeof(RunsWaitCommand), typeof(RunsCancelCommand), typeof(RunsResumeCommand),
+            typeof(RunsCommand), typeof(RunsSubmitCommand), typeof(RunsStatusCommand), typeof(RunsWaitCommand), typeof(RunsCancelCommand), typeof(RunsResumeCommand), typeof(RunsListCommand),
             typeof(ModelsCommand), typeof(ModelsListCommand), typeof(ModelsPlanCommand), typeof(ModelsImportCommand), typeof(ModelsPushCommand), typeof(ModelsPresetsCommand),
         })
             services.AddSingleton(type);

@@ -18,6 +18,7 @@ public static class ApiRoutes
         app.MapGet("/api/batches/{batchId}", (HttpContext c, string batchId, GetBatchStatusFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, batchId, ct)));
         app.MapGet("/api/batches/{batchId}/results", (HttpContext c, string batchId, GetBatchResultsFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, batchId, ct)));
         app.MapGet("/api/batches/{batchId}/gallery", (HttpContext c, string batchId, GetGalleryFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, batchId, ct)));
+        app.MapPost("/api/batches/{batchId}/uploads", (HttpContext c, string batchId, CreateBatchUploadsFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, batchId, ct)));
         app.MapPost("/api/batches/{batchId}/cancel", (HttpContext c, string batchId, CancelBatchFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, batchId, ct)));
         app.MapGet("/api/batches/{batchId}/items/{itemId}/{file}", (HttpContext c, string batchId, string itemId, string file, GetItemFileFunction f, CancellationToken ct) =>
             Execute(c, f.Run(c.Request, batchId, itemId, file, ct)));
@@ -26,6 +27,7 @@ public static class ApiRoutes
         app.MapPost("/api/datasets/{dataset}/tokenize", (HttpContext c, string dataset, RequestTokenizeFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, dataset, ct)));
         app.MapPost("/api/datasets/{dataset}/uploads", (HttpContext c, string dataset, CreateDatasetUploadFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, dataset, ct)));
         app.MapGet("/api/datasets/{dataset}/tokens", (HttpContext c, string dataset, GetDatasetTokensFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, dataset, ct)));
+        app.MapGet("/api/training", (HttpContext c, ListTrainingRunsFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, ct)));
         app.MapPost("/api/training", (HttpContext c, StartTrainingFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, ct)));
         app.MapPost("/api/training/uploads", (HttpContext c, CreateTrainingUploadsFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, ct)));
         app.MapGet("/api/training/{runId}", (HttpContext c, string runId, GetTrainingStatusFunction f, CancellationToken ct) => Execute(c, f.Run(c.Request, runId, ct)));
@@ -46,11 +48,11 @@ public static class ApiRoutes
     {
         foreach (var type in new[]
         {
-            typeof(CreateBatchFunction), typeof(ListBatchesFunction), typeof(GetBatchStatusFunction), typeof(GetBatchResultsFunction),
+            typeof(CreateBatchFunction), typeof(CreateBatchUploadsFunction), typeof(ListBatchesFunction), typeof(GetBatchStatusFunction), typeof(GetBatchResultsFunction),
             typeof(GetGalleryFunction), typeof(CancelBatchFunction), typeof(GetItemFileFunction), typeof(ManifestUploadedFunction),
             typeof(ListDatasetsFunction), typeof(GetDatasetFunction), typeof(RequestTokenizeFunction), typeof(CreateDatasetUploadFunction),
             typeof(GetDatasetTokensFunction), typeof(SentencesUploadedFunction), typeof(TokenizeScheduleFunction),
-            typeof(StartTrainingFunction), typeof(CreateTrainingUploadsFunction), typeof(GetTrainingStatusFunction), typeof(GetTrainingLossPlotFunction),
+            typeof(StartTrainingFunction), typeof(ListTrainingRunsFunction), typeof(CreateTrainingUploadsFunction), typeof(GetTrainingStatusFunction), typeof(GetTrainingLossPlotFunction),
             typeof(CancelTrainingFunction), typeof(ResumeTrainingFunction), typeof(RunUploadedFunction), typeof(ListModelsFunction), typeof(GetModelFileFunction),
             typeof(CreateModelUploadsFunction), typeof(CommitModelFunction),
         })

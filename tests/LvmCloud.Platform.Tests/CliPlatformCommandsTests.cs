@@ -83,12 +83,15 @@ public sealed class CliPlatformCommandsTests(AzuriteFixture azurite) : IDisposab
             var document = JsonDocument.Parse(Assert.Single(json.Stdout)).RootElement;
             JsonStyle.AssertCamelCase(document, string.Join(' ', args));
             Assert.Contains(batchId, Assert.Single(json.Stdout));
+            if (args[1] == "cancel")
+                Assert.Contains("too late", document.GetProperty("note").GetString()); // the answer's note, kept in --json
         }
 
         // A cancel after every item finished changes nothing: the summary says the batch finished.
         var (cancelExit, cancel) = await CliRunner.RunAsync("batches", "cancel", batchId, "--endpoint", endpoint, "--key", Key);
         Assert.True(cancelExit == 0, cancel.AllStderr);
         Assert.Equal($"{batchId} finished 6/6", Assert.Single(cancel.Stdout));
+        Assert.Contains("The cancel came too late", cancel.AllStderr); // and said in text
 
         var outDir = Path.Combine(_temp.FullName, "out");
         var (fetchExit, fetch) = await CliRunner.RunAsync("batches", "fetch", batchId, "--endpoint", endpoint, "--key", Key, "--out", outDir);

@@ -8,7 +8,8 @@ namespace LvmCloud.Functions.Functions;
 
 /// <summary>
 /// <c>GET /api/models</c>: the registered models, each version with its files (model card, figures, training.json)
-/// linked to <c>GET /api/models/{name}/{version}/{file}</c>, and how it was trained when a run registered it.
+/// linked to <c>GET /api/models/{name}/{version}/{file}</c>, and how it was trained when a run registered it; and the
+/// default model (what a batch without a model runs on), registered or bundled with the workers.
 /// </summary>
 public sealed class ListModelsFunction(ModelRegistry models)
 {
@@ -22,6 +23,8 @@ public sealed class ListModelsFunction(ModelRegistry models)
             var list = (await models.ListAsync(cancellationToken)).Select(m => new ModelListEntry(m.Name, m.Version, m.RegisteredAt,
                 m.Files.ToDictionary(f => f, f => new Uri($"{root}{Uri.EscapeDataString(m.Name)}/{Uri.EscapeDataString(m.Version)}/{Uri.EscapeDataString(f)}"), StringComparer.Ordinal),
                 m.Training)).ToList();
-            return ApiResults.Json(new ModelList(list));
+            var fallback = models.Default;
+            var source = list.Any(m => m.Name == fallback.Name && m.Version == fallback.Version) ? DefaultModel.Registered : DefaultModel.Bundled;
+            return ApiResults.Json(new ModelList(list, new DefaultModel(fallback.Name, fallback.Version, source)));
         });
 }

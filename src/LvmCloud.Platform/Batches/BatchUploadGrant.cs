@@ -12,3 +12,6 @@ public sealed record BatchUploadGrant(string BatchId, DateTimeOffset ExpiresOn, 
 /// batch runs on (a registered <c>models/{name}/{version}/</c>; default <c>Intake:DefaultModelName/Version</c>).
 /// </summary>
 public sealed record CreateBatchRequest(IReadOnlyList<string>? Files, Queues.ModelReference? Model = null);
+
+/// <summary>Body of <c>POST /api/batches/{batchId}/uploads</c>: a further page of the batch's files, relative to <c>{batchId}/</c>.</summary>
+public sealed record AddBatchUploadsRequest(IReadOnlyList<string>? Files);

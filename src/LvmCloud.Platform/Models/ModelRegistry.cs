@@ -27,6 +27,9 @@ public sealed partial class ModelRegistry(StorageClients clients, IOptions<Intak
 
     public static string Prefix(ModelReference model) => $"{model.Name}/{model.Version}/";
 
+    /// <summary>The model a batch runs on unless it names one (<c>Intake:DefaultModelName/Version</c>).</summary>
+    public ModelReference Default => new(intake.Value.DefaultModelName, intake.Value.DefaultModelVersion);
+
     public bool IsDefault(ModelReference model) =>
         model.Name == intake.Value.DefaultModelName && model.Version == intake.Value.DefaultModelVersion;
 

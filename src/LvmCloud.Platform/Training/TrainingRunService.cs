@@ -99,7 +99,7 @@ public sealed class TrainingRunService(
             TrainingRunLifecycle.Move(failed, RunStates.Failed);
             failed.Reason = Describe(problems);
             failed.FinishedAt = failed.CreatedAt;
-            if (await state.TryAddAsync(failed, cancellationToken))
+            if (await state.TryAddRunAsync(failed, cancellationToken))
                 logger.LogWarning("Run {RunId} refused: {Reason}", runId, failed.Reason);
             return await GetStatusAsync(runId, cancellationToken);
         }
@@ -128,6 +128,24 @@ public sealed class TrainingRunService(
         foreach (var file in files)
             uploads[file] = await sas.CreateAsync(clients.TrainingFiles, TrainingLayout.RunPrefix(runId) + file, SasAccess.Upload, expiresOn, cancellationToken);
         return new TrainingUploadGrant(runId, expiresOn, uploads);
+    }
+
+    public const int DefaultListPageSize = 20;
+    public const int MaxListPageSize = 100;
+
+    /// <summary>
+    /// <c>GET /api/training</c>: one page of the runs, newest first: one query of the run index plus one point read per
+    /// listed run, so a call costs O(page size) whatever the number of runs.
+    /// </summary>
+    /// <exception cref="BadRequestException"><paramref name="pageSize"/> is outside 1..<see cref="MaxListPageSize"/>.</exception>
+    public async Task<TrainingRunList> ListAsync(int? pageSize, string? continuationToken, CancellationToken cancellationToken)
+    {
+        var size = pageSize ?? DefaultListPageSize;
+        if (size < 1 || size > MaxListPageSize)
+            throw new BadRequestException($"pageSize must be between 1 and {MaxListPageSize}, got {size}.");
+        var (index, next) = await state.GetRunIndexPageAsync(size, string.IsNullOrWhiteSpace(continuationToken) ? null : continuationToken, cancellationToken);
+        var rows = await Task.WhenAll(index.Select(i => state.GetRunAsync(i.RunId, cancellationToken)));
+        return new TrainingRunList(rows.OfType<RunEntity>().Select(TrainingRunSummary.From).ToList(), next);
     }
 
     public async Task<TrainingRunStatus> GetStatusAsync(string runId, CancellationToken cancellationToken)
@@ -276,7 +294,7 @@ public sealed class TrainingRunService(
         // Created once: when an earlier start wrote it (null here), that plan stands.
         await clients.TrainingFiles.TryWriteTextAsync(TrainingLayout.PlanPath(runId), JsonSerializer.Serialize(plan, PlatformJson.Web), FileWriteOptions.CreateOnce(contentType: ContentTypes.Json), cancellationToken);
         var run = RunEntity.New(runId, spec, time.GetUtcNow());
-        if (await state.TryAddAsync(run, cancellationToken))
+        if (await state.TryAddRunAsync(run, cancellationToken))
             logger.LogInformation("Run {RunId} created: {Rounds} rounds of {Shards} shards x {Steps} inner steps from {Base}, registering {Output}",
                 runId, spec.Rounds, spec.ShardsPerRound, spec.InnerSteps, spec.Base, spec.Output);
         else

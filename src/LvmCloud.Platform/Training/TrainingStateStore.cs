@@ -37,6 +37,31 @@ public sealed class TrainingStateStore(StorageClients clients, ResiliencePipelin
     public Task<List<ShardEntity>> GetShardsAsync(string runId, int round, CancellationToken cancellationToken) =>
         QueryAsync<ShardEntity>(runId, ShardEntity.RoundPrefix(round), cancellationToken);
 
+    /// <summary>
+    /// Adds the run row and then its index row (<see cref="RunIndexEntity"/>); false when the run exists already. The
+    /// index row is written again in that case too, so a start that died between the two writes is listed once retried.
+    /// </summary>
+    public async Task<bool> TryAddRunAsync(RunEntity run, CancellationToken cancellationToken)
+    {
+        var added = await TryAddAsync(run, cancellationToken);
+        var indexed = added ? run : await GetRunAsync(run.RunId, cancellationToken);
+        if (indexed is not null)
+            await _table.UpsertEntityAsync(RunIndexEntity.For(indexed), TableUpdateMode.Replace, cancellationToken);
+        return added;
+    }
+
+    /// <summary>One page of the run index, newest first (one partition query of at most <paramref name="pageSize"/> rows).</summary>
+    public async Task<(List<RunIndexEntity> Runs, string? ContinuationToken)> GetRunIndexPageAsync(
+        int pageSize, string? continuationToken, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {RunIndexEntity.PartitionKeyValue}");
+        var pages = _table.QueryAsync<RunIndexEntity>(filter, maxPerPage: pageSize, cancellationToken: cancellationToken)
+            .AsPages(continuationToken, pageSize);
+        await foreach (var page in pages)
+            return (page.Values.ToList(), page.ContinuationToken);
+        return ([], null);
+    }
+
     /// <summary>Adds a row; false when it exists already (the entity then keeps no ETag).</summary>
     public async Task<bool> TryAddAsync<T>(T entity, CancellationToken cancellationToken) where T : class, ITableEntity
     {

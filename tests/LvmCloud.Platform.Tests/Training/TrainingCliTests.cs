@@ -70,13 +70,14 @@ public sealed class TrainingCliTests(AzuriteFixture azurite) : IDisposable
         var (listExit, list) = await CliRunner.RunAsync(["models", "list", .. endpoint]);
         Assert.True(listExit == 0, list.AllStderr);
         Assert.Contains($"tiny-cli/{version}", list.Stdout);
-        Assert.Contains("fmnist-lvm/latest default", list.Stdout); // the model a batch without --model runs on, marked
+        Assert.Contains($"{TinyModel.Name}/{TinyModel.Version} default", list.Stdout); // the model a batch without --model runs on (Intake:DefaultModelName/Version here), marked
         Assert.Contains("registered model", list.AllStderr);
         var (listJsonExit, listJson) = await CliRunner.RunAsync(["models", "list", "--json", .. endpoint]);
         Assert.True(listJsonExit == 0, listJson.AllStderr);
         var models = JsonDocument.Parse(Assert.Single(listJson.Stdout)).RootElement;
         JsonStyle.AssertCamelCase(models, "models list");
-        Assert.Equal("fmnist-lvm", models.GetProperty("defaultModel").GetProperty("name").GetString());
+        Assert.Equal(TinyModel.Name, models.GetProperty("defaultModel").GetProperty("name").GetString());
+        Assert.Equal("bundled", models.GetProperty("defaultModel").GetProperty("source").GetString()); // the workers' own copy, not registered
         Assert.Empty(host.TriggerErrors);
     }
 }

@@ -31,6 +31,10 @@ public sealed class PlatformApiClient : IDisposable
     public Task<UploadGrant> CreateBatchAsync(IReadOnlyList<string> files, string modelName, string modelVersion, CancellationToken cancellationToken) =>
         SendAsync<UploadGrant>(HttpMethod.Post, "batches", JsonContent.Create(new { files, model = new { name = modelName, version = modelVersion } }, options: Json), cancellationToken);
 
+    /// <summary><c>POST /api/batches/{batchId}/uploads</c>: upload URLs for a further page of the batch's files, before its manifest is up.</summary>
+    public Task<UploadGrant> AddBatchUploadsAsync(string batchId, IReadOnlyList<string> files, CancellationToken cancellationToken) =>
+        SendAsync<UploadGrant>(HttpMethod.Post, $"batches/{Uri.EscapeDataString(batchId)}/uploads", JsonContent.Create(new { files }, options: Json), cancellationToken);
+
     /// <summary><c>POST /api/training</c> with a run.json as the body.</summary>
     public Task<TrainingRunView> StartTrainingAsync(string runJson, CancellationToken cancellationToken) =>
         SendAsync<TrainingRunView>(HttpMethod.Post, "training", new StringContent(runJson, System.Text.Encoding.UTF8, "application/json"), cancellationToken);
@@ -40,6 +44,10 @@ public sealed class PlatformApiClient : IDisposable
 
     public Task<TrainingRunView> GetTrainingAsync(string runId, CancellationToken cancellationToken) =>
         SendAsync<TrainingRunView>(HttpMethod.Get, $"training/{Uri.EscapeDataString(runId)}", null, cancellationToken);
+
+    /// <summary>One page of the training runs, newest first.</summary>
+    public Task<TrainingRunListView> ListTrainingAsync(int? pageSize, string? continuationToken, CancellationToken cancellationToken) =>
+        SendAsync<TrainingRunListView>(HttpMethod.Get, $"training{Query(("pageSize", pageSize?.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("continuationToken", continuationToken))}", null, cancellationToken);
 
     public Task<TrainingRunView> CancelTrainingAsync(string runId, CancellationToken cancellationToken) =>
         SendAsync<TrainingRunView>(HttpMethod.Post, $"training/{Uri.EscapeDataString(runId)}/cancel", null, cancellationToken);

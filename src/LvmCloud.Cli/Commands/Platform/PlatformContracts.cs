@@ -66,7 +66,8 @@ public sealed record BatchSummaryView(
     int Total,
     IReadOnlyDictionary<string, int> Counts,
     double Progress,
-    string? Model)
+    string? Model,
+    string? Note = null)
 {
     public int Count(string state) => Counts.TryGetValue(state, out var n) ? n : 0;
 }

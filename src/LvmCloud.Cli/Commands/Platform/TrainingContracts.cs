@@ -60,6 +60,22 @@ public sealed record RoundTimingsView(double? Wall, double Inner, double Transfe
 /// <summary>Answer to <c>POST /api/training/uploads</c>: a run id and one write-only SAS URL per announced file (and run.json).</summary>
 public sealed record TrainingUploadGrantView(string RunId, DateTimeOffset ExpiresOn, IReadOnlyDictionary<string, Uri> Uploads);
 
+/// <summary>One line of <c>GET /api/training</c>: a run's state, the model it registers and its rounds done of total.</summary>
+public sealed record TrainingRunSummaryView(
+    string RunId,
+    string State,
+    bool CancelRequested,
+    string OutputName,
+    string OutputVersion,
+    int RoundsDone,
+    int Rounds,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? FinishedAt,
+    string? Reason);
+
+/// <summary>A page of <c>GET /api/training</c>, newest first.</summary>
+public sealed record TrainingRunListView(IReadOnlyList<TrainingRunSummaryView> Runs, string? ContinuationToken);
+
 /// <summary>Answer to <c>GET /api/models</c>; <paramref name="DefaultModel"/> when the platform names the model a batch without <c>--model</c> runs on.</summary>
 public sealed record ModelListView(IReadOnlyList<ModelView> Models, DefaultModelView? DefaultModel = null);
 
