@@ -132,12 +132,12 @@ internal static class BenchRun
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton(sp => new StorageClients(sp.GetRequiredService<IOptions<StorageOptions>>().Value, null, counter.Configure));
-        builder.Services.AddSingleton<ModelStore>();
-        builder.Services.AddSingleton(sp => new TimedCompleter(sp.GetRequiredService<ModelStore>()));
+        builder.Services.AddSingleton<ModelCache>();
+        builder.Services.AddSingleton(sp => new TimedCompleter(sp.GetRequiredService<ModelCache>()));
         builder.Services.AddSingleton<IModelSource>(sp => sp.GetRequiredService<TimedCompleter>());
         builder.Services.AddLvmWorker();
         var host = builder.Build();
-        await host.Services.GetRequiredService<ModelStore>().GetAsync(new ModelReference(BenchModel.Name, BenchModel.Version), CancellationToken.None);
+        await host.Services.GetRequiredService<ModelCache>().GetAsync(new ModelReference(BenchModel.Name, BenchModel.Version), CancellationToken.None);
         await host.StartAsync();
         return (host, host.Services.GetRequiredService<TimedCompleter>());
     }

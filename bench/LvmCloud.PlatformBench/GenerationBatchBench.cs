@@ -32,7 +32,7 @@ internal sealed record GenerationBatchResult(string Model, int Rows, int Items, 
 /// <summary>
 /// Worker items/s at several generation batch sizes (<c>Worker:Generate:BatchRows</c>): a batch of one-frame items
 /// through intake, the queue and one worker host built as Program.cs builds it (concurrency 1, the real model through
-/// <see cref="ModelStore"/>, loaded before the clock starts), receiving enough messages per receive to fill a batch
+/// <see cref="ModelCache"/>, loaded before the clock starts), receiving enough messages per receive to fill a batch
 /// while the previous one runs.
 /// </summary>
 internal static class GenerationBatchBench
@@ -85,12 +85,12 @@ internal static class GenerationBatchBench
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSingleton<ModelStore>();
-        builder.Services.AddSingleton(sp => new TimedCompleter(sp.GetRequiredService<ModelStore>()));
+        builder.Services.AddSingleton<ModelCache>();
+        builder.Services.AddSingleton(sp => new TimedCompleter(sp.GetRequiredService<ModelCache>()));
         builder.Services.AddSingleton<IModelSource>(sp => sp.GetRequiredService<TimedCompleter>());
         builder.Services.AddLvmWorker();
         using var host = builder.Build();
-        await host.Services.GetRequiredService<ModelStore>().GetAsync(model, CancellationToken.None);
+        await host.Services.GetRequiredService<ModelCache>().GetAsync(model, CancellationToken.None);
         await host.StartAsync();
         try
         {

@@ -181,7 +181,7 @@ internal static class TokenizeBench
             builder.Services.AddSingleton(sp => new StorageClients(sp.GetRequiredService<IOptions<StorageOptions>>().Value, null, counter.Configure));
             builder.Services.AddLvmWorker();
             var worker = builder.Build();
-            await worker.Services.GetRequiredService<TokenizerStore>().GetAsync(tokenizer, CancellationToken.None);
+            await worker.Services.GetRequiredService<TokenizerCache>().GetAsync(tokenizer, CancellationToken.None);
             await worker.StartAsync();
 
             var tokenizerId = await services.GetRequiredService<TokenizerIdentity>().ResolveAsync(tokenizer, CancellationToken.None);

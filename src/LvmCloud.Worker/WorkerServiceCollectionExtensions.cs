@@ -29,7 +29,7 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<WorkerOptions>, Completion.WorkerDeviceValidation>();
         services.TryAddSingleton<WorkerStats>();
         services.AddLvmModels();
-        services.TryAddSingleton<Tokenize.TokenizerStore>();
+        services.TryAddSingleton<Tokenize.TokenizerCache>();
         services.AddOptions<GenerationBatchOptions>()
             .BindConfiguration(GenerationBatchOptions.Section)
             .ValidateDataAnnotations()
@@ -59,13 +59,13 @@ public static class WorkerServiceCollectionExtensions
     }
 
     /// <summary>
-    /// The real models: <see cref="Completion.ModelStore"/> (from <c>Worker:ModelsDirectory</c> or the <c>models</c>
+    /// The real models: <see cref="Completion.ModelCache"/> (from <c>Worker:ModelsDirectory</c> or the <c>models</c>
     /// container, each loaded once). Call before <see cref="AddLvmWorker"/>.
     /// </summary>
     public static IServiceCollection AddLvmModels(this IServiceCollection services)
     {
-        services.TryAddSingleton<Completion.ModelStore>();
-        services.TryAddSingleton<Completion.IModelSource>(sp => sp.GetRequiredService<Completion.ModelStore>());
+        services.TryAddSingleton<Completion.ModelCache>();
+        services.TryAddSingleton<Completion.IModelSource>(sp => sp.GetRequiredService<Completion.ModelCache>());
         return services;
     }
 

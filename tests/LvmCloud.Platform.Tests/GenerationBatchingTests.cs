@@ -135,7 +135,7 @@ public sealed class GenerationBatchingTests(AzuriteFixture azurite)
     private static void Counted(HostApplicationBuilder builder) => Counted(builder, null);
 
     private static void Counted(HostApplicationBuilder builder, string? failFor) =>
-        builder.Services.AddSingleton<IModelSource>(sp => new CountingModelSource(sp.GetRequiredService<ModelStore>()) { FailFor = failFor });
+        builder.Services.AddSingleton<IModelSource>(sp => new CountingModelSource(sp.GetRequiredService<ModelCache>()) { FailFor = failFor });
 
     /// <summary>Both batches through one worker host; what it wrote, keyed by (batch index, path under the batch).</summary>
     private async Task<RunResult> RunAsync(int receiveBatch)

@@ -98,7 +98,7 @@ public sealed class ModelDownloadTests(AzuriteFixture azurite) : IDisposable
         await Models.GetBlobClient($"dlhalf/{_version}/lvm.json").DeleteAsync();
         await using var harness = await PlatformHarness.CreateAsync(azurite);
         var cache = Path.Combine(_temp.FullName, "cache");
-        using var store = new ModelStore(harness.Clients, Options.Create(new WorkerOptions { ModelCacheDirectory = cache }), NullLogger<ModelStore>.Instance);
+        using var store = new ModelCache(harness.Clients, Options.Create(new WorkerOptions { ModelCacheDirectory = cache }), NullLogger<ModelCache>.Instance);
 
         var loaded = await store.GetAsync(new ModelReference("dlmodel", _version), CancellationToken.None);
         var missing = await Assert.ThrowsAsync<ModelNotFoundException>(() => store.GetAsync(new ModelReference("dlhalf", _version), CancellationToken.None));
@@ -118,8 +118,8 @@ public sealed class ModelDownloadTests(AzuriteFixture azurite) : IDisposable
         await using var harness = await PlatformHarness.CreateAsync(azurite);
         var cache = Path.Combine(_temp.FullName, "shared-cache");
         var options = Options.Create(new WorkerOptions { ModelCacheDirectory = cache });
-        using var first = new ModelStore(harness.Clients, options, NullLogger<ModelStore>.Instance);
-        using var second = new ModelStore(harness.Clients, options, NullLogger<ModelStore>.Instance);
+        using var first = new ModelCache(harness.Clients, options, NullLogger<ModelCache>.Instance);
+        using var second = new ModelCache(harness.Clients, options, NullLogger<ModelCache>.Instance);
         var reference = new ModelReference("dlshared", _version);
 
         // Both stores miss the cache and download at the same moment into the one staging folder name; the cache lock

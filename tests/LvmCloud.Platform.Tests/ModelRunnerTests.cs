@@ -22,12 +22,12 @@ public sealed class ModelRunnerTests(AzuriteFixture azurite) : IDisposable
     {
         await using var harness = await PlatformHarness.CreateAsync(azurite);
         TinyModel.Save(Path.Combine(_temp.FullName, "models"));
-        using var store = new ModelStore(harness.Clients, Options.Create(new WorkerOptions
+        using var store = new ModelCache(harness.Clients, Options.Create(new WorkerOptions
         {
             ModelsDirectory = Path.Combine(_temp.FullName, "models"),
             ModelCacheDirectory = Path.Combine(_temp.FullName, "cache"),
             Device = "cpu",
-        }), NullLogger<ModelStore>.Instance);
+        }), NullLogger<ModelCache>.Instance);
         var runner = new BatchItemRunner(await store.OpenAsync(Tiny, CancellationToken.None));
         var inputs = new FolderStore(Path.Combine(_temp.FullName, "inputs"));
         await inputs.WriteBytesAsync("a.png", TestImages.Png(20, 12, 10));
@@ -63,18 +63,18 @@ public sealed class ModelRunnerTests(AzuriteFixture azurite) : IDisposable
     {
         var root = Path.Combine(RepoRoot.Find(), "models");
 
-        Assert.Equal(Path.Combine(root, "fmnist-lvm"), ModelStore.FindLocal(root, new ModelReference("fmnist-lvm", ModelStore.LatestVersion)));
-        Assert.Equal(Path.Combine(root, "fmnist-lvm"), ModelStore.FindLocal(root, new ModelReference("fmnist-lvm", "1")));
-        Assert.Null(ModelStore.FindLocal(root, new ModelReference("fmnist-lvm", "2")));
-        Assert.Null(ModelStore.FindLocal(root, new ModelReference("lvm", ModelStore.LatestVersion)));
+        Assert.Equal(Path.Combine(root, "fmnist-lvm"), ModelCache.FindLocal(root, new ModelReference("fmnist-lvm", ModelCache.LatestVersion)));
+        Assert.Equal(Path.Combine(root, "fmnist-lvm"), ModelCache.FindLocal(root, new ModelReference("fmnist-lvm", "1")));
+        Assert.Null(ModelCache.FindLocal(root, new ModelReference("fmnist-lvm", "2")));
+        Assert.Null(ModelCache.FindLocal(root, new ModelReference("lvm", ModelCache.LatestVersion)));
     }
 
     [Fact]
     public async Task Missing_model_fails_with_a_message_naming_it_and_where_it_was_looked_for()
     {
         await using var harness = await PlatformHarness.CreateAsync(azurite);
-        using var store = new ModelStore(harness.Clients, Options.Create(new WorkerOptions { ModelCacheDirectory = Path.Combine(_temp.FullName, "cache") }),
-            NullLogger<ModelStore>.Instance);
+        using var store = new ModelCache(harness.Clients, Options.Create(new WorkerOptions { ModelCacheDirectory = Path.Combine(_temp.FullName, "cache") }),
+            NullLogger<ModelCache>.Instance);
 
         var missing = await Assert.ThrowsAsync<ModelNotFoundException>(() => store.GetAsync(new ModelReference("nosuch", "9"), CancellationToken.None));
         var traversal = await Assert.ThrowsAsync<ArgumentException>(() => store.GetAsync(new ModelReference("..", "1"), CancellationToken.None));

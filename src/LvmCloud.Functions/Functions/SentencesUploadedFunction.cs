@@ -1,6 +1,7 @@
 using Azure.Storage.Blobs;
 using LvmCloud.Platform.Batches;
 using LvmCloud.Platform.Datasets;
+using LvmCloud.Platform.Requests;
 using LvmCloud.Platform.Storage;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;

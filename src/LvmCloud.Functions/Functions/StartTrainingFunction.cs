@@ -1,3 +1,4 @@
+using LvmCloud.Platform.Requests;
 using System.Text;
 using LvmCloud.Core.Manifests;
 using LvmCloud.Functions.Http;

@@ -1,3 +1,4 @@
+using LvmCloud.Platform.Requests;
 using System.Text.Json;
 using LvmCloud.Platform;
 using LvmCloud.Platform.Batches;

@@ -1,6 +1,7 @@
 using LvmCloud.Core.Storage;
 using LvmCloud.Platform.Configuration;
 using LvmCloud.Platform.Models;
+using LvmCloud.Platform.Requests;
 using LvmCloud.Platform.State;
 using LvmCloud.Platform.Storage;
 using Microsoft.Extensions.Logging;

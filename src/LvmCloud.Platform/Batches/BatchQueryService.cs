@@ -1,6 +1,7 @@
 using Azure;
 using LvmCloud.Core.Results;
 using LvmCloud.Core.Storage;
+using LvmCloud.Platform.Requests;
 using LvmCloud.Platform.State;
 using LvmCloud.Platform.Storage;
 

@@ -1,3 +1,4 @@
+using LvmCloud.Platform.Requests;
 using System.Text.Json;
 using LvmCloud.Core.Datasets;
 using LvmCloud.Core.Storage;

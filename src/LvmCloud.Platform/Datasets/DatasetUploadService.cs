@@ -1,6 +1,7 @@
 using LvmCloud.Core.Paths;
 using LvmCloud.Platform.Batches;
 using LvmCloud.Platform.Configuration;
+using LvmCloud.Platform.Requests;
 using LvmCloud.Platform.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

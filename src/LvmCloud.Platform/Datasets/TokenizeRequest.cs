@@ -1,6 +1,7 @@
 using LvmCloud.Platform.Batches;
 using LvmCloud.Platform.Configuration;
 using LvmCloud.Platform.Queues;
+using LvmCloud.Platform.Requests;
 
 namespace LvmCloud.Platform.Datasets;
 

@@ -1,4 +1,5 @@
 using LvmCloud.Platform.Batches;
+using LvmCloud.Platform.Requests;
 using LvmCloud.Platform.Storage;
 using Microsoft.Extensions.Logging;
 

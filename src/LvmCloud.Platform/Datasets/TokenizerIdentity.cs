@@ -1,3 +1,4 @@
+using LvmCloud.Platform.Requests;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;

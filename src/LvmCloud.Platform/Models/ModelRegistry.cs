@@ -1,3 +1,4 @@
+using LvmCloud.Platform.Requests;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Azure;

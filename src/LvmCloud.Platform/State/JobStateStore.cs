@@ -176,6 +176,3 @@ public sealed class JobStateStore(StorageClients clients, ResiliencePipelineProv
             ? TableClient.CreateQueryFilter($"PartitionKey eq {batchId} and RowKey ge {ItemEntity.RowKeyPrefix} and RowKey lt {"item."}")
             : TableClient.CreateQueryFilter($"PartitionKey eq {batchId} and RowKey ge {ItemEntity.RowKeyPrefix} and RowKey lt {"item."} and State eq {state}");
 }
-
-/// <summary>A conditional write kept losing to other writers; the operation can be tried again later.</summary>
-public sealed class ConcurrencyConflictException(string message) : Exception(message);

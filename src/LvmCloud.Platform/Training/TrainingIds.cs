@@ -1,3 +1,4 @@
+using LvmCloud.Platform.Requests;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 
@@ -18,5 +19,5 @@ public static partial class TrainingIds
     public static string RequireRunId(string? runId) =>
         IsValidRunId(runId)
             ? runId!
-            : throw new Batches.BadRequestException($"Run id '{runId}' is not valid: use 3-63 characters of a-z, 0-9 and '-', starting with a letter or digit.");
+            : throw new BadRequestException($"Run id '{runId}' is not valid: use 3-63 characters of a-z, 0-9 and '-', starting with a letter or digit.");
 }

@@ -1,3 +1,4 @@
+using LvmCloud.Platform.Requests;
 using System.Text;
 using System.Text.Json;
 using LvmCloud.Core.Manifests;

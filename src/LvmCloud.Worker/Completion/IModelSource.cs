@@ -5,7 +5,7 @@ namespace LvmCloud.Worker.Completion;
 
 /// <summary>
 /// Where the generate handler gets the model a message names, ready to complete frames. The real one is
-/// <see cref="ModelStore"/> (models loaded once, kept, runs on a model serialised); the tests of the platform's
+/// <see cref="ModelCache"/> (models loaded once, kept, runs on a model serialised); the tests of the platform's
 /// plumbing put a controllable stand-in here.
 /// </summary>
 public interface IModelSource

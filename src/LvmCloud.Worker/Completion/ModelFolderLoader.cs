@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace LvmCloud.Worker.Completion;
 
 /// <summary>
-/// Loads a model folder found by <see cref="ModelStore"/> onto the worker's placement, turning load failures into the
+/// Loads a model folder found by <see cref="ModelCache"/> onto the worker's placement, turning load failures into the
 /// job errors that say whether a retry can help, and logs what was loaded (the memory plan and the rows per
 /// generation batch it leaves).
 /// </summary>

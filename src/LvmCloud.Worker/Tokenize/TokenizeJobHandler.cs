@@ -35,7 +35,7 @@ public sealed class TokenizeJobHandler(
     StorageClients clients,
     TokenizeStateStore state,
     TokenizeRunFinalizer finalizer,
-    TokenizerStore tokenizers,
+    TokenizerCache tokenizers,
     WorkerStats stats,
     IOptions<TokenizeOptions> options,
     TimeProvider time,

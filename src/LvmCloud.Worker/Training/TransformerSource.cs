@@ -18,9 +18,9 @@ namespace LvmCloud.Worker.Training;
 /// Where a run's transformer comes from and where each round's base goes: round 0 starts from the base model's
 /// transformer (fine-tuning) or from a preset's weights drawn with the run's seed (as <c>lvm train</c> draws them:
 /// <c>manual_seed(seed)</c>, then the model); round r ≥ 1 from <c>rounds/{r}/base/</c>, which round r−1's merge wrote
-/// (weights and outer momentum). Registered models are found as batches find them (<see cref="ModelStore"/>).
+/// (weights and outer momentum). Registered models are found as batches find them (<see cref="ModelCache"/>).
 /// </summary>
-public sealed class TransformerSource(StorageClients clients, ModelStore models)
+public sealed class TransformerSource(StorageClients clients, ModelCache models)
 {
     /// <summary>Seeding and drawing the initial weights must not interleave with another job's: the generator is global.</summary>
     private static readonly Lock InitGate = new();

@@ -7,7 +7,7 @@ using LvmCloud.Worker.Completion;
 namespace LvmCloud.Platform.Tests.Infrastructure;
 
 /// <summary>
-/// The real models (<see cref="ModelStore"/>), watched: every call of a model's completer is recorded with the item
+/// The real models (<see cref="ModelCache"/>), watched: every call of a model's completer is recorded with the item
 /// ids it completed, so a test can see how items were batched. <see cref="FailFor"/> injects a model crash on every
 /// call that holds that item (the real model has no input that crashes it), then the real model does nothing.
 /// </summary>

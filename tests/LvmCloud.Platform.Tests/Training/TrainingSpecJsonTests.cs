@@ -1,3 +1,4 @@
+using LvmCloud.Platform.Requests;
 using System.Text.Json.Nodes;
 using LvmCloud.Platform.Batches;
 using LvmCloud.Platform.Queues;

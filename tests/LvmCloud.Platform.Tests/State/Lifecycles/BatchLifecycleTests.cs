@@ -1,4 +1,5 @@
 using LvmCloud.Platform.Batches;
+using LvmCloud.Platform.Requests;
 using LvmCloud.Platform.State;
 using LvmCloud.Platform.Tests.Infrastructure;
 using LvmCloud.Platform.Training;

@@ -24,14 +24,14 @@ namespace LvmCloud.Worker.Completion;
 /// staging folder first that a restarted download resumes, so a crash never leaves a half-downloaded model that looks
 /// complete).
 /// </summary>
-public sealed class ModelStore : IModelSource, IDisposable
+public sealed class ModelCache : IModelSource, IDisposable
 {
     private readonly StorageClients _clients;
     private readonly WorkerOptions _options;
-    private readonly ILogger<ModelStore> _logger;
+    private readonly ILogger<ModelCache> _logger;
     private readonly CacheOnce<ModelReference, LoadedModel> _models = new();
 
-    public ModelStore(StorageClients clients, IOptions<WorkerOptions> options, ILogger<ModelStore> logger, IOptions<Generate.GenerationBatchOptions>? batchOptions = null)
+    public ModelCache(StorageClients clients, IOptions<WorkerOptions> options, ILogger<ModelCache> logger, IOptions<Generate.GenerationBatchOptions>? batchOptions = null)
     {
         TorchRuntime.EnsureLoaded();
         _clients = clients;

@@ -12,10 +12,10 @@ namespace LvmCloud.Worker.Tokenize;
 
 /// <summary>
 /// Tokenizers for <c>tokenize</c> jobs, each loaded once and kept: only the model's <c>tokenizer/</c> folder, found
-/// where <see cref="ModelStore"/> finds models (<c>Worker:ModelsDirectory</c>, the cache, else the <c>models</c>
+/// where <see cref="ModelCache"/> finds models (<c>Worker:ModelsDirectory</c>, the cache, else the <c>models</c>
 /// container's <c>{name}/{version}/tokenizer/</c> alone), named by the hash of its files (<see cref="TokenizerIds"/>).
 /// </summary>
-public sealed class TokenizerStore(ModelStore models, IOptions<TokenizeOptions> options, ILogger<TokenizerStore> logger) : IDisposable
+public sealed class TokenizerCache(ModelCache models, IOptions<TokenizeOptions> options, ILogger<TokenizerCache> logger) : IDisposable
 {
     private readonly CacheOnce<ModelReference, LoadedTokenizer> _tokenizers = new();
 
