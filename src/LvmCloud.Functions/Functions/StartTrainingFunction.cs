@@ -1,8 +1,8 @@
-using LvmCloud.Platform.Requests;
 using System.Text;
 using LvmCloud.Core.Manifests;
 using LvmCloud.Functions.Http;
 using LvmCloud.Platform.Batches;
+using LvmCloud.Platform.Requests;
 using LvmCloud.Platform.Training;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;

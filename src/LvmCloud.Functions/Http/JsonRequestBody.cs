@@ -1,7 +1,7 @@
-using LvmCloud.Platform.Requests;
 using System.Text.Json;
 using LvmCloud.Platform;
 using LvmCloud.Platform.Batches;
+using LvmCloud.Platform.Requests;
 using Microsoft.AspNetCore.Http;
 
 namespace LvmCloud.Functions.Http;

@@ -1,9 +1,9 @@
-using LvmCloud.Platform.Requests;
 using System.Text.Json;
 using LvmCloud.Core.Datasets;
 using LvmCloud.Core.Storage;
 using LvmCloud.Platform.Batches;
 using LvmCloud.Platform.Configuration;
+using LvmCloud.Platform.Requests;
 using LvmCloud.Platform.State;
 using LvmCloud.Platform.Storage;
 using Microsoft.Extensions.Options;

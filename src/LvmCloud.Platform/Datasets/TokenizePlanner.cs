@@ -1,4 +1,3 @@
-using LvmCloud.Platform.Requests;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
@@ -7,6 +6,7 @@ using LvmCloud.Core.Sentences;
 using LvmCloud.Platform.Batches;
 using LvmCloud.Platform.Configuration;
 using LvmCloud.Platform.Queues;
+using LvmCloud.Platform.Requests;
 using LvmCloud.Platform.Resilience;
 using LvmCloud.Platform.State;
 using LvmCloud.Platform.Storage;

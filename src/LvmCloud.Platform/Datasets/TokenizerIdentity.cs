@@ -1,4 +1,3 @@
-using LvmCloud.Platform.Requests;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
@@ -6,6 +5,7 @@ using LvmCloud.Core.Storage;
 using LvmCloud.Platform.Batches;
 using LvmCloud.Platform.Configuration;
 using LvmCloud.Platform.Queues;
+using LvmCloud.Platform.Requests;
 using LvmCloud.Platform.State;
 using LvmCloud.Platform.Storage;
 using Microsoft.Extensions.Options;

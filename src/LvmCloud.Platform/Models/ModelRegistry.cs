@@ -1,4 +1,3 @@
-using LvmCloud.Platform.Requests;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Azure;
@@ -6,6 +5,7 @@ using LvmCloud.Core.Storage;
 using LvmCloud.Platform.Batches;
 using LvmCloud.Platform.Configuration;
 using LvmCloud.Platform.Queues;
+using LvmCloud.Platform.Requests;
 using LvmCloud.Platform.Storage;
 using Microsoft.Extensions.Options;
 

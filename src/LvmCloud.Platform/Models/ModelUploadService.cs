@@ -1,4 +1,3 @@
-using LvmCloud.Platform.Requests;
 using System.Text.Json;
 using LvmCloud.Core.Paths;
 using LvmCloud.Core.Storage;
@@ -6,6 +5,7 @@ using LvmCloud.Platform.Batches;
 using LvmCloud.Platform.Configuration;
 using LvmCloud.Platform.Datasets;
 using LvmCloud.Platform.Queues;
+using LvmCloud.Platform.Requests;
 using LvmCloud.Platform.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,6 @@
-using LvmCloud.Platform.Requests;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using LvmCloud.Platform.Requests;
 
 namespace LvmCloud.Platform.Training;
 

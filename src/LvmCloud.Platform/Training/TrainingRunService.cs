@@ -1,4 +1,3 @@
-using LvmCloud.Platform.Requests;
 using System.Text;
 using System.Text.Json;
 using LvmCloud.Core.Manifests;
@@ -7,6 +6,7 @@ using LvmCloud.Core.Storage;
 using LvmCloud.Platform.Batches;
 using LvmCloud.Platform.Configuration;
 using LvmCloud.Platform.Models;
+using LvmCloud.Platform.Requests;
 using LvmCloud.Platform.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

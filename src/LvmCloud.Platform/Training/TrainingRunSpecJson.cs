@@ -1,8 +1,8 @@
-using LvmCloud.Platform.Requests;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using LvmCloud.Core.Text;
 using LvmCloud.Platform.Batches;
+using LvmCloud.Platform.Requests;
 
 namespace LvmCloud.Platform.Training;
 

@@ -1,9 +1,9 @@
-using LvmCloud.Platform.Requests;
 using System.Text.Json;
 using LvmCloud.Core.Storage;
 using LvmCloud.Platform;
 using LvmCloud.Platform.Batches;
 using LvmCloud.Platform.Queues;
+using LvmCloud.Platform.Requests;
 using LvmCloud.Platform.Storage;
 using LvmCloud.Platform.Training;
 using LvmCloud.Worker.Caching;

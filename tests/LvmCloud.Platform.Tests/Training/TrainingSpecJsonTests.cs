@@ -1,7 +1,7 @@
-using LvmCloud.Platform.Requests;
 using System.Text.Json.Nodes;
 using LvmCloud.Platform.Batches;
 using LvmCloud.Platform.Queues;
+using LvmCloud.Platform.Requests;
 using LvmCloud.Platform.Tests.Infrastructure;
 using LvmCloud.Platform.Training;
 
