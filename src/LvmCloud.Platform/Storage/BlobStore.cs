@@ -72,7 +72,7 @@ public sealed class BlobStore : IFileStore
         try
         {
             var properties = (await Blob(path).GetPropertiesAsync(cancellationToken: cancellationToken)).Value;
-            return new StoredFile(path, properties.ContentLength, properties.ETag.ToString()) { Metadata = Metadata(properties.Metadata), LastModified = properties.LastModified };
+            return new StoredFile(path, properties.ContentLength, VersionOf(properties.ETag)) { Metadata = Metadata(properties.Metadata), LastModified = properties.LastModified };
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
@@ -115,7 +115,7 @@ public sealed class BlobStore : IFileStore
                     throw;
                 }
             }
-            return new OpenedFile(new StoredFile(path, length, details.ETag.ToString()) { Metadata = Metadata(details.Metadata), LastModified = details.LastModified }, download.Content);
+            return new OpenedFile(new StoredFile(path, length, VersionOf(details.ETag)) { Metadata = Metadata(details.Metadata), LastModified = details.LastModified }, download.Content);
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
@@ -152,7 +152,7 @@ public sealed class BlobStore : IFileStore
                 TransferOptions = _transfer,
             }, cancellationToken);
             long length = counted?.BytesRead ?? content.Length - start;
-            return new StoredFile(path, length, written.Value.ETag.ToString()) { LastModified = written.Value.LastModified, Metadata = options.Metadata ?? StoredFile.NoMetadata };
+            return new StoredFile(path, length, VersionOf(written.Value.ETag)) { LastModified = written.Value.LastModified, Metadata = options.Metadata ?? StoredFile.NoMetadata };
         }
         catch (RequestFailedException e) when ((options.IfAbsent && e.Status is 409 or 412) || (options.IfVersion is not null && e.Status is 404 or 409 or 412))
         {
@@ -186,7 +186,7 @@ public sealed class BlobStore : IFileStore
         (await Blob(path).DeleteIfExistsAsync(cancellationToken: cancellationToken)).Value;
 
     private StoredFile File(BlobItem blob) =>
-        new(blob.Name[Prefix.Length..], blob.Properties.ContentLength ?? 0, blob.Properties.ETag?.ToString() ?? "")
+        new(blob.Name[Prefix.Length..], blob.Properties.ContentLength ?? 0, (blob.Properties.ETag is { } etag ? VersionOf(etag) : ""))
         {
             Metadata = Metadata(blob.Metadata),
             LastModified = blob.Properties.LastModified,
@@ -204,4 +204,10 @@ public sealed class BlobStore : IFileStore
             && long.TryParse(value.AsSpan(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var total)
             ? total
             : null;
+
+    /// <summary>
+    /// A file's version: its ETag without quotes. The service (and Azurite) quote an ETag in response headers but
+    /// not in listings; one form keeps a version from a listing equal to the same blob's version read later.
+    /// </summary>
+    private static string VersionOf(ETag etag) => etag.ToString().Trim('"');
 }
