@@ -33,7 +33,10 @@ public sealed class ReadmeWalkTests : IDisposable
 
         using var stack = RunStackProcess.Start(Path.Combine(_temp.FullName, "azurite"));
         await stack.WaitUntilServingAsync(TimeSpan.FromSeconds(120));
-        var lvm = $"'{DotnetHost()}' '{Path.Combine(AppContext.BaseDirectory, "lvm.dll")}'";
+        // The CLI's own build output (its deps.json and runtime config), built in this test run's configuration.
+        var cli = Path.Combine(root, "src", "LvmCloud.Cli", "bin", RunStackProcess.BuildConfiguration(), "net10.0", "lvm.dll");
+        Assert.True(File.Exists(cli), $"The built CLI '{cli}' is missing: build tests/LvmCloud.Platform.Tests.");
+        var lvm = $"'{DotnetHost()}' '{cli}'";
         var transcript = await RunAsync(walk.Script(stack.ApiPort, lvm), work);
 
         if (!transcript.Text.Contains(ReadmeWalk.EndMarker))
