@@ -71,6 +71,30 @@ if ! chromium_runs; then
 fi
 "$chromium" --version 2>/dev/null | grep -i chromium || true
 
+# 1b. Fashion-MNIST: the README walk's test builds its dataset with `lvm dataset-fashion-mnist`, which reads Debian's
+#     dataset-fashion-mnist package (IDX files under /usr/share/datasets/fashion-mnist).
+fashion_mnist=/usr/share/datasets/fashion-mnist
+fashion_mnist_present() { [ -s "$fashion_mnist/train-images-idx3-ubyte.gz" ] && [ -s "$fashion_mnist/t10k-labels-idx1-ubyte.gz" ]; }
+install_fashion_mnist() {
+  apt-get update -qq || return 1
+  # --reinstall puts the files back where the package is recorded as installed but its files are gone.
+  if dpkg-query -W -f='${Status}' dataset-fashion-mnist 2>/dev/null | grep -q "ok installed"; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --reinstall dataset-fashion-mnist >/dev/null
+  else
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist >/dev/null
+  fi
+}
+step "dataset-fashion-mnist ($fashion_mnist)"
+if ! fashion_mnist_present; then
+  if [ "$(id -u)" != "0" ] || ! command -v apt-get >/dev/null 2>&1; then
+    failed "dataset-fashion-mnist" "$fashion_mnist is missing, and this script can install it only as root on Debian: run 'sudo apt-get install dataset-fashion-mnist' (the README walk's test, ReadmeWalkTests, needs it), then run this script again."
+  fi
+  echo "Installing dataset-fashion-mnist with apt-get..."
+  retry install_fashion_mnist || failed "dataset-fashion-mnist" "apt-get could not install dataset-fashion-mnist after 3 attempts (see apt's output above): check the machine's apt sources and network, then run this script again."
+  fashion_mnist_present || failed "dataset-fashion-mnist" "dataset-fashion-mnist installed but $fashion_mnist has no IDX files: run 'dpkg -L dataset-fashion-mnist' to see where they went."
+fi
+ls "$fashion_mnist"
+
 # 2. Azurite, pinned by local/package-lock.json; reinstalled only when the lockfile changed since the last install.
 #    install-azurite.sh retries npm itself.
 step "azurite (local/node_modules)"
