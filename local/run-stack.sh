@@ -66,8 +66,8 @@ use_func=""
 command -v func >/dev/null 2>&1 && [ -z "${LVM_NO_FUNC:-}" ] && use_func=1
 if [ -z "${LVM_NO_BUILD:-}" ]; then
   echo "Building ($config)..."
-  dotnet build "$root/src/LvmCloud.Worker" -c "$config" -v quiet -nologo || exit 1
-  [ -n "$use_func" ] || dotnet build "$root/src/LvmCloud.LocalApi" -c "$config" -v quiet -nologo || exit 1
+  dotnet build "$root/src/LvmCloud.Worker" -c "$config" -v minimal -nologo || exit 1
+  [ -n "$use_func" ] || dotnet build "$root/src/LvmCloud.LocalApi" -c "$config" -v minimal -nologo || exit 1
 fi
 
 (cd "$root/src/LvmCloud.Worker/bin/$config/net10.0" && exec dotnet LvmCloud.Worker.dll) & app_pids+=($!)
