@@ -10,7 +10,7 @@ public sealed class CommandTreeTests
     {
         { "batches", ["submit", "status", "wait", "fetch", "cancel", "list"] },
         { "datasets", ["upload", "status", "tokenize", "fetch-tokens", "list"] },
-        { "runs", ["submit", "status", "wait", "cancel", "resume"] },
+        { "runs", ["submit", "status", "wait", "cancel", "resume", "list"] },
         { "models", ["list", "plan", "import", "push", "presets"] },
     };
 
