@@ -55,7 +55,7 @@ public sealed class DatasetsFetchTokensCommand(IPlatformApiClientFactory apis) :
             console.WriteJson(new FetchAnswer(name, tokens.TokenizerId, tokens.Index.Shards.Count, tokens.Index.Sentences, tokens.Index.Tokens, tokens.Index.Skipped, tokens.Files.Count, bytes, outDir, bins));
         else
         {
-            console.Info($"{name} with {tokens.TokenizerId}: {tokens.Index.Shards.Count} shards, {tokens.Index.Sentences} sentences, {tokens.Index.Tokens} tokens ({tokens.Index.Skipped} skipped) in {outDir}");
+            console.Info($"{name} with {tokens.TokenizerId}: {CommandOutput.Count(tokens.Index.Shards.Count, "shard")}, {CommandOutput.Count(tokens.Index.Sentences, "sentence")}, {CommandOutput.Count(tokens.Index.Tokens, "token")} ({tokens.Index.Skipped} skipped) in {outDir}");
             foreach (var bin in bins)
                 console.WriteLine(bin);
         }

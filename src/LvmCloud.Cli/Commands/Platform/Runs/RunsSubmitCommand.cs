@@ -44,7 +44,7 @@ public sealed class RunsSubmitCommand(IPlatformApiClientFactory apis) : Platform
             if (root["runId"] is not null)
                 throw new UserInputException("The run has local data/ shards to upload, which needs a new run id: leave runId (and --run-id) out.");
             var grant = await api.CreateTrainingUploadsAsync(uploads.Keys.ToList(), cancellationToken);
-            console.Info($"Run {grant.RunId}: uploading {uploads.Count} data files ({uploads.Values.Sum(f => new FileInfo(f).Length):N0} bytes).");
+            console.Info($"Run {grant.RunId}: uploading {CommandOutput.Count(uploads.Count, "data file")} ({uploads.Values.Sum(f => new FileInfo(f).Length):N0} bytes).");
             await console.WithProgressAsync("upload", uploads.Count, async progress =>
             {
                 await Parallel.ForEachAsync(uploads, new ParallelOptions { MaxDegreeOfParallelism = ParallelUploads, CancellationToken = cancellationToken }, async (upload, ct) =>
