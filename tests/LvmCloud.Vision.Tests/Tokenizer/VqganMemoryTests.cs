@@ -78,7 +78,15 @@ public sealed class VqganMemoryTests
         }
         Assert.Equal(grads[0].Length, grads[1].Length);
         Assert.True(grads[0].Length > 10, "the encoder and decoder weights get gradients");
+        // The two paths sum in a different order (in place or not), so a gradient may differ by float rounding: relative to
+        // its own largest element, not absolutely. The weights come from the global generator, which tests in other
+        // collections draw from at the same time, so a fixed absolute bound would fail for some draws and not others.
+        // A freed tensor read after its last use gives differences of the gradient's own size, far beyond this bound.
         for (int i = 0; i < grads[0].Length; i++)
-            Assert.True(grads[0][i].allclose(grads[1][i], rtol: 1e-5, atol: 1e-8), $"gradient {i} differs");
+        {
+            var scale = grads[0][i].abs().max().item<float>();
+            var difference = (grads[0][i] - grads[1][i]).abs().max().item<float>();
+            Assert.True(difference <= 1e-5f * scale + 1e-12f, $"gradient {i} differs by {difference:E2} (its largest element {scale:E2})");
+        }
     }
 }
