@@ -105,14 +105,9 @@ public sealed class FolderStore : IFileStore
         if (!Directory.Exists(folder)) yield break;
         var files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
             .Select(f => (File: f, Path: Path.GetRelativePath(Root, f).Replace(Path.DirectorySeparatorChar, '/')))
-            .Where(f => f.Path.StartsWith(prefix, StringComparison.Ordinal) && !f.Path.Contains(PartialSuffix, StringComparison.Ordinal) && !f.Path.Contains(MetadataSuffix, StringComparison.Ordinal))
-            .OrderBy(f => f.Path, StringComparer.Ordinal);
-        foreach (var (file, path) in files)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var info = new FileInfo(file);
-            if (info.Exists) yield return Info(path, info);
-        }
+            .Where(f => f.Path.StartsWith(prefix, StringComparison.Ordinal));
+        foreach (var info in Listed(files, cancellationToken))
+            yield return info;
         await Task.CompletedTask;
     }
 
@@ -121,17 +116,27 @@ public sealed class FolderStore : IFileStore
         folder = StorePath.RequirePrefix(folder);
         string full = folder.Length == 0 ? Root : FullPath(folder.TrimEnd('/'));
         if (!Directory.Exists(full)) yield break;
-        var files = Directory.EnumerateFiles(full)
-            .Select(f => (File: f, Path: folder + Path.GetFileName(f)))
+        var files = Directory.EnumerateFiles(full).Select(f => (File: f, Path: folder + Path.GetFileName(f)));
+        foreach (var info in Listed(files, cancellationToken))
+            yield return info;
+        await Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The stored files among <paramref name="files"/> (local file, store path), in store-path order: partial writes and
+    /// metadata sidecars are never listed, and a file removed while listing is skipped.
+    /// </summary>
+    private static IEnumerable<StoredFile> Listed(IEnumerable<(string File, string Path)> files, CancellationToken cancellationToken)
+    {
+        var ordered = files
             .Where(f => !f.Path.Contains(PartialSuffix, StringComparison.Ordinal) && !f.Path.Contains(MetadataSuffix, StringComparison.Ordinal))
             .OrderBy(f => f.Path, StringComparer.Ordinal);
-        foreach (var (file, path) in files)
+        foreach (var (file, path) in ordered)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var info = new FileInfo(file);
             if (info.Exists) yield return Info(path, info);
         }
-        await Task.CompletedTask;
     }
 
     public async IAsyncEnumerable<string> ListFoldersAsync(string prefix = "", [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
