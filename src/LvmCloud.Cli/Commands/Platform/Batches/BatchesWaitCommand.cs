@@ -23,7 +23,7 @@ public sealed class BatchesWaitCommand(IPlatformApiClientFactory apis) : Platfor
         var batchId = parse.GetValue(_batch)!;
         var timeout = parse.GetValue(_timeout) is { } t ? Durations.Parse(t, "--timeout") : (TimeSpan?)null;
         var interval = Durations.Parse(parse.GetValue(_interval)!, "--interval");
-        var deadline = timeout is null ? DateTimeOffset.MaxValue : DateTimeOffset.UtcNow + timeout.Value;
+        var deadline = StatusPolling.Deadline(timeout);
 
         var status = await api.GetStatusAsync(batchId, cancellationToken, pageSize: 1);
         if (status.Total == 0 && !status.IsTerminal)
@@ -34,19 +34,10 @@ public sealed class BatchesWaitCommand(IPlatformApiClientFactory apis) : Platfor
             status = await api.GetStatusAsync(batchId, cancellationToken, pageSize: 1);
         }
 
-        status = await console.WithProgressAsync($"batch {batchId}", status.Total, async progress =>
-        {
-            var reported = status.Done;
-            progress.Advance(reported, status.State);
-            while (!status.IsTerminal && DateTimeOffset.UtcNow < deadline)
-            {
-                await Task.Delay(interval, cancellationToken);
-                status = await api.GetStatusAsync(batchId, cancellationToken, pageSize: 1);
-                progress.Advance(status.Done - reported, status.State);
-                reported = status.Done;
-            }
-            return status;
-        });
+        var planned = status;
+        status = await console.WithProgressAsync($"batch {batchId}", planned.Total, progress =>
+            StatusPolling.PollAsync(progress, planned, ct => api.GetStatusAsync(batchId, ct, pageSize: 1),
+                s => s.IsTerminal, s => s.Done, s => s.State, interval, deadline, cancellationToken));
 
         if (console.JsonOutput)
             console.WriteJson(status);

@@ -40,22 +40,11 @@ public sealed class DatasetsTokenizeCommand(IPlatformApiClientFactory apis) : Pl
             return ExitCodes.Success;
         }
 
-        var deadline = timeout is null ? DateTimeOffset.MaxValue : DateTimeOffset.UtcNow + timeout.Value;
-        var run = await FindRunAsync(api, plan, cancellationToken);
-        run = await console.WithProgressAsync($"{plan.Dataset} run {plan.RunId}", run?.ChunksTotal ?? plan.ChunksQueued, async progress =>
-        {
-            var reported = run?.ChunksDone ?? 0;
-            progress.Advance(reported, run?.State);
-            while (run?.State != "finished" && DateTimeOffset.UtcNow < deadline)
-            {
-                await Task.Delay(interval, cancellationToken);
-                run = await FindRunAsync(api, plan, cancellationToken);
-                var done = run?.ChunksDone ?? reported;
-                progress.Advance(done - reported, run?.State);
-                reported = done;
-            }
-            return run;
-        });
+        var deadline = StatusPolling.Deadline(timeout);
+        var first = await FindRunAsync(api, plan, cancellationToken);
+        var run = await console.WithProgressAsync($"{plan.Dataset} run {plan.RunId}", first?.ChunksTotal ?? plan.ChunksQueued, progress =>
+            StatusPolling.PollAsync(progress, first, ct => FindRunAsync(api, plan, ct),
+                r => r?.State == "finished", r => r?.ChunksDone ?? 0, r => r?.State, interval, deadline, cancellationToken));
 
         var status = await api.GetDatasetAsync(name, cancellationToken);
         if (console.JsonOutput)

@@ -26,22 +26,12 @@ public sealed class RunsWaitCommand(IPlatformApiClientFactory apis) : PlatformCo
         var runId = parse.GetValue(_run)!;
         var timeout = parse.GetValue(_timeout) is { } t ? Durations.Parse(t, "--timeout") : (TimeSpan?)null;
         var interval = Durations.Parse(parse.GetValue(_interval)!, "--interval");
-        var deadline = timeout is null ? DateTimeOffset.MaxValue : DateTimeOffset.UtcNow + timeout.Value;
+        var deadline = StatusPolling.Deadline(timeout);
 
-        var run = await api.GetTrainingAsync(runId, cancellationToken);
-        run = await console.WithProgressAsync($"run {runId}", Math.Max(1, run.StepsTotal), async progress =>
-        {
-            var reported = run.StepsDone;
-            progress.Advance(reported, Status(run));
-            while (!run.IsTerminal && DateTimeOffset.UtcNow < deadline)
-            {
-                await Task.Delay(interval, cancellationToken);
-                run = await api.GetTrainingAsync(runId, cancellationToken);
-                progress.Advance(Math.Max(0, run.StepsDone - reported), Status(run));
-                reported = Math.Max(reported, run.StepsDone);
-            }
-            return run;
-        });
+        var first = await api.GetTrainingAsync(runId, cancellationToken);
+        var run = await console.WithProgressAsync($"run {runId}", Math.Max(1, first.StepsTotal), progress =>
+            StatusPolling.PollAsync(progress, first, ct => api.GetTrainingAsync(runId, ct),
+                r => r.IsTerminal, r => r.StepsDone, Status, interval, deadline, cancellationToken));
 
         if (console.JsonOutput)
             console.WriteJson(run);
