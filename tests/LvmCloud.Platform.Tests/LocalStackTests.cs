@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using LvmCloud.Local;
 using LvmCloud.Platform.Intake;
 using LvmCloud.Platform.State;
@@ -28,39 +27,17 @@ public sealed class LocalStackTests : IDisposable
     public async Task Run_stack_serves_the_bundled_model_for_the_sample_batch_and_stops_every_process_on_SIGTERM()
     {
         var root = RepoRoot.Find();
-        var (blob, queue, table, api) = (AzuriteProcess.FreePort(), AzuriteProcess.FreePort(), AzuriteProcess.FreePort(), AzuriteProcess.FreePort());
-        var start = new ProcessStartInfo("bash", [Path.Combine(root, "local", "run-stack.sh")])
-        {
-            WorkingDirectory = root,
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["AZURITE_BLOB_PORT"] = $"{blob}";
-        start.Environment["AZURITE_QUEUE_PORT"] = $"{queue}";
-        start.Environment["AZURITE_TABLE_PORT"] = $"{table}";
-        start.Environment["AZURITE_LOCATION"] = Path.Combine(_temp.FullName, "azurite");
-        start.Environment["LVM_API_PORT"] = $"{api}";
-        start.Environment["LVM_NO_BUILD"] = "1";
-        start.Environment["LVM_NO_FUNC"] = "1";
-        start.Environment["LVM_CONFIGURATION"] = BuildConfiguration();
-        using var stack = Process.Start(start)!;
-        var output = new StringBuilder();
-        stack.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        stack.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        stack.BeginOutputReadLine();
-        stack.BeginErrorReadLine();
-        string Log() { lock (output) return output.ToString(); }
+        using var stack = RunStackProcess.Start(Path.Combine(_temp.FullName, "azurite"));
 
         List<int> started = [];
         try
         {
-            await WaitUntilAsync(() => Log().Contains("Serving generate") && Log().Contains("Now listening"), TimeSpan.FromSeconds(90), Log, stack);
-            started = Descendants(stack.Id);
-            Assert.True(started.Count >= 3, $"expected Azurite, the worker and the API host under the script, found {started.Count}:\n{Log()}");
+            await stack.WaitUntilServingAsync(TimeSpan.FromSeconds(90));
+            started = Descendants(stack.ProcessId);
+            Assert.True(started.Count >= 3, $"expected Azurite, the worker and the API host under the script, found {started.Count}:\n{stack.Log}");
 
             // The sample batch, uploaded and planned as the blob trigger plans it, with the intake's default model.
-            await using var services = Platform(AzuriteProcess.ConnectionStringFor(blob, queue, table));
+            await using var services = Platform(stack.StorageConnectionString);
             var clients = services.GetRequiredService<StorageClients>();
             var batchId = Identifiers.NewBatchId(DateTimeOffset.UtcNow);
             var sample = Path.Combine(root, "samples", "fashion");
@@ -73,26 +50,21 @@ public sealed class LocalStackTests : IDisposable
 
             var state = services.GetRequiredService<JobStateStore>();
             BatchEntity? batch = null;
-            await WaitUntilAsync(async () => (batch = await state.GetBatchAsync(batchId, CancellationToken.None))?.State == BatchStates.Finished, TimeSpan.FromSeconds(120), Log, stack);
+            await stack.WaitUntilAsync(async () => (batch = await state.GetBatchAsync(batchId, CancellationToken.None))?.State == BatchStates.Finished, TimeSpan.FromSeconds(120));
             Assert.Equal(10, batch!.ItemsSucceeded);
             Assert.Equal("fmnist-lvm", batch.ModelName);
-            Assert.Contains($"Batch {batchId} finished: 10 items, 10 succeeded", Log());
+            Assert.Contains($"Batch {batchId} finished: 10 items, 10 succeeded", stack.Log);
         }
         finally
         {
-            // What a supervisor (or `kill`) sends: the script must stop what it started and then exit.
-            if (!stack.HasExited)
-                Process.Start("kill", ["-TERM", $"{stack.Id}"])!.WaitForExit();
-            if (!stack.WaitForExit(TimeSpan.FromSeconds(90)))
-                stack.Kill(entireProcessTree: true);
-            stack.WaitForExit(); // and its output read to the end
+            stack.Stop(); // what a supervisor (or `kill`) sends: the script must stop what it started and then exit
         }
 
-        Assert.Contains("Stack stopped.", Log());
+        Assert.Contains("Stack stopped.", stack.Log);
         var left = started.Where(IsAlive).ToList();
         foreach (var pid in left)
             Process.GetProcessById(pid).Kill(entireProcessTree: true);
-        Assert.True(left.Count == 0, $"processes left running: {string.Join(", ", left)}\n{Log()}");
+        Assert.True(left.Count == 0, $"processes left running: {string.Join(", ", left)}\n{stack.Log}");
     }
 
     private static ServiceProvider Platform(string connectionString)
@@ -104,9 +76,6 @@ public sealed class LocalStackTests : IDisposable
             .AddLvmPlatform()
             .BuildServiceProvider();
     }
-
-    /// <summary>The configuration this test run was built in (bin/{Configuration}/net10.0), so the script runs those builds.</summary>
-    private static string BuildConfiguration() => new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
 
     /// <summary>Every process below <paramref name="pid"/> (Linux /proc).</summary>
     private static List<int> Descendants(int pid)
@@ -148,22 +117,6 @@ public sealed class LocalStackTests : IDisposable
         catch (IOException)
         {
             return false;
-        }
-    }
-
-    private static Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, Func<string> log, Process stack) =>
-        WaitUntilAsync(() => Task.FromResult(condition()), timeout, log, stack);
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> log, Process stack)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            if (stack.HasExited)
-                throw new InvalidOperationException($"run-stack.sh exited ({stack.ExitCode}):\n{log()}");
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"Not reached in {timeout}:\n{log()}");
-            await Task.Delay(200);
         }
     }
 }

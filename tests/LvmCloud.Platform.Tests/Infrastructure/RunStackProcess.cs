@@ -15,10 +15,11 @@ public sealed class RunStackProcess : IDisposable
     private readonly Process _stack;
     private readonly StringBuilder _output = new();
 
-    private RunStackProcess(Process stack, int apiPort)
+    private RunStackProcess(Process stack, int apiPort, string storageConnectionString)
     {
         _stack = stack;
         ApiPort = apiPort;
+        StorageConnectionString = storageConnectionString;
         _stack.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
         _stack.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
         _stack.BeginOutputReadLine();
@@ -27,6 +28,12 @@ public sealed class RunStackProcess : IDisposable
 
     /// <summary>The port of the stack's HTTP API.</summary>
     public int ApiPort { get; }
+
+    /// <summary>The connection string of the stack's Azurite (its own blob, queue and table ports).</summary>
+    public string StorageConnectionString { get; }
+
+    /// <summary>The script's process id: what it started runs below it.</summary>
+    public int ProcessId => _stack.Id;
 
     /// <summary>The script's output so far (stdout and stderr, as they came).</summary>
     public string Log { get { lock (_output) return _output.ToString(); } }
@@ -51,21 +58,38 @@ public sealed class RunStackProcess : IDisposable
         start.Environment["LVM_NO_BUILD"] = "1";
         start.Environment["LVM_NO_FUNC"] = "1";
         start.Environment["LVM_CONFIGURATION"] = BuildConfiguration();
-        return new RunStackProcess(Process.Start(start)!, api);
+        return new RunStackProcess(Process.Start(start)!, api, AzuriteProcess.ConnectionStringFor(blob, queue, table));
     }
 
     /// <summary>Waits until the worker serves and the API listens; throws with the script's output when it exits or times out.</summary>
-    public async Task WaitUntilServingAsync(TimeSpan timeout)
+    public Task WaitUntilServingAsync(TimeSpan timeout) =>
+        WaitUntilAsync(() => Task.FromResult(Log.Contains("Serving generate") && Log.Contains("Now listening")), timeout);
+
+    /// <summary>Waits until <paramref name="condition"/> holds; throws with the script's output when it exits or times out.</summary>
+    public async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
-        while (!(Log.Contains("Serving generate") && Log.Contains("Now listening")))
+        while (!await condition())
         {
             if (_stack.HasExited)
                 throw new InvalidOperationException($"run-stack.sh exited ({_stack.ExitCode}):\n{Log}");
             if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"run-stack.sh was not serving within {timeout}:\n{Log}");
+                throw new TimeoutException($"Not reached within {timeout}:\n{Log}");
             await Task.Delay(200);
         }
+    }
+
+    /// <summary>
+    /// What a supervisor (or <c>kill</c>) sends: SIGTERM, then up to 90 s for the script to stop what it started and
+    /// exit, with its output read to the end. Safe to call again.
+    /// </summary>
+    public void Stop()
+    {
+        if (!_stack.HasExited)
+            Process.Start("kill", ["-TERM", $"{_stack.Id}"])!.WaitForExit();
+        if (!_stack.WaitForExit(TimeSpan.FromSeconds(90)))
+            _stack.Kill(entireProcessTree: true);
+        _stack.WaitForExit();
     }
 
     /// <summary>The configuration this test run was built in (bin/{Configuration}/net10.0), so the script runs those builds.</summary>
@@ -73,11 +97,7 @@ public sealed class RunStackProcess : IDisposable
 
     public void Dispose()
     {
-        if (!_stack.HasExited)
-            Process.Start("kill", ["-TERM", $"{_stack.Id}"])!.WaitForExit();
-        if (!_stack.WaitForExit(TimeSpan.FromSeconds(90)))
-            _stack.Kill(entireProcessTree: true);
-        _stack.WaitForExit();
+        Stop();
         _stack.Dispose();
     }
 }
