@@ -13,7 +13,11 @@ using LvmCloud.Vision.Training;
 // Usage: dotnet run -c Release --project bench/LvmCloud.TrainingBench -- [--train-tokens FILE] [--eval-tokens FILE]
 //   [--shards 4] [--rounds 12] [--inner-steps 25] [--batch-size 8] [--lr 2e-3] [--warmup 20] [--outer-lr 0.7] [--momentum 0.9]
 //   [--eval-batches 60] [--threads N] [--plot docs/diloco-vs-sync.png] [--storage CONNECTION_STRING] [--skip-sync]
+if (args.Contains("--step-throughput"))
+    return await StepThroughput.RunAsync(args);
 TorchRuntime.EnsureLoaded();
+if (args.Contains("--step-child"))
+    return await StepThroughput.RunChildAsync(args);
 var settings = BenchSettings.Parse(args);
 TorchSharp.torch.set_num_threads(settings.Threads);
 var c = CultureInfo.InvariantCulture;
