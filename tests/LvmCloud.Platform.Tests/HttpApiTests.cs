@@ -138,9 +138,12 @@ public sealed class HttpApiTests(AzuriteFixture azurite)
             Timeout = 120_000, // a first start on a busy machine builds chromium's caches: bound a failure, not a slow start
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         });
-        var tab = await browser.NewPageAsync();
+        // The gallery's images load lazily (a batch may hold thousands): the load event does not wait for them, so
+        // the page is tall enough to show every item and the test waits until each image has loaded or failed.
+        var tab = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 4000 } });
         tab.SetDefaultTimeout(60_000);
         await tab.SetContentAsync(page.Text, new PageSetContentOptions { WaitUntil = WaitUntilState.Load });
+        await tab.WaitForFunctionAsync("() => document.images.length === 6 && [...document.images].every(i => i.complete)");
 
         Assert.Equal($"Batch {batchId}", await tab.TitleAsync());
         Assert.Equal("finished", await tab.Locator("[data-batch-state]").InnerTextAsync());

@@ -23,7 +23,9 @@ public static class CpuAllocatorPolicy
     public const string Default = "default";
 
     private const int MallocTrimThreshold = -1; // M_TRIM_THRESHOLD
+    private const int MallocTopPad = -2;        // M_TOP_PAD
     private const int MallocMmapMax = -4;       // M_MMAP_MAX
+    private const int TopPadBytes = 128 << 20;  // above a per-thread heap's 64 MiB: such a heap is never deleted when it empties
 
     private static readonly Lock Gate = new();
     private static bool _applied;
@@ -54,6 +56,7 @@ public static class CpuAllocatorPolicy
             // Failures leave glibc's defaults in force: slower steps, never wrong results.
             bool applied = mallopt(MallocMmapMax, 0) == 1;
             applied &= mallopt(MallocTrimThreshold, int.MaxValue) == 1;
+            applied &= mallopt(MallocTopPad, TopPadBytes) == 1;
             Effective = applied ? Tuned : Default;
             return;
         }
