@@ -50,6 +50,7 @@ public sealed record RoundSummaryView(
     int ShardsCancelled,
     double? TrainLoss,
     double? EvalLoss,
+    double? Drift,
     long Tokens,
     DateTimeOffset StartedAt,
     DateTimeOffset? MergedAt,
