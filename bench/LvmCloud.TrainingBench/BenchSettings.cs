@@ -15,6 +15,7 @@ namespace LvmCloud.TrainingBench;
 /// <param name="OuterLearningRates">Every outer learning rate to run (<c>--outer-lr 0.7,1.0,0.5</c>).</param>
 /// <param name="WarmStartSteps">Synchronous pre-training steps before the comparison (0: both start from the preset's initial weights).</param>
 /// <param name="WarmStartWarmup">Warmup steps of the pre-training's own schedule.</param>
+/// <param name="WarmStartLearningRate">Peak learning rate of the pre-training (it decays to <paramref name="EndLearningRate"/>, as the comparison's does).</param>
 internal sealed record BenchSettings(
     string TrainTokens,
     string EvalTokens,
@@ -38,7 +39,8 @@ internal sealed record BenchSettings(
     IReadOnlyList<int> InnerStepsSweep,
     IReadOnlyList<double> OuterLearningRates,
     int WarmStartSteps,
-    int WarmStartWarmup)
+    int WarmStartWarmup,
+    double WarmStartLearningRate)
 {
     /// <summary>Steps of the comparison (after any warm start), the same for every arm and the synchronous run.</summary>
     public int TotalSteps => Rounds * InnerSteps;
@@ -53,9 +55,9 @@ internal sealed record BenchSettings(
     /// <summary>Steps between the synchronous run's evaluations: every round boundary of every arm (the gcd of the H values).</summary>
     public int SyncEvalEvery => InnerStepsSweep.Aggregate(0, (a, h) => Gcd(a, h));
 
-    /// <summary>The synchronous trainer's options for <paramref name="steps"/> steps with <paramref name="warmup"/> warmup steps (batch K·b).</summary>
-    public TransformerTrainingOptions SyncOptions(int steps, int warmup) => new(
-        Steps: steps, BatchSize: SyncBatchSize, PeakLr: LearningRate, WarmupSteps: warmup, EndLr: EndLearningRate, WeightDecay: WeightDecay,
+    /// <summary>The synchronous trainer's options for <paramref name="steps"/> steps with <paramref name="warmup"/> warmup steps to <paramref name="peak"/> (batch K·b).</summary>
+    public TransformerTrainingOptions SyncOptions(int steps, int warmup, double peak) => new(
+        Steps: steps, BatchSize: SyncBatchSize, PeakLr: peak, WarmupSteps: warmup, EndLr: EndLearningRate, WeightDecay: WeightDecay,
         Seed: Seed, EvalEvery: 0, CheckpointEvery: steps, LogEvery: 1, EvalBatches: EvalBatches);
 
     public static BenchSettings Parse(string[] args)
@@ -70,6 +72,7 @@ internal sealed record BenchSettings(
         var outerRates = List("--outer-lr", "0.7", v => double.Parse(v, CultureInfo.InvariantCulture));
         var warmupSteps = Int("--warmup", 20);
         var warmStart = Int("--warm-start-steps", 0);
+        var learningRate = Double("--lr", 2e-3);
         var settings = new BenchSettings(
             Arg("--train-tokens") ?? "data/fmnist-bench/train-tokens.bin",
             Arg("--eval-tokens") ?? "data/fmnist-bench/test-tokens.bin",
@@ -78,7 +81,7 @@ internal sealed record BenchSettings(
             Int("--rounds", 12),
             innerSteps.FirstOrDefault(),
             Int("--batch-size", 8),
-            Double("--lr", 2e-3),
+            learningRate,
             Double("--end-lr", 1e-4),
             warmupSteps,
             Double("--weight-decay", 0.05),
@@ -93,7 +96,8 @@ internal sealed record BenchSettings(
             innerSteps,
             outerRates,
             warmStart,
-            Int("--warm-start-warmup", Math.Min(warmupSteps, warmStart / 10)));
+            Int("--warm-start-warmup", Math.Min(warmupSteps, warmStart / 10)),
+            Double("--warm-start-lr", learningRate));
         settings.Validate();
         return settings;
     }

@@ -14,7 +14,7 @@ using LvmCloud.Worker.Training;
 // every eval curve in one PNG.
 // Usage: dotnet run -c Release --project bench/LvmCloud.TrainingBench -- [--train-tokens FILE] [--eval-tokens FILE]
 //   [--shards 4] [--rounds 12] [--inner-steps 25[,50,...]] [--batch-size 8] [--lr 2e-3] [--end-lr 1e-4] [--warmup 20]
-//   [--outer-lr 0.7[,1.0,...]] [--momentum 0.9] [--warm-start-steps 0] [--warm-start-warmup N] [--eval-batches 60]
+//   [--outer-lr 0.7[,1.0,...]] [--momentum 0.9] [--warm-start-steps 0] [--warm-start-warmup N] [--warm-start-lr LR] [--eval-batches 60]
 //   [--threads N] [--plot docs/diloco-vs-sync.png] [--storage CONNECTION_STRING] [--skip-sync]
 TorchRuntime.EnsureLoaded();
 var settings = BenchSettings.Parse(args);
@@ -50,7 +50,7 @@ try
         using var model = warm is not null
             ? LlamaForCausalLM.FromPretrained(warm.TransformerFolder)
             : TransformerSource.Initial(LlamaPresets.Get(settings.Preset), settings.Seed, TorchSharp.torch.CPU);
-        (sync, syncWall) = await SyncBaseline.RunAsync(model, settings.SyncOptions(settings.TotalSteps, settings.WarmupSteps), settings.BatchSize, train, eval,
+        (sync, syncWall) = await SyncBaseline.RunAsync(model, settings.SyncOptions(settings.TotalSteps, settings.WarmupSteps, settings.LearningRate), settings.BatchSize, train, eval,
             settings.SyncEvalEvery, "sync");
     }
 
@@ -65,7 +65,7 @@ try
 
     Console.WriteLine(string.Create(c, $"DiLoCo K={settings.Shards} (batch {settings.BatchSize} each, outer momentum {settings.OuterMomentum}, Nesterov) against synchronous training (batch {settings.SyncBatchSize}), {settings.Preset}, {train.Count} sentences of {train.Length} tokens, {settings.TotalSteps} steps (lr {settings.LearningRate} -> {settings.EndLearningRate}, warmup {settings.WarmupSteps}), {settings.Threads} threads"));
     if (warm is not null)
-        Console.WriteLine(string.Create(c, $"Both continue from a warm start: {settings.WarmStartSteps} synchronous steps at batch {settings.SyncBatchSize} (warmup {settings.WarmStartWarmup}) on the first {split.PreTraining.Count} sentences, eval loss {warm.EvalLoss:F4}; the comparison trains on the other {split.Continuation.Count}."));
+        Console.WriteLine(string.Create(c, $"Both continue from a warm start: {settings.WarmStartSteps} synchronous steps at batch {settings.SyncBatchSize} (lr {settings.WarmStartLearningRate} -> {settings.EndLearningRate}, warmup {settings.WarmStartWarmup}) on the first {split.PreTraining.Count} sentences, eval loss {warm.EvalLoss:F4}; the comparison trains on the other {split.Continuation.Count}."));
     BenchReport.Print(results, sync, settings, syncWall, warm?.EvalLoss);
 
     var plot = Path.IsPathRooted(settings.Plot) ? settings.Plot : Path.Combine(root, settings.Plot);

@@ -33,7 +33,7 @@ internal sealed class WarmStart(string folder, ModelReference reference, double 
     /// <summary>Pre-trains on <paramref name="train"/> and saves the model under <paramref name="folder"/>, with the tokenizer of <paramref name="tokenizerModel"/>.</summary>
     public static async Task<WarmStart> PretrainAsync(BenchSettings settings, TokenSequences train, TokenSequences eval, string tokenizerModel, string folder)
     {
-        var options = settings.SyncOptions(settings.WarmStartSteps, settings.WarmStartWarmup);
+        var options = settings.SyncOptions(settings.WarmStartSteps, settings.WarmStartWarmup, settings.WarmStartLearningRate);
         using var model = TransformerSource.Initial(LlamaPresets.Get(settings.Preset), settings.Seed, TorchSharp.torch.CPU);
         var (points, wall) = await SyncBaseline.RunAsync(model, options, settings.BatchSize, train, eval, settings.WarmStartSteps, "warm start");
         Console.Error.WriteLine($"warm start: {settings.WarmStartSteps} steps in {wall.TotalSeconds:F0} s, eval loss {points[^1].EvalLoss:F4}");

@@ -50,7 +50,6 @@ public sealed record RoundSummaryView(
     int ShardsCancelled,
     double? TrainLoss,
     double? EvalLoss,
-    double? Drift,
     long Tokens,
     DateTimeOffset StartedAt,
     DateTimeOffset? MergedAt,

@@ -14,9 +14,9 @@ internal static class TrainingReport
         string Seconds(double? value) => value is { } v ? v.ToString("F1", c) : "";
         if (run.History.Count > 0)
             console.Table($"Run {run.RunId}: {run.State}{(run.CancelRequested && run.State == "running" ? " (cancel requested)" : "")}, round {Math.Min(run.Round, run.Rounds)}/{run.Rounds}, {run.ShardsPerRound} shards x {run.InnerSteps} steps",
-                ["round", "state", "train loss", "eval loss", "drift", "tokens", "wall s", "inner s", "transfers s", "merge s", "outside inner"],
+                ["round", "state", "train loss", "eval loss", "tokens", "wall s", "inner s", "transfers s", "merge s", "outside inner"],
                 run.History.Select(r => (IReadOnlyList<string>)[
-                    r.Round.ToString(c), r.State, Loss(r.TrainLoss), Loss(r.EvalLoss), r.Drift is { } d ? d.ToString("F3", c) : "", r.Tokens.ToString("N0", c), Seconds(r.Seconds.Wall), Seconds(r.Seconds.Inner),
+                    r.Round.ToString(c), r.State, Loss(r.TrainLoss), Loss(r.EvalLoss), r.Tokens.ToString("N0", c), Seconds(r.Seconds.Wall), Seconds(r.Seconds.Inner),
                     Seconds(r.Seconds.Transfers), Seconds(r.Seconds.Merge), r.Seconds.Overhead is { } o ? o.ToString("P1", c) : ""]));
         if (run.Shards.Count > 0 && run.State != "finished")
             console.Table($"Round {run.Round} shard jobs",
