@@ -1,4 +1,5 @@
 using LvmCloud.Core.Training;
+using LvmCloud.Vision.Native;
 using LvmCloud.Vision.Transformer;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -29,6 +30,7 @@ public sealed class TransformerInnerLoop(LlamaForCausalLM model, OptimizerHelper
     public async Task<InnerLoopResult> RunAsync(InnerLoopRequest request, CancellationToken cancellationToken = default)
     {
         options.Validate();
+        CpuAllocatorPolicy.Apply(); // a step reuses the previous step's memory (docs/training.md, "Step speed and memory")
         var steps = request.Steps;
         if (steps.To > options.Steps)
             throw new ArgumentException($"Steps [{steps.From}, {steps.To}) run past the schedule's {options.Steps} steps.", nameof(request));
