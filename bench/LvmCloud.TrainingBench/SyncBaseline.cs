@@ -40,12 +40,4 @@ internal static class SyncBaseline
         await new TransformerInnerLoop(model, optimizer, options).RunAsync(request);
         return (points, clock.Elapsed);
     }
-
-    /// <summary>The eval loss of <paramref name="model"/> as a merge measures it (no training).</summary>
-    public static double Evaluate(LlamaForCausalLM model, TransformerTrainingOptions options, int evalBatchSize, TokenSequences eval)
-    {
-        var evalOptions = options with { BatchSize = evalBatchSize };
-        using var optimizer = TransformerOptimizer.Create(model, evalOptions);
-        return new TransformerInnerLoop(model, optimizer, evalOptions).Evaluate(eval);
-    }
 }
