@@ -1,8 +1,21 @@
 using System.Globalization;
+using LvmCloud.Vision.Training;
 
 namespace LvmCloud.TrainingBench;
 
-/// <summary>What the benchmark trains: one data set, one schedule, DiLoCo's K and H, and the synchronous run's K-times batch.</summary>
+/// <summary>
+/// What the benchmark trains: one data set, one continuation schedule of <see cref="TotalSteps"/> steps, DiLoCo's K, the
+/// H values and outer learning rates to compare (one DiLoCo arm per pair), the synchronous run's K-times batch, and an
+/// optional synchronous warm start of <see cref="WarmStartSteps"/> steps that both continue from.
+/// </summary>
+/// <param name="Rounds">Rounds of the first H listed; the total steps R·H₁ are the same for every arm (R = total / H).</param>
+/// <param name="InnerSteps">The first H listed.</param>
+/// <param name="OuterLearningRate">The first outer learning rate listed.</param>
+/// <param name="InnerStepsSweep">Every H to run (<c>--inner-steps 50,100</c>).</param>
+/// <param name="OuterLearningRates">Every outer learning rate to run (<c>--outer-lr 0.7,1.0,0.5</c>).</param>
+/// <param name="WarmStartSteps">Synchronous pre-training steps before the comparison (0: both start from the preset's initial weights).</param>
+/// <param name="WarmStartWarmup">Warmup steps of the pre-training's own schedule.</param>
+/// <param name="WarmStartLearningRate">Peak learning rate of the pre-training (it decays to <paramref name="EndLearningRate"/>, as the comparison's does).</param>
 internal sealed record BenchSettings(
     string TrainTokens,
     string EvalTokens,
@@ -22,34 +35,89 @@ internal sealed record BenchSettings(
     int Threads,
     string Plot,
     string? Storage,
-    bool SkipSync)
+    bool SkipSync,
+    IReadOnlyList<int> InnerStepsSweep,
+    IReadOnlyList<double> OuterLearningRates,
+    int WarmStartSteps,
+    int WarmStartWarmup,
+    double WarmStartLearningRate)
 {
+    /// <summary>Steps of the comparison (after any warm start), the same for every arm and the synchronous run.</summary>
     public int TotalSteps => Rounds * InnerSteps;
+
+    /// <summary>The synchronous trainer's batch: K times a shard's.</summary>
+    public int SyncBatchSize => BatchSize * Shards;
+
+    /// <summary>The DiLoCo runs to make: every H with every outer learning rate, each over <see cref="TotalSteps"/>.</summary>
+    public IReadOnlyList<DiLoCoArm> Arms() =>
+        InnerStepsSweep.SelectMany(h => OuterLearningRates.Select(lr => new DiLoCoArm(h, TotalSteps / h, lr))).ToList();
+
+    /// <summary>Steps between the synchronous run's evaluations: every round boundary of every arm (the gcd of the H values).</summary>
+    public int SyncEvalEvery => InnerStepsSweep.Aggregate(0, (a, h) => Gcd(a, h));
+
+    /// <summary>The synchronous trainer's options for <paramref name="steps"/> steps with <paramref name="warmup"/> warmup steps to <paramref name="peak"/> (batch K·b).</summary>
+    public TransformerTrainingOptions SyncOptions(int steps, int warmup, double peak) => new(
+        Steps: steps, BatchSize: SyncBatchSize, PeakLr: peak, WarmupSteps: warmup, EndLr: EndLearningRate, WeightDecay: WeightDecay,
+        Seed: Seed, EvalEvery: 0, CheckpointEvery: steps, LogEvery: 1, EvalBatches: EvalBatches);
 
     public static BenchSettings Parse(string[] args)
     {
         string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
         int Int(string name, int fallback) => Arg(name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
         double Double(string name, double fallback) => Arg(name) is { } v ? double.Parse(v, CultureInfo.InvariantCulture) : fallback;
-        return new BenchSettings(
+        List<T> List<T>(string name, string fallback, Func<string, T> parse) =>
+            (Arg(name) ?? fallback).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(parse).ToList();
+
+        var innerSteps = List("--inner-steps", "25", v => int.Parse(v, CultureInfo.InvariantCulture));
+        var outerRates = List("--outer-lr", "0.7", v => double.Parse(v, CultureInfo.InvariantCulture));
+        var warmupSteps = Int("--warmup", 20);
+        var warmStart = Int("--warm-start-steps", 0);
+        var learningRate = Double("--lr", 2e-3);
+        var settings = new BenchSettings(
             Arg("--train-tokens") ?? "data/fmnist-bench/train-tokens.bin",
             Arg("--eval-tokens") ?? "data/fmnist-bench/test-tokens.bin",
             Arg("--preset") ?? "fmnist_lm",
             Int("--shards", 4),
             Int("--rounds", 12),
-            Int("--inner-steps", 25),
+            innerSteps.FirstOrDefault(),
             Int("--batch-size", 8),
-            Double("--lr", 2e-3),
+            learningRate,
             Double("--end-lr", 1e-4),
-            Int("--warmup", 20),
+            warmupSteps,
             Double("--weight-decay", 0.05),
-            Double("--outer-lr", 0.7),
+            outerRates.FirstOrDefault(),
             Double("--momentum", 0.9),
             Int("--eval-batches", 60),
             Int("--seed", 0),
             Int("--threads", Environment.ProcessorCount),
             Arg("--plot") ?? "docs/diloco-vs-sync.png",
             Arg("--storage"),
-            args.Contains("--skip-sync"));
+            args.Contains("--skip-sync"),
+            innerSteps,
+            outerRates,
+            warmStart,
+            Int("--warm-start-warmup", Math.Min(warmupSteps, warmStart / 10)),
+            Double("--warm-start-lr", learningRate));
+        settings.Validate();
+        return settings;
     }
+
+    /// <summary>Refuses settings that would make arms of different lengths or an invalid schedule, naming the flag.</summary>
+    private void Validate()
+    {
+        if (InnerStepsSweep.Count == 0 || InnerStepsSweep.Any(h => h <= 0))
+            throw new ArgumentException("--inner-steps needs one or more positive H values, comma-separated (e.g. 50,100).");
+        if (OuterLearningRates.Count == 0 || OuterLearningRates.Any(lr => lr <= 0 || !double.IsFinite(lr)))
+            throw new ArgumentException("--outer-lr needs one or more positive learning rates, comma-separated (e.g. 0.7,1.0,0.5).");
+        if (Rounds <= 0 || Shards <= 0 || BatchSize <= 0)
+            throw new ArgumentException("--rounds, --shards and --batch-size must be positive.");
+        foreach (var h in InnerStepsSweep.Where(h => TotalSteps % h != 0))
+            throw new ArgumentException($"--inner-steps {h} does not divide the {TotalSteps} total steps (--rounds {Rounds} x the first H, {InnerSteps}): every arm trains the same steps, so each H must divide R·H₁.");
+        if (WarmupSteps >= TotalSteps)
+            throw new ArgumentException($"--warmup {WarmupSteps} must be below the {TotalSteps} steps of the comparison.");
+        if (WarmStartSteps < 0 || (WarmStartSteps > 0 && (WarmStartWarmup < 0 || WarmStartWarmup >= WarmStartSteps)))
+            throw new ArgumentException($"--warm-start-steps must be 0 or more, and --warm-start-warmup ({WarmStartWarmup}) below it.");
+    }
+
+    private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
 }

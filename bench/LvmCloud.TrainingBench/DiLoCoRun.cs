@@ -15,10 +15,13 @@ namespace LvmCloud.TrainingBench;
 /// The DiLoCo run through the platform as it runs in production, on Azurite: the token shards uploaded to the
 /// <c>tokens</c> container, the run started by the training service (run.json, plan, round 0 queued), and one worker host
 /// built as the worker's Program.cs builds it (one train-shard job at a time, so a round's K jobs run one after another).
+/// With a warm start the run fine-tunes the registered warm-start model (<c>base: {"model": ...}</c>); else it starts from
+/// the preset's initial weights for the seed.
 /// </summary>
 internal static class DiLoCoRun
 {
-    public static async Task<(TrainingRunStatus Status, TimeSpan Wall)> RunAsync(BenchSettings settings, string connectionString, string repoRoot)
+    public static async Task<(TrainingRunStatus Status, TimeSpan Wall)> RunAsync(BenchSettings settings, DiLoCoArm arm, string trainTokens, WarmStart? warm,
+        string connectionString, string repoRoot)
     {
         var temp = Directory.CreateTempSubdirectory("lvm-training-bench-");
         var config = new Dictionary<string, string?>
@@ -49,18 +52,20 @@ internal static class DiLoCoRun
             var clients = host.Services.GetRequiredService<StorageClients>();
             await clients.EnsureCreatedAsync(CancellationToken.None);
             var dataset = $"fmnist-bench-{Guid.NewGuid():N}"[..20];
-            await clients.Tokens.GetBlobClient($"{dataset}/fmnist-lvm/train.bin").UploadAsync(settings.TrainTokens, overwrite: true);
+            await clients.Tokens.GetBlobClient($"{dataset}/fmnist-lvm/train.bin").UploadAsync(trainTokens, overwrite: true);
             await clients.Tokens.GetBlobClient($"{dataset}/fmnist-lvm/eval.bin").UploadAsync(settings.EvalTokens, overwrite: true);
 
+            if (warm is not null)
+                await warm.RegisterAsync(clients, CancellationToken.None);
             var spec = new TrainingRunSpec(
-                Base: new RunBaseSpec(Preset: settings.Preset, Tokenizer: new ModelReference("fmnist-lvm", "latest")),
+                Base: warm is not null ? new RunBaseSpec(Model: warm.Reference) : new RunBaseSpec(Preset: settings.Preset, Tokenizer: new ModelReference("fmnist-lvm", "latest")),
                 Data: new RunDataSpec([$"tokens/{dataset}/fmnist-lvm/train.bin"], [$"tokens/{dataset}/fmnist-lvm/eval.bin"]),
-                Rounds: settings.Rounds,
+                Rounds: arm.Rounds,
                 ShardsPerRound: settings.Shards,
-                InnerSteps: settings.InnerSteps,
+                InnerSteps: arm.InnerSteps,
                 Seed: settings.Seed,
                 Inner: new InnerOptimizerSpec(settings.BatchSize, 1, settings.LearningRate, settings.EndLearningRate, settings.WarmupSteps, settings.WeightDecay),
-                Outer: new OuterOptimizerSpec(settings.OuterLearningRate, settings.OuterMomentum, true),
+                Outer: new OuterOptimizerSpec(arm.OuterLearningRate, settings.OuterMomentum, true),
                 Output: new ModelReference("fmnist-diloco-bench", Guid.NewGuid().ToString("N")[..8]),
                 EvalBatches: settings.EvalBatches);
             var service = host.Services.GetRequiredService<TrainingRunService>();

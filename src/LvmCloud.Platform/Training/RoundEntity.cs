@@ -41,6 +41,8 @@ public sealed class RoundEntity : IStatefulEntity
     public double? TrainLoss { get; set; }
     /// <summary>Held-out loss of the merged weights.</summary>
     public double? EvalLoss { get; set; }
+    /// <summary>How far the shards moved apart, relative to their averaged update: sqrt(mean_k ‖θ_k − θ̄‖²) / ‖θ̄ − θ_base‖ (the merge measures it).</summary>
+    public double? Drift { get; set; }
     public long Tokens { get; set; }
     /// <summary>Seconds of the round's shard jobs summed: their inner steps, their transfers (base, optimizer state, data, checkpoints, result) and their whole handling.</summary>
     public double InnerSeconds { get; set; }

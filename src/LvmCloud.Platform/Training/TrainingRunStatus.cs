@@ -67,6 +67,7 @@ public sealed record ShardProgress(
 }
 
 /// <summary>One round: its shards' outcome, losses and time.</summary>
+/// <param name="Drift">How far the round's K shards moved apart relative to their averaged update: sqrt(mean_k ‖θ_k − θ̄‖²) / ‖θ̄ − θ_base‖ (null until merged).</param>
 public sealed record RoundSummary(
     int Round,
     string State,
@@ -75,13 +76,14 @@ public sealed record RoundSummary(
     int ShardsCancelled,
     double? TrainLoss,
     double? EvalLoss,
+    double? Drift,
     long Tokens,
     DateTimeOffset StartedAt,
     DateTimeOffset? MergedAt,
     RoundTimings Seconds)
 {
     public static RoundSummary From(RoundEntity r) => new(
-        r.Round, r.State, r.ShardsSucceeded, r.ShardsFailed, r.ShardsCancelled, r.TrainLoss, r.EvalLoss, r.Tokens, r.StartedAt, r.MergedAt,
+        r.Round, r.State, r.ShardsSucceeded, r.ShardsFailed, r.ShardsCancelled, r.TrainLoss, r.EvalLoss, r.Drift, r.Tokens, r.StartedAt, r.MergedAt,
         RoundTimings.From(r));
 }
 

@@ -15,13 +15,28 @@ namespace LvmCloud.Vision.Training;
 /// The arithmetic is float64 on the CPU whatever the model's dtype and device: the sum of many shards and the
 /// difference of nearly equal weights would lose bits in float32, and with lr 1, μ 0 and one shard the result is that
 /// shard's weights exactly. Only trainable parameters are merged (a tied weight once, under its first name).
+/// <para>
+/// It also measures how far the shards drifted apart (<see cref="Drift"/>) in the same pass: <see cref="Add"/> keeps the
+/// sum of the shards' squared norms beside the running sum, one number per shard, so no shard is held or read twice.
+/// </para>
 /// </summary>
 public sealed class OuterStep : IDisposable
 {
     private readonly Dictionary<string, Tensor> _sum = new(StringComparer.Ordinal);
 
+    /// <summary>Σ_k ‖θ_k‖² over the shards added, in float64: with the mean it gives the shards' spread around it.</summary>
+    private double _shardSquares;
+
     /// <summary>Shards added so far.</summary>
     public int Count { get; private set; }
+
+    /// <summary>
+    /// Set by <see cref="Apply"/>: how far the K shards moved apart, relative to how far their average moved,
+    /// <c>sqrt(mean_k ‖θ_k − θ̄‖²) / ‖θ̄ − θ_base‖</c> over all merged parameters (θ̄ the shards' mean). 0 when the shards
+    /// agree (K = 1, or identical data); about 1 when each shard's own deviation is as large as the step the merge takes;
+    /// above 1 when they pull apart more than together. Null before <see cref="Apply"/> or when the average did not move.
+    /// </summary>
+    public double? Drift { get; private set; }
 
     /// <summary>The trainable parameters by their first name, each once.</summary>
     public static IReadOnlyList<(string Name, Parameter Parameter)> Parameters(nn.Module model)
@@ -42,6 +57,7 @@ public sealed class OuterStep : IDisposable
         foreach (var (name, parameter) in Parameters(shard))
         {
             var value = parameter.detach().to(ScalarType.Float64, CPU);
+            _shardSquares += value.square().sum().item<double>();
             if (_sum.TryGetValue(name, out var sum))
                 sum.add_(value);
             else
@@ -60,6 +76,7 @@ public sealed class OuterStep : IDisposable
         settings.Validate();
         if (Count == 0) throw new InvalidOperationException("No shard weights were added to the outer step.");
         var next = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        double meanSquares = 0, deltaSquares = 0;
         using var _ = no_grad();
         foreach (var (name, parameter) in Parameters(model))
         {
@@ -67,7 +84,10 @@ public sealed class OuterStep : IDisposable
                 throw new InvalidOperationException($"Parameter '{name}' of the base is in no shard's weights: they are not the same model.");
             using var scope = NewDisposeScope();
             var theta = parameter.detach().to(ScalarType.Float64, CPU);
-            var delta = theta - sum / Count;                                   // Δ
+            var mean = sum / Count;                                            // θ̄
+            var delta = theta - mean;                                          // Δ
+            meanSquares += mean.square().sum().item<double>();
+            deltaSquares += delta.square().sum().item<double>();
             var v = momentum is not null && momentum.TryGetValue(name, out var previous)
                 ? previous.to(ScalarType.Float64, CPU) * settings.Momentum + delta
                 : delta.clone();                                                // v = μ·v + Δ
@@ -76,6 +96,9 @@ public sealed class OuterStep : IDisposable
             parameter.copy_(result.to(parameter.dtype, parameter.device));
             next[name] = v.to(ScalarType.Float32).MoveToOuterDisposeScope();
         }
+        // mean_k ‖θ_k − θ̄‖² = mean_k ‖θ_k‖² − ‖θ̄‖² (float64: the difference keeps ~10 significant digits at these sizes).
+        var spread = Math.Sqrt(Math.Max(0, _shardSquares / Count - meanSquares));
+        Drift = deltaSquares > 0 ? spread / Math.Sqrt(deltaSquares) : null;
         return next;
     }
 

@@ -5,6 +5,7 @@ namespace LvmCloud.Worker.Training;
 /// claim that wrote it, after round r+1's base is in place. A claim that finds it written by another claim skips the
 /// outer step and only records the round as merged.
 /// </summary>
+/// <param name="Drift">How far the round's shards moved apart relative to their averaged update (<see cref="Vision.Training.OuterStep.Drift"/>); null in records written before it was measured.</param>
 public sealed record MergeRecord(
     int Round,
     int Shards,
@@ -13,4 +14,5 @@ public sealed record MergeRecord(
     double MergeSeconds,
     double EvalSeconds,
     string ClaimId,
-    DateTimeOffset MergedAt);
+    DateTimeOffset MergedAt,
+    double? Drift = null);

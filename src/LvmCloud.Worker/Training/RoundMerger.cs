@@ -105,6 +105,7 @@ public sealed class RoundMerger(
             r.MergedAt = mergedRecord.MergedAt;
             r.TrainLoss = mergedRecord.TrainLoss;
             r.EvalLoss = mergedRecord.EvalLoss;
+            r.Drift = mergedRecord.Drift;
             r.MergeSeconds = mergedRecord.MergeSeconds;
             r.EvalSeconds = mergedRecord.EvalSeconds;
         }, cancellationToken);
@@ -114,8 +115,9 @@ public sealed class RoundMerger(
             return false;
         }
         if (did)
-            logger.LogInformation("Run {RunId}: round {Round} merged from {Shards} shards: train loss {Train:F4}, eval loss {Eval}, merge {Merge:F1} s, eval {EvalSeconds:F1} s",
+            logger.LogInformation("Run {RunId}: round {Round} merged from {Shards} shards: train loss {Train:F4}, eval loss {Eval}, drift {Drift}, merge {Merge:F1} s, eval {EvalSeconds:F1} s",
                 runId, round, record.Shards, record.TrainLoss ?? double.NaN, record.EvalLoss?.ToString("F4", System.Globalization.CultureInfo.InvariantCulture) ?? "-",
+                record.Drift?.ToString("F3", System.Globalization.CultureInfo.InvariantCulture) ?? "-",
                 record.MergeSeconds, record.EvalSeconds);
         return did;
     }

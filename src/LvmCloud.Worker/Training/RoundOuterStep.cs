@@ -23,6 +23,7 @@ public sealed class RoundOuterStep(TrainingStateStore state, TrainingData data, 
         using var baseModel = model;
         var momentum = await transformers.LoadMomentumAsync(run.RunId, round, cancellationToken);
         Dictionary<string, Tensor>? next = null;
+        double? drift = null;
         try
         {
             using var step = new OuterStep();
@@ -35,6 +36,7 @@ public sealed class RoundOuterStep(TrainingStateStore state, TrainingData data, 
                 step.Add(shardModel);
             }
             next = step.Apply(baseModel, momentum, ShardTraining.Outer(spec));
+            drift = step.Drift;
             await transformers.WriteBaseAsync(run.RunId, round + 1, baseModel, next, cancellationToken);
         }
         finally
@@ -56,6 +58,6 @@ public sealed class RoundOuterStep(TrainingStateStore state, TrainingData data, 
         var shards = await state.GetShardsAsync(run.RunId, round, cancellationToken);
         var losses = shards.Where(s => s.MeanLoss is { } l && double.IsFinite(l)).Select(s => s.MeanLoss!.Value).ToList();
         return new MergeRecord(round, spec.ShardsPerRound, losses.Count > 0 ? losses.Average() : null, evalLoss is { } e && double.IsFinite(e) ? e : null,
-            mergeSeconds, clock.Elapsed.TotalSeconds, claimId, time.GetUtcNow());
+            mergeSeconds, clock.Elapsed.TotalSeconds, claimId, time.GetUtcNow(), Drift: drift);
     }
 }

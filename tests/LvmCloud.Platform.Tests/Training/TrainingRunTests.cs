@@ -86,6 +86,7 @@ public sealed class TrainingRunTests(AzuriteFixture azurite) : IDisposable
             Assert.Equal(RoundStates.Merged, r.State);
             Assert.Equal(2, r.ShardsSucceeded);
             Assert.True(r.TrainLoss is > 0 && r.EvalLoss is > 0, $"round {r.Round}: {r.TrainLoss} {r.EvalLoss}");
+            Assert.True(r.Drift is > 0 and < 100, $"round {r.Round}: two shards on different files drift apart, measured {r.Drift}");
             Assert.Equal(2 * 6 * 4 * 31L, r.Tokens); // shards x steps x rows x predicted tokens
             Assert.True(r.Seconds.Inner > 0 && r.Seconds.Jobs >= r.Seconds.Inner && r.Seconds.Merge > 0 && r.Seconds.Overhead is >= 0 and <= 1);
         });

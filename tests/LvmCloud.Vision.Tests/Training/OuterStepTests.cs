@@ -50,4 +50,45 @@ public sealed class OuterStepTests
         Assert.Equal(delta0, momentum[other].data<float>()[0], 5);
         foreach (var t in momentum.Values.Concat(previous.Values)) t.Dispose();
     }
+
+    [Fact]
+    public void Drift_is_the_shards_rms_distance_from_their_mean_over_the_distance_the_mean_moved()
+    {
+        using var baseModel = NewModel(1);
+        using var a = NewModel(2);
+        using var b = NewModel(3);
+        using var c = NewModel(4);
+        var shards = new[] { Snapshot(a), Snapshot(b), Snapshot(c) };
+        var theta = Snapshot(baseModel);
+        double spread = 0, moved = 0;
+        foreach (var (name, _) in OuterStep.Parameters(baseModel))
+            for (var i = 0; i < theta[name].Length; i++)
+            {
+                var mean = shards.Average(s => (double)s[name][i]);
+                spread += shards.Average(s => (s[name][i] - mean) * (s[name][i] - mean));
+                moved += (theta[name][i] - mean) * (theta[name][i] - mean);
+            }
+
+        using var step = new OuterStep();
+        Assert.Null(step.Drift);
+        step.Add(a);
+        step.Add(b);
+        step.Add(c);
+        foreach (var t in step.Apply(baseModel, null, new OuterStepSettings(0.7, 0.9, Nesterov: true)).Values) t.Dispose();
+
+        Assert.NotNull(step.Drift);
+        Assert.Equal(Math.Sqrt(spread) / Math.Sqrt(moved), step.Drift!.Value, 6);
+        Assert.InRange(step.Drift.Value, 0.1, 10); // three independent draws: spread and step of one size
+    }
+
+    [Fact]
+    public void One_shard_has_no_drift()
+    {
+        using var baseModel = NewModel(1);
+        using var shard = NewModel(2);
+        using var step = new OuterStep();
+        step.Add(shard);
+        foreach (var t in step.Apply(baseModel, null, new OuterStepSettings(0.7, 0.9, Nesterov: true)).Values) t.Dispose();
+        Assert.Equal(0, step.Drift);
+    }
 }
