@@ -22,14 +22,21 @@ internal sealed record BenchSettings(
     int Threads,
     string Plot,
     string? Storage,
-    bool SkipSync)
+    bool SkipSync,
+    string Compression)
 {
+    /// <summary>What <c>--compression</c> may be: the run spec's <c>outer.compression</c> values.</summary>
+    public static readonly IReadOnlyList<string> CompressionValues = ["none", "int8", "int4"];
+
     public int TotalSteps => Rounds * InnerSteps;
 
     public static BenchSettings Parse(string[] args)
     {
         string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
         int Int(string name, int fallback) => Arg(name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+        static string Compression(string value) => CompressionValues.Contains(value)
+            ? value
+            : throw new ArgumentException($"--compression must be one of {string.Join(", ", CompressionValues)}, got '{value}'.");
         double Double(string name, double fallback) => Arg(name) is { } v ? double.Parse(v, CultureInfo.InvariantCulture) : fallback;
         return new BenchSettings(
             Arg("--train-tokens") ?? "data/fmnist-bench/train-tokens.bin",
@@ -50,6 +57,7 @@ internal sealed record BenchSettings(
             Int("--threads", Environment.ProcessorCount),
             Arg("--plot") ?? "docs/diloco-vs-sync.png",
             Arg("--storage"),
-            args.Contains("--skip-sync"));
+            args.Contains("--skip-sync"),
+            Compression(Arg("--compression") ?? "none"));
     }
 }

@@ -60,7 +60,7 @@ internal static class DiLoCoRun
                 InnerSteps: settings.InnerSteps,
                 Seed: settings.Seed,
                 Inner: new InnerOptimizerSpec(settings.BatchSize, 1, settings.LearningRate, settings.EndLearningRate, settings.WarmupSteps, settings.WeightDecay),
-                Outer: new OuterOptimizerSpec(settings.OuterLearningRate, settings.OuterMomentum, true),
+                Outer: new OuterOptimizerSpec(settings.OuterLearningRate, settings.OuterMomentum, true, settings.Compression == "none" ? null : settings.Compression),
                 Output: new ModelReference("fmnist-diloco-bench", Guid.NewGuid().ToString("N")[..8]),
                 EvalBatches: settings.EvalBatches);
             var service = host.Services.GetRequiredService<TrainingRunService>();

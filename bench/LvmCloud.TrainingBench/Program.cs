@@ -13,6 +13,7 @@ using LvmCloud.Vision.Training;
 // Usage: dotnet run -c Release --project bench/LvmCloud.TrainingBench -- [--train-tokens FILE] [--eval-tokens FILE]
 //   [--shards 4] [--rounds 12] [--inner-steps 25] [--batch-size 8] [--lr 2e-3] [--warmup 20] [--outer-lr 0.7] [--momentum 0.9]
 //   [--eval-batches 60] [--threads N] [--plot docs/diloco-vs-sync.png] [--storage CONNECTION_STRING] [--skip-sync]
+//   [--compression none|int8|int4]   (outer.compression: what the shards send the merge; the table shows the bytes it read)
 TorchRuntime.EnsureLoaded();
 var settings = BenchSettings.Parse(args);
 TorchSharp.torch.set_num_threads(settings.Threads);
@@ -31,20 +32,20 @@ if (!settings.SkipSync)
     (sync, syncWall) = await SyncBaseline.RunAsync(settings, train, eval);
 }
 
-Console.Error.WriteLine($"DiLoCo: {settings.Rounds} rounds of {settings.Shards} train-shard jobs x {settings.InnerSteps} steps on the platform...");
+Console.Error.WriteLine($"DiLoCo: {settings.Rounds} rounds of {settings.Shards} train-shard jobs x {settings.InnerSteps} steps on the platform, outer gradients {settings.Compression}...");
 using var azurite = settings.Storage is null ? await AzuriteProcess.StartAsync(root) : null;
 var (status, dilocoWall) = await DiLoCoRun.RunAsync(settings, settings.Storage ?? azurite!.ConnectionString, root);
 long tokens = 0;
-var diloco = status.History.Select(r => new RoundPoint(r.Round, (r.Round + 1) * settings.InnerSteps, tokens += r.Tokens, r.TrainLoss ?? double.NaN, r.EvalLoss)).ToList();
+var diloco = status.History.Select(r => new RoundPoint(r.Round, (r.Round + 1) * settings.InnerSteps, tokens += r.Tokens, r.TrainLoss ?? double.NaN, r.EvalLoss, r.ShardBytesRead)).ToList();
 
-Console.WriteLine(string.Create(c, $"DiLoCo K={settings.Shards} (batch {settings.BatchSize} each, H={settings.InnerSteps}, outer lr {settings.OuterLearningRate}, momentum {settings.OuterMomentum}, Nesterov) against synchronous training (batch {settings.BatchSize * settings.Shards}), {settings.Preset}, {train.Count} sentences of {train.Length} tokens, {settings.TotalSteps} steps, {settings.Threads} threads"));
+Console.WriteLine(string.Create(c, $"DiLoCo K={settings.Shards} (batch {settings.BatchSize} each, H={settings.InnerSteps}, outer lr {settings.OuterLearningRate}, momentum {settings.OuterMomentum}, Nesterov, outer gradients {settings.Compression}) against synchronous training (batch {settings.BatchSize * settings.Shards}), {settings.Preset}, {train.Count} sentences of {train.Length} tokens, {settings.TotalSteps} steps, {settings.Threads} threads"));
 Console.WriteLine();
-Console.WriteLine("| round | tokens | DiLoCo train | sync train | DiLoCo eval | sync eval | eval gap |");
-Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
+Console.WriteLine("| round | tokens | DiLoCo train | sync train | DiLoCo eval | sync eval | eval gap | bytes the merge read |");
+Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
 foreach (var d in diloco)
 {
     var s = sync.FirstOrDefault(p => p.Steps == d.Steps);
-    Console.WriteLine(string.Create(c, $"| {d.Round} | {d.Tokens:N0} | {d.TrainLoss:F4} | {s?.TrainLoss:F4} | {d.EvalLoss:F4} | {s?.EvalLoss:F4} | {Gap(d.EvalLoss, s?.EvalLoss)} |"));
+    Console.WriteLine(string.Create(c, $"| {d.Round} | {d.Tokens:N0} | {d.TrainLoss:F4} | {s?.TrainLoss:F4} | {d.EvalLoss:F4} | {s?.EvalLoss:F4} | {Gap(d.EvalLoss, s?.EvalLoss)} | {d.ShardBytesRead:N0} |"));
 }
 Console.WriteLine();
 Console.WriteLine("Per round, on one worker (the K jobs run one after another): where the round's wall time went.");
@@ -63,6 +64,8 @@ var totalEval = status.History.Sum(r => r.Seconds.Eval);
 var overhead = (totalWall - totalInner - totalEval) / totalWall;
 Console.WriteLine();
 Console.WriteLine(string.Create(c, $"time outside inner steps (downloads, uploads, checkpoints, merge, queue wait; evaluation not counted), all rounds: {overhead:P1} of {totalWall:F0} s (target: under 10 %); evaluation {totalEval / totalWall:P1}"));
+if (diloco.Count > 0 && diloco.All(d => d.ShardBytesRead is not null))
+    Console.WriteLine(string.Create(c, $"bytes per round on the wire to the merge ({settings.Compression}): {diloco.Average(d => d.ShardBytesRead!.Value) / 1e6:F2} MB from {settings.Shards} shards ({diloco.Average(d => d.ShardBytesRead!.Value) / settings.Shards / 1e6:F2} MB a shard)"));
 Console.WriteLine(string.Create(c, $"wall: DiLoCo {dilocoWall.TotalSeconds:F0} s through the platform, synchronous {syncWall.TotalSeconds:F0} s in-process"));
 if (sync.Count > 0 && diloco[^1].EvalLoss is { } last && sync[^1].EvalLoss is { } reference)
     Console.WriteLine(string.Create(c, $"final eval loss after {diloco[^1].Tokens:N0} tokens: DiLoCo {last:F4}, synchronous {reference:F4}: {Gap(last, reference)} (target: within 2 %, {(last <= reference * 1.02 ? "met" : "missed")})"));
@@ -78,7 +81,7 @@ if (sync.Count > 0)
     series.Add(new($"sync batch x{settings.Shards} train", sync.Select(p => ((double)p.Steps, p.TrainLoss)).ToList(), LinePlot.Palette[3]));
 }
 var plot = Path.IsPathRooted(settings.Plot) ? settings.Plot : Path.Combine(root, settings.Plot);
-LinePlot.SavePng(plot, string.Create(c, $"DiLoCo K={settings.Shards} H={settings.InnerSteps} vs synchronous: loss over inner steps"), series, logY: false, width: 800, height: 480);
+LinePlot.SavePng(plot, string.Create(c, $"DiLoCo K={settings.Shards} H={settings.InnerSteps}{(settings.Compression == "none" ? "" : $" ({settings.Compression} outer gradients)")} vs synchronous: loss over inner steps"), series, logY: false, width: 800, height: 480);
 Console.Error.WriteLine($"curves: {plot}");
 return 0;
 

@@ -67,6 +67,7 @@ public sealed record ShardProgress(
 }
 
 /// <summary>One round: its shards' outcome, losses and time.</summary>
+/// <param name="ShardBytesRead">Bytes its merge read from the shards (compressed outer gradients, or weight files when lossless).</param>
 public sealed record RoundSummary(
     int Round,
     string State,
@@ -78,11 +79,12 @@ public sealed record RoundSummary(
     long Tokens,
     DateTimeOffset StartedAt,
     DateTimeOffset? MergedAt,
-    RoundTimings Seconds)
+    RoundTimings Seconds,
+    long? ShardBytesRead = null)
 {
     public static RoundSummary From(RoundEntity r) => new(
         r.Round, r.State, r.ShardsSucceeded, r.ShardsFailed, r.ShardsCancelled, r.TrainLoss, r.EvalLoss, r.Tokens, r.StartedAt, r.MergedAt,
-        RoundTimings.From(r));
+        RoundTimings.From(r), r.ShardBytesRead);
 }
 
 /// <summary>

@@ -10,8 +10,8 @@ namespace LvmCloud.Vision.Training;
 /// </summary>
 public static class OuterGradient
 {
-    /// <summary>Copies of the model's trainable parameters on the CPU, in their dtype (the caller disposes them).</summary>
-    public static Dictionary<string, Tensor> Snapshot(nn.Module model)
+    /// <summary>Copies of the model's trainable parameters on the CPU, in their dtype (the caller disposes the snapshot).</summary>
+    public static WeightSnapshot Snapshot(nn.Module model)
     {
         var copies = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         using var _ = no_grad();
@@ -20,7 +20,7 @@ public static class OuterGradient
             var value = parameter.detach();
             copies[name] = (value.device_type == DeviceType.CPU ? value.clone() : value.cpu()).DetachFromDisposeScope();
         }
-        return copies;
+        return new WeightSnapshot(copies);
     }
 
     /// <summary>

@@ -5,6 +5,10 @@ namespace LvmCloud.Worker.Training;
 /// claim that wrote it, after round r+1's base is in place. A claim that finds it written by another claim skips the
 /// outer step and only records the round as merged.
 /// </summary>
+/// <param name="ShardBytesRead">
+/// Bytes the merge read from the K shards: their compressed outer gradients, or their weight files when lossless (what a
+/// round moves on the wire towards the merge); null in records written before it was counted.
+/// </param>
 public sealed record MergeRecord(
     int Round,
     int Shards,
@@ -13,4 +17,5 @@ public sealed record MergeRecord(
     double MergeSeconds,
     double EvalSeconds,
     string ClaimId,
-    DateTimeOffset MergedAt);
+    DateTimeOffset MergedAt,
+    long? ShardBytesRead = null);

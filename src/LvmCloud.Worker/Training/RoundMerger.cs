@@ -107,6 +107,7 @@ public sealed class RoundMerger(
             r.EvalLoss = mergedRecord.EvalLoss;
             r.MergeSeconds = mergedRecord.MergeSeconds;
             r.EvalSeconds = mergedRecord.EvalSeconds;
+            r.ShardBytesRead = mergedRecord.ShardBytesRead;
         }, cancellationToken);
         if (finish == LeaseFinish.Lost)
         {

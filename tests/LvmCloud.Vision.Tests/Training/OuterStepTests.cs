@@ -84,13 +84,13 @@ public sealed class OuterStepTests
         var folder = Directory.CreateTempSubdirectory("lvm-outer-delta-");
         try
         {
-            var baseWeights = OuterGradient.Snapshot(baseModel);
+            using var baseWeights = OuterGradient.Snapshot(baseModel);
             using var compressed = new OuterStep();
             var scales = new List<Dictionary<string, Tensor>>();
             foreach (var (shard, k) in new[] { (a, 0), (b, 1) })
             {
                 var path = Path.Combine(folder.FullName, $"{k}.safetensors");
-                OuterGradient.Save(path, baseWeights, shard, precision);
+                OuterGradient.Save(path, baseWeights.Tensors, shard, precision);
                 scales.Add(TorchSharp.PyBridge.Safetensors.LoadStateDict(path));
                 var decoded = OuterGradientCodec.Load(path);
                 compressed.AddDelta(baseModel, decoded);
@@ -112,7 +112,7 @@ public sealed class OuterStepTests
                 var difference = (parameter - other).abs().max().item<float>();
                 Assert.True(difference <= bound * 1.0001 + 1e-6, $"{name}: off by {difference}, more than {bound}");
             }
-            foreach (var t in m1.Values.Concat(m2.Values).Concat(baseWeights.Values).Concat(scales.SelectMany(s => s.Values))) t.Dispose();
+            foreach (var t in m1.Values.Concat(m2.Values).Concat(scales.SelectMany(s => s.Values))) t.Dispose();
         }
         finally
         {
