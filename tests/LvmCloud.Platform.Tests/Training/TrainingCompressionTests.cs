@@ -7,6 +7,7 @@ using LvmCloud.Platform.Training;
 using LvmCloud.Vision.Training;
 using LvmCloud.Vision.Transformer;
 using LvmCloud.Worker.Training;
+using Microsoft.Extensions.DependencyInjection;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
@@ -118,6 +119,30 @@ public sealed class TrainingCompressionTests(AzuriteFixture azurite) : IDisposab
         }
         Assert.True(largest > 0, "the int8 run merged exactly the lossless weights: its merge did not read the deltas");
         foreach (var t in scales.SelectMany(s => s.Values)) t.Dispose();
+
+        // A job resumed from its checkpoint has no copy of the base it started from: it loads round r's base again and
+        // writes the same delta, byte for byte.
+        using var worker = harness.BuildWorker(); // its services, no consumers
+        var transformers = worker.Services.GetRequiredService<TransformerSource>();
+        var definition = await worker.Services.GetRequiredService<RunFiles>().GetAsync(int8, CancellationToken.None);
+        var shardFolder = new BlobStore(harness.Clients.Training, TrainingLayout.ShardPrefix(int8, 1, 0));
+        var written = await ReadBytesAsync(shardFolder, name);
+        var shardResult = JsonSerializer.Deserialize<ShardResult>(await shardFolder.ReadAllTextAsync(TrainingLayout.ShardResultFileName), Web)!;
+        using (var trained = TransformerSource.Blank(await transformers.ConfigAsync(definition, CancellationToken.None), CPU))
+        {
+            await transformers.LoadShardWeightsAsync(int8, 1, 0, shardResult.Checkpoint, trained, CancellationToken.None);
+            var (again, bytes) = await new ShardDeltaFiles(transformers, int8, 1, 0).WriteAsync(definition, null, trained, OuterGradientPrecision.Int8, CancellationToken.None);
+            Assert.Equal((name, written.LongLength), (again, bytes));
+        }
+        Assert.Equal(written, await ReadBytesAsync(shardFolder, name));
+    }
+
+    private static async Task<byte[]> ReadBytesAsync(IFileStore store, string path)
+    {
+        await using var stream = await store.OpenReadAsync(path);
+        using var copy = new MemoryStream();
+        await stream.CopyToAsync(copy);
+        return copy.ToArray();
     }
 
     private async Task<LlamaForCausalLM> DownloadBaseAsync(PlatformHarness harness, string runId, int round)
