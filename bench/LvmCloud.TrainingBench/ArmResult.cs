@@ -9,7 +9,7 @@ internal sealed record ArmResult(DiLoCoArm Arm, IReadOnlyList<RoundPoint> Points
     {
         long tokens = 0;
         var points = status.History.OrderBy(r => r.Round)
-            .Select(r => new RoundPoint(r.Round, (r.Round + 1) * arm.InnerSteps, tokens += r.Tokens, r.TrainLoss ?? double.NaN, r.EvalLoss, r.Drift))
+            .Select(r => new RoundPoint(r.Round, (r.Round + 1) * arm.InnerSteps, tokens += r.Tokens, r.TrainLoss ?? double.NaN, r.EvalLoss, r.Drift, r.ShardBytesRead))
             .ToList();
         return new ArmResult(arm, points, status, wall);
     }

@@ -19,14 +19,19 @@ internal static class BenchReport
             Console.WriteLine();
             Console.WriteLine(string.Create(C, $"### {result.Arm.Label} ({result.Arm.Rounds} rounds of K={settings.Shards} x H={result.Arm.InnerSteps})"));
             Console.WriteLine();
-            Console.WriteLine("| round | tokens | DiLoCo train | sync train | DiLoCo eval | sync eval | eval gap | drift |");
-            Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
+            Console.WriteLine("| round | tokens | DiLoCo train | sync train | DiLoCo eval | sync eval | eval gap | drift | bytes the merge read |");
+            Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var d in result.Points)
             {
                 var s = sync.FirstOrDefault(p => p.Steps == d.Steps);
-                Console.WriteLine(string.Create(C, $"| {d.Round} | {d.Tokens:N0} | {d.TrainLoss:F4} | {s?.TrainLoss:F4} | {d.EvalLoss:F4} | {s?.EvalLoss:F4} | {Gap(d.EvalLoss, s?.EvalLoss)} | {d.Drift:F3} |"));
+                Console.WriteLine(string.Create(C, $"| {d.Round} | {d.Tokens:N0} | {d.TrainLoss:F4} | {s?.TrainLoss:F4} | {d.EvalLoss:F4} | {s?.EvalLoss:F4} | {Gap(d.EvalLoss, s?.EvalLoss)} | {d.Drift:F3} | {d.ShardBytesRead:N0} |"));
             }
             PrintTimes(result);
+            if (result.Points.Count > 0 && result.Points.All(d => d.ShardBytesRead is not null))
+            {
+                var perRound = result.Points.Average(d => d.ShardBytesRead!.Value);
+                Console.WriteLine(string.Create(C, $"bytes per round on the wire to the merge (outer gradients {settings.Compression}): {perRound / 1e6:F2} MB from {settings.Shards} shards ({perRound / settings.Shards / 1e6:F2} MB a shard)"));
+            }
         }
 
         Console.WriteLine();

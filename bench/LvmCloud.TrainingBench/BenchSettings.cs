@@ -40,8 +40,13 @@ internal sealed record BenchSettings(
     IReadOnlyList<double> OuterLearningRates,
     int WarmStartSteps,
     int WarmStartWarmup,
-    double WarmStartLearningRate)
+    double WarmStartLearningRate,
+    string Compression)
 {
+    /// <summary>What <c>--compression</c> may be: the run spec's <c>outer.compression</c> values.</summary>
+    public static readonly IReadOnlyList<string> CompressionValues = ["none", "int8", "int4"];
+
+
     /// <summary>Steps of the comparison (after any warm start), the same for every arm and the synchronous run.</summary>
     public int TotalSteps => Rounds * InnerSteps;
 
@@ -64,6 +69,9 @@ internal sealed record BenchSettings(
     {
         string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
         int Int(string name, int fallback) => Arg(name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+        static string Compression(string value) => CompressionValues.Contains(value)
+            ? value
+            : throw new ArgumentException($"--compression must be one of {string.Join(", ", CompressionValues)}, got '{value}'.");
         double Double(string name, double fallback) => Arg(name) is { } v ? double.Parse(v, CultureInfo.InvariantCulture) : fallback;
         List<T> List<T>(string name, string fallback, Func<string, T> parse) =>
             (Arg(name) ?? fallback).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(parse).ToList();
@@ -97,7 +105,8 @@ internal sealed record BenchSettings(
             outerRates,
             warmStart,
             Int("--warm-start-warmup", Math.Min(warmupSteps, warmStart / 10)),
-            Double("--warm-start-lr", learningRate));
+            Double("--warm-start-lr", learningRate),
+            Compression(Arg("--compression") ?? "none"));
         settings.Validate();
         return settings;
     }

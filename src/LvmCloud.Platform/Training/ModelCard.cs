@@ -33,7 +33,7 @@ public static class ModelCard
         card.AppendLine(c, $"| inner steps per round (H) | {spec.InnerSteps} |");
         card.AppendLine(c, $"| inner optimizer | AdamW, lr {inner.LearningRate:G4} → {inner.EndLearningRate:G4} (warmup {inner.WarmupSteps}, cosine over {spec.TotalInnerSteps} steps), betas {inner.Beta1:G3}/{inner.Beta2:G3}, weight decay {inner.WeightDecay:G3}, clip {inner.ClipNorm:G3} |");
         card.AppendLine(c, $"| batch per shard | {inner.BatchSize} sequences x {inner.GradientAccumulation} micro-batches |");
-        card.AppendLine(c, $"| outer optimizer | {(outer.Nesterov ? "Nesterov momentum" : "momentum")} SGD, lr {outer.LearningRate:G4}, momentum {outer.Momentum:G3} |");
+        card.AppendLine(c, $"| outer optimizer | {(outer.Nesterov ? "Nesterov momentum" : "momentum")} SGD, lr {outer.LearningRate:G4}, momentum {outer.Momentum:G3}{(outer.Compressed ? $", outer gradients sent as {outer.CompressionOrDefault} (per-block scales)" : "")} |");
         card.AppendLine(c, $"| checkpoint every | {spec.CheckpointInterval} inner steps |");
         card.AppendLine(c, $"| seed | {spec.Seed} |");
         card.AppendLine(c, $"| tokens trained on | {record.Tokens:N0} |");

@@ -53,6 +53,8 @@ public sealed class RoundEntity : IStatefulEntity
     /// <summary>The merge: reading the shards, the outer step and writing the next base (not the evaluation).</summary>
     public double MergeSeconds { get; set; }
     public double EvalSeconds { get; set; }
+    /// <summary>Bytes the merge read from the shards: their compressed outer gradients, or their weight files when lossless.</summary>
+    public long? ShardBytesRead { get; set; }
 
     [IgnoreDataMember]
     public int ShardsDone => ShardsSucceeded + ShardsFailed + ShardsCancelled;

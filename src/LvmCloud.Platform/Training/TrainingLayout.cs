@@ -11,7 +11,9 @@ namespace LvmCloud.Platform.Training;
 /// {runId}/loss.png                       train and eval loss per round
 /// {runId}/data/**                        an uploaded shard set
 /// {runId}/rounds/{r}/base/               round r's start: model/ (config.json + weights), momentum.safetensors (r ≥ 1)
-/// {runId}/rounds/{r}/shards/{k}/         checkpoint/ (resume point, then the result), result.json (the shard's commit)
+/// {runId}/rounds/{r}/shards/{k}/         checkpoint/ (resume point, then the result), result.json (the shard's commit),
+///                                        delta.int8.safetensors or delta.int4.safetensors (outer.compression on: the
+///                                        compressed outer gradient the merge reads, written before result.json)
 /// {runId}/rounds/{r}/merge.json          the merge's commit: written once, by the claim that merged
 /// </code>
 /// Round 0's base is the run's base model (or the preset's seeded weights), so <c>rounds/0/base/</c> is never written.

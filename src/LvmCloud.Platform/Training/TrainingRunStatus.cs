@@ -68,6 +68,7 @@ public sealed record ShardProgress(
 
 /// <summary>One round: its shards' outcome, losses and time.</summary>
 /// <param name="Drift">How far the round's K shards moved apart relative to their averaged update: sqrt(mean_k ‖θ_k − θ̄‖²) / ‖θ̄ − θ_base‖ (null until merged).</param>
+/// <param name="ShardBytesRead">Bytes its merge read from the shards (compressed outer gradients, or weight files when lossless).</param>
 public sealed record RoundSummary(
     int Round,
     string State,
@@ -80,11 +81,12 @@ public sealed record RoundSummary(
     long Tokens,
     DateTimeOffset StartedAt,
     DateTimeOffset? MergedAt,
-    RoundTimings Seconds)
+    RoundTimings Seconds,
+    long? ShardBytesRead = null)
 {
     public static RoundSummary From(RoundEntity r) => new(
         r.Round, r.State, r.ShardsSucceeded, r.ShardsFailed, r.ShardsCancelled, r.TrainLoss, r.EvalLoss, r.Drift, r.Tokens, r.StartedAt, r.MergedAt,
-        RoundTimings.From(r));
+        RoundTimings.From(r), r.ShardBytesRead);
 }
 
 /// <summary>

@@ -5,8 +5,8 @@ using static TorchSharp.torch;
 namespace LvmCloud.Vision.Training;
 
 /// <summary>
-/// One DiLoCo merge: <see cref="Add"/> each shard's trained weights (a running sum, so only the sum and one shard are in
-/// memory at a time), then <see cref="Apply"/> the outer step to the round's base weights in place:
+/// One DiLoCo merge: <see cref="Add"/> each shard's trained weights, or <see cref="AddDelta"/> its decoded outer
+/// gradient (a running sum, so only the sum and one shard are in memory at a time), then <see cref="Apply"/> the outer step to the round's base weights in place:
 /// <code>
 /// Δ = θ_base − mean_k θ_k          the outer gradient (minus the averaged change)
 /// v = μ·v + Δ                      momentum, kept from round to round
@@ -62,6 +62,35 @@ public sealed class OuterStep : IDisposable
                 sum.add_(value);
             else
                 _sum[name] = value.clone().MoveToOuterDisposeScope();
+        }
+        Count++;
+    }
+
+    /// <summary>
+    /// Adds one shard given by its decoded outer gradient instead of its weights (<see cref="OuterGradient"/>): the
+    /// running sum gets θ_base − δ̂_k, the weights the shard's δ̂ stands for, so <see cref="Apply"/> averages the δ̂s.
+    /// <paramref name="baseModel"/> holds the round's base, the weights the shard started from.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The delta does not name every parameter of the base, or only those, in their shapes.</exception>
+    public void AddDelta(nn.Module baseModel, IReadOnlyDictionary<string, Tensor> delta)
+    {
+        var parameters = Parameters(baseModel);
+        var unknown = delta.Keys.Where(n => !parameters.Any(p => p.Name == n)).ToList();
+        if (unknown.Count > 0)
+            throw new InvalidOperationException($"The outer gradient holds {unknown.Count} tensors the base has no parameter for ({string.Join(", ", unknown.Take(5))}): they are not the same model.");
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        foreach (var (name, parameter) in parameters)
+        {
+            if (!delta.TryGetValue(name, out var d))
+                throw new InvalidOperationException($"Parameter '{name}' of the base is not in the shard's outer gradient: they are not the same model.");
+            if (!d.shape.SequenceEqual(parameter.shape))
+                throw new InvalidOperationException($"Parameter '{name}' is [{string.Join(", ", parameter.shape)}] in the base but [{string.Join(", ", d.shape)}] in the shard's outer gradient.");
+            var value = parameter.detach().to(ScalarType.Float64, CPU) - d.to(ScalarType.Float64, CPU);
+            if (_sum.TryGetValue(name, out var sum))
+                sum.add_(value);
+            else
+                _sum[name] = value.MoveToOuterDisposeScope();
         }
         Count++;
     }

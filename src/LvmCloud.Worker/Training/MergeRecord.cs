@@ -6,6 +6,10 @@ namespace LvmCloud.Worker.Training;
 /// outer step and only records the round as merged.
 /// </summary>
 /// <param name="Drift">How far the round's shards moved apart relative to their averaged update (<see cref="Vision.Training.OuterStep.Drift"/>); null in records written before it was measured.</param>
+/// <param name="ShardBytesRead">
+/// Bytes the merge read from the K shards: their compressed outer gradients, or their weight files when lossless (what a
+/// round moves on the wire towards the merge); null in records written before it was counted.
+/// </param>
 public sealed record MergeRecord(
     int Round,
     int Shards,
@@ -15,4 +19,5 @@ public sealed record MergeRecord(
     double EvalSeconds,
     string ClaimId,
     DateTimeOffset MergedAt,
-    double? Drift = null);
+    double? Drift = null,
+    long? ShardBytesRead = null);

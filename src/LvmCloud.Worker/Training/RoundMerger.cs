@@ -108,6 +108,7 @@ public sealed class RoundMerger(
             r.Drift = mergedRecord.Drift;
             r.MergeSeconds = mergedRecord.MergeSeconds;
             r.EvalSeconds = mergedRecord.EvalSeconds;
+            r.ShardBytesRead = mergedRecord.ShardBytesRead;
         }, cancellationToken);
         if (finish == LeaseFinish.Lost)
         {

@@ -8,13 +8,14 @@ namespace LvmCloud.Worker.Training;
 
 /// <summary>
 /// A round's merge computation, for the <see cref="RoundMerger"/> that holds the round's merge lease: averages the K
-/// shards' weights, applies the outer Nesterov step (<see cref="OuterStep"/>) to the round's base, writes round r+1's
+/// shards' weights (or, when a shard's result names a compressed outer gradient, θ_base − δ̂_k from that file: see
+/// <see cref="ShardDeltaFiles"/>), applies the outer Nesterov step (<see cref="OuterStep"/>) to the round's base, writes round r+1's
 /// base (weights and momentum) and measures the eval loss. It reads the base and the K results: its work does not grow
 /// with the rounds.
 /// </summary>
 public sealed class RoundOuterStep(TrainingStateStore state, TrainingData data, TransformerSource transformers, TimeProvider time)
 {
-    /// <summary>Averages the K results, applies the outer step to the round's base and writes round r+1's base.</summary>
+    /// <summary>Averages the K results (counting the bytes read from the shards), applies the outer step to the round's base and writes round r+1's base.</summary>
     public async Task<MergeRecord> RunAsync(RunDefinition run, int round, string claimId, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
@@ -24,6 +25,7 @@ public sealed class RoundOuterStep(TrainingStateStore state, TrainingData data, 
         var momentum = await transformers.LoadMomentumAsync(run.RunId, round, cancellationToken);
         Dictionary<string, Tensor>? next = null;
         double? drift = null;
+        long shardBytes = 0;
         try
         {
             using var step = new OuterStep();
@@ -31,9 +33,25 @@ public sealed class RoundOuterStep(TrainingStateStore state, TrainingData data, 
             {
                 var result = await TrainShardJobHandler.ReadResultAsync(transformers.ShardFolder(run.RunId, round, k), cancellationToken)
                     ?? throw new PermanentJobException($"Run {run.RunId}: shard {k} of round {round} is recorded done but has no result.json.");
-                using var shardModel = TransformerSource.Blank(baseModel.Config, CPU);
-                await transformers.LoadShardWeightsAsync(run.RunId, round, k, result.Checkpoint, shardModel, cancellationToken);
-                step.Add(shardModel);
+                if (result.Delta is { } deltaName)
+                {
+                    var (delta, bytes) = await new ShardDeltaFiles(transformers, run.RunId, round, k).ReadAsync(deltaName, cancellationToken);
+                    try
+                    {
+                        step.AddDelta(baseModel, delta);
+                    }
+                    finally
+                    {
+                        foreach (var t in delta.Values) t.Dispose();
+                    }
+                    shardBytes += bytes;
+                }
+                else
+                {
+                    using var shardModel = TransformerSource.Blank(baseModel.Config, CPU);
+                    shardBytes += await transformers.LoadShardWeightsAsync(run.RunId, round, k, result.Checkpoint, shardModel, cancellationToken);
+                    step.Add(shardModel);
+                }
             }
             next = step.Apply(baseModel, momentum, ShardTraining.Outer(spec));
             drift = step.Drift;
@@ -58,6 +76,6 @@ public sealed class RoundOuterStep(TrainingStateStore state, TrainingData data, 
         var shards = await state.GetShardsAsync(run.RunId, round, cancellationToken);
         var losses = shards.Where(s => s.MeanLoss is { } l && double.IsFinite(l)).Select(s => s.MeanLoss!.Value).ToList();
         return new MergeRecord(round, spec.ShardsPerRound, losses.Count > 0 ? losses.Average() : null, evalLoss is { } e && double.IsFinite(e) ? e : null,
-            mergeSeconds, clock.Elapsed.TotalSeconds, claimId, time.GetUtcNow(), Drift: drift);
+            mergeSeconds, clock.Elapsed.TotalSeconds, claimId, time.GetUtcNow(), Drift: drift, ShardBytesRead: shardBytes);
     }
 }

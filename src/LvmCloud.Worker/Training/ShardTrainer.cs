@@ -54,6 +54,9 @@ public sealed class ShardTrainer(
         var checkpoints = new ShardCheckpoints(transformers, runId, round, shard);
         var saved = await checkpoints.ReadSavedAsync(cancellation);
         using var model = await checkpoints.OpenModelAsync(run, config, saved, cancellation);
+        // With compression the outer gradient is taken against the base this job starts from: kept now (a resumed job loads it again).
+        var compression = ShardTraining.Compression(run.Spec);
+        using var baseWeights = compression is not null && saved is null ? OuterGradient.Snapshot(model) : null;
         using var optimizer = TransformerOptimizer.Create(model, trainOptions);
         await checkpoints.RestoreAsync(saved, model, optimizer, cancellation);
 
@@ -73,9 +76,14 @@ public sealed class ShardTrainer(
         await loop.RunAsync(train, row.FromStep, from, row.ToStep, saved?.LastLoss ?? double.NaN, _options.StopCheckpointTimeout, cancellation, job.Stopping);
 
         var committed = await checkpoints.ReadCommittedAsync(row.ToStep, cancellation);
+        var deltaClock = Stopwatch.StartNew();
+        var (delta, deltaBytes) = compression is { } precision
+            ? await new ShardDeltaFiles(transformers, runId, round, shard).WriteAsync(run, baseWeights?.Tensors, model, precision, cancellation)
+            : ((string?)null, (long?)null);
+        var deltaSeconds = delta is null ? 0 : deltaClock.Elapsed.TotalSeconds;
         var result = new ShardResult(round, shard, row.FromStep, row.ToStep, committed,
             counters.MeanLoss, committed.LastLoss, counters.Tokens, saved?.Step, row.Deliveries,
-            loop.InnerSeconds, loop.TransferSeconds, time.GetUtcNow());
+            loop.InnerSeconds, loop.TransferSeconds + deltaSeconds, time.GetUtcNow(), delta, deltaBytes);
         await checkpoints.WriteResultAsync(result, cancellation);
         return (result, jobClock.Elapsed.TotalSeconds);
     }

@@ -42,6 +42,14 @@ public static class ShardTraining
             EvalBatches: spec.EvalBatches);
     }
 
+    /// <summary>How the shards' outer gradients are compressed (<c>outer.compression</c>), or null when lossless.</summary>
+    public static OuterGradientPrecision? Compression(TrainingRunSpec spec) => spec.OuterOrDefault.CompressionOrDefault switch
+    {
+        "int8" => OuterGradientPrecision.Int8,
+        "int4" => OuterGradientPrecision.Int4,
+        _ => null,
+    };
+
     public static OuterStepSettings Outer(TrainingRunSpec spec) =>
         new(spec.OuterOrDefault.LearningRate, spec.OuterOrDefault.Momentum, spec.OuterOrDefault.Nesterov);
 }

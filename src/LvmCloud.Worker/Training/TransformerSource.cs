@@ -122,18 +122,22 @@ public sealed class TransformerSource(StorageClients clients, ModelCache models)
         await store.UploadFolderAsync(modelDir, TrainingLayout.BaseModelFolder, cancellationToken);
     }
 
-    /// <summary>Loads the weights of a shard's committed checkpoint into <paramref name="model"/>.</summary>
-    public async Task LoadShardWeightsAsync(string runId, int round, int shard, TrainingState checkpoint, LlamaForCausalLM model, CancellationToken cancellationToken)
+    /// <summary>Loads the weights of a shard's committed checkpoint into <paramref name="model"/>; the bytes of its model files.</summary>
+    public async Task<long> LoadShardWeightsAsync(string runId, int round, int shard, TrainingState checkpoint, LlamaForCausalLM model, CancellationToken cancellationToken)
     {
-        var store = new CheckpointStore(ShardCheckpoints(runId, round, shard));
+        var files = ShardCheckpoints(runId, round, shard);
         try
         {
-            await store.RestoreAsync(checkpoint, model, null, cancellationToken);
+            await new CheckpointStore(files).RestoreAsync(checkpoint, model, null, cancellationToken);
         }
         catch (CheckpointException e)
         {
             throw new PermanentJobException($"Run {runId}: the result of shard {shard} of round {round} does not fit the model: {e.Message}", e);
         }
+        long bytes = 0;
+        await foreach (var file in files.ListAsync($"{checkpoint.Folder}/{CheckpointStore.ModelFolder}/", cancellationToken))
+            bytes += file.Length;
+        return bytes;
     }
 
     /// <summary>The checkpoint store of a shard job (its resume point, then its result).</summary>

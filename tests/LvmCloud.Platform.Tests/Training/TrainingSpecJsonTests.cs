@@ -78,6 +78,39 @@ public sealed class TrainingSpecJsonTests
         Assert.DoesNotContain("..", described);
     }
 
+    [Fact]
+    public void A_bad_outer_compression_names_the_allowed_values_in_the_one_answer_with_the_other_problems()
+    {
+        var spec = Valid();
+        spec["outer"] = new JsonObject { ["compression"] = "int2" };
+        spec["rounds"] = 0;
+
+        var problems = Problems(spec);
+
+        Assert.Equal(2, problems.Count);
+        Assert.Contains("outer.compression must be one of \"none\", \"int8\", \"int4\", got \"int2\"", problems);
+        var described = TrainingRunService.Describe(problems);
+        Assert.StartsWith("run.json has 2 problems: (1) rounds must be between 1 and", described);
+        Assert.Contains("(2) outer.compression must be one of \"none\", \"int8\", \"int4\", got \"int2\"", described);
+    }
+
+    [Fact]
+    public void Outer_compression_defaults_to_none_and_a_spec_without_it_is_written_as_before()
+    {
+        var spec = Valid();
+        Assert.DoesNotContain("compression", spec.ToJsonString());
+        Assert.Equal("none", TrainingRunSpecJson.Parse(spec.ToJsonString()).OuterOrDefault.CompressionOrDefault);
+        Assert.False(TrainingRunSpecJson.Parse(spec.ToJsonString()).OuterOrDefault.Compressed);
+
+        spec["outer"] = new JsonObject { ["compression"] = "int4" };
+        Assert.Empty(Problems(spec));
+        var parsed = TrainingRunSpecJson.Parse(spec.ToJsonString());
+        Assert.Equal("int4", parsed.OuterOrDefault.CompressionOrDefault);
+        Assert.Equal(0.7, parsed.OuterOrDefault.LearningRate);
+        Assert.Contains("\"compression\": \"int4\"", TrainingRunSpecJson.Write(parsed));
+        Assert.DoesNotContain("compressionOrDefault", TrainingRunSpecJson.Write(parsed), StringComparison.OrdinalIgnoreCase);
+    }
+
     [Theory]
     [InlineData("rounds", "\"2\"", "rounds must be a whole number, got string \"2\"")]
     [InlineData("rounds", "1.5", "rounds must be a whole number between")]
@@ -85,6 +118,7 @@ public sealed class TrainingSpecJsonTests
     [InlineData("base", "\"tiny/1\"", "base must be an object, got string \"tiny/1\"")]
     [InlineData("data", "{\"train\": [\"tokens/a.bin\", 7]}", "data.train[1] must be a string, got number 7")]
     [InlineData("outer", "{\"nesterov\": \"yes\"}", "outer.nesterov must be true or false, got string \"yes\"")]
+    [InlineData("outer", "{\"compression\": 8}", "outer.compression must be a string, got number 8")]
     public void Each_kind_of_wrong_type_names_the_path_the_type_it_must_have_and_the_value(string field, string json, string expected)
     {
         var spec = Valid();

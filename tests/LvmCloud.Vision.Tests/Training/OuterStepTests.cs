@@ -91,4 +91,74 @@ public sealed class OuterStepTests
         foreach (var t in step.Apply(baseModel, null, new OuterStepSettings(0.7, 0.9, Nesterov: true)).Values) t.Dispose();
         Assert.Equal(0, step.Drift);
     }
+
+    [Fact]
+    public void A_shard_added_by_its_exact_outer_gradient_merges_as_its_weights_do()
+    {
+        using var baseModel = NewModel(1);
+        using var copy = NewModel(1);
+        using var shard = NewModel(2);
+        var delta = OuterStep.Parameters(baseModel).ToDictionary(p => p.Name,
+            p => p.Parameter.detach().to(ScalarType.Float64) - OuterStep.Parameters(shard).Single(s => s.Name == p.Name).Parameter.detach().to(ScalarType.Float64));
+        using var byWeights = new OuterStep();
+        byWeights.Add(shard);
+        using var byDelta = new OuterStep();
+        byDelta.AddDelta(copy, delta);
+        var settings = new OuterStepSettings(0.7, 0.9, Nesterov: true);
+        var m1 = byWeights.Apply(baseModel, null, settings);
+        var m2 = byDelta.Apply(copy, null, settings);
+        var (a, b) = (Snapshot(baseModel), Snapshot(copy));
+        foreach (var name in a.Keys)
+            for (var i = 0; i < a[name].Length; i++)
+                Assert.Equal(a[name][i], b[name][i], 6);
+        foreach (var t in m1.Values.Concat(m2.Values).Concat(delta.Values)) t.Dispose();
+    }
+
+    [Theory]
+    [InlineData(OuterGradientPrecision.Int8)]
+    [InlineData(OuterGradientPrecision.Int4)]
+    public void A_merge_of_compressed_outer_gradients_is_within_the_outer_step_times_the_codec_bound(OuterGradientPrecision precision)
+    {
+        using var baseModel = NewModel(1);
+        using var exactBase = NewModel(1);
+        using var a = NewModel(2);
+        using var b = NewModel(3);
+        var folder = Directory.CreateTempSubdirectory("lvm-outer-delta-");
+        try
+        {
+            using var baseWeights = OuterGradient.Snapshot(baseModel);
+            using var compressed = new OuterStep();
+            var scales = new List<Dictionary<string, Tensor>>();
+            foreach (var (shard, k) in new[] { (a, 0), (b, 1) })
+            {
+                var path = Path.Combine(folder.FullName, $"{k}.safetensors");
+                OuterGradient.Save(path, baseWeights.Tensors, shard, precision);
+                scales.Add(TorchSharp.PyBridge.Safetensors.LoadStateDict(path));
+                var decoded = OuterGradientCodec.Load(path);
+                compressed.AddDelta(baseModel, decoded);
+                foreach (var t in decoded.Values) t.Dispose();
+            }
+            using var exact = new OuterStep();
+            exact.Add(a);
+            exact.Add(b);
+            var settings = new OuterStepSettings(0.7, 0.9, Nesterov: true);
+            var m1 = compressed.Apply(baseModel, null, settings);
+            var m2 = exact.Apply(exactBase, null, settings);
+
+            // First round: θ_next = θ_base − lr·(1 + μ)·mean_k δ̂_k, and |δ̂_k − δ_k| ≤ scale_k / 2 of its block.
+            foreach (var (name, parameter) in OuterStep.Parameters(baseModel))
+            {
+                var maxScale = scales.Max(s => s[name + ".scale"].max().item<float>());
+                var bound = settings.LearningRate * (1 + settings.Momentum) * maxScale / 2;
+                var other = OuterStep.Parameters(exactBase).Single(p => p.Name == name).Parameter;
+                var difference = (parameter - other).abs().max().item<float>();
+                Assert.True(difference <= bound * 1.0001 + 1e-6, $"{name}: off by {difference}, more than {bound}");
+            }
+            foreach (var t in m1.Values.Concat(m2.Values).Concat(scales.SelectMany(s => s.Values))) t.Dispose();
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
 }

@@ -53,7 +53,8 @@ public sealed record RoundSummaryView(
     long Tokens,
     DateTimeOffset StartedAt,
     DateTimeOffset? MergedAt,
-    RoundTimingsView Seconds);
+    RoundTimingsView Seconds,
+    long? ShardBytesRead = null);
 
 public sealed record RoundTimingsView(double? Wall, double Inner, double Transfers, double Merge, double Eval, double QueueWait, double Jobs, double? Overhead);
 
