@@ -7,5 +7,5 @@ namespace LvmCloud.Platform.Training;
 public static class TransformerPresetNames
 {
     public static readonly IReadOnlyList<string> All =
-        ["tiny", "fmnist_lm", "bench_20m", "vqlm_100m", "vqlm_300m", "vqlm_600m", "vqlm_1b", "vqlm_3b", "vqlm_7b"];
+        ["tiny", "fmnist_lm", "fmnist_lm2", "bench_20m", "vqlm_100m", "vqlm_300m", "vqlm_600m", "vqlm_1b", "vqlm_3b", "vqlm_7b"];
 }

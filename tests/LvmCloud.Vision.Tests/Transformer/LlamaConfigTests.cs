@@ -77,7 +77,7 @@ public class LlamaConfigTests
     public void Lvm_presets_have_the_published_shapes()
     {
         var names = LlamaPresets.All.Select(p => p.Name).ToList();
-        Assert.Equal(["tiny", "fmnist_lm", "bench_20m", "vqlm_100m", "vqlm_300m", "vqlm_600m", "vqlm_1b", "vqlm_3b", "vqlm_7b"], names);
+        Assert.Equal(["tiny", "fmnist_lm", "fmnist_lm2", "bench_20m", "vqlm_100m", "vqlm_300m", "vqlm_600m", "vqlm_1b", "vqlm_3b", "vqlm_7b"], names);
         var sevenB = LlamaPresets.Get("vqlm_7b");
         Assert.Equal((8292, 4096, 11008, 32, 32, 32, 4096), (sevenB.VocabSize, sevenB.HiddenSize, sevenB.IntermediateSize,
             sevenB.NumHiddenLayers, sevenB.NumAttentionHeads, sevenB.NumKeyValueHeads, sevenB.MaxPositionEmbeddings));

@@ -26,11 +26,12 @@ public sealed class TrainTokenizerCommand() : LvmCommand("train-tokenizer",
     private readonly Option<int> _warmup = new("--warmup") { DefaultValueFactory = _ => 50 };
     private readonly Option<int> _maxImages = new("--max-images") { Description = "Train on at most this many distinct images.", DefaultValueFactory = _ => 20000 };
     private readonly Option<int> _seed = new("--seed") { DefaultValueFactory = _ => 0 };
+    private readonly Option<string?> _init = new("--init") { Description = "Tokenizer folder (config.json + weights) to start from instead of random weights; its config must equal the preset's. Ignored when the run resumes from its own checkpoint." };
     private readonly Option<int> _threads = new("--threads") { Description = "CPU threads for TorchSharp (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
 
     protected override void Configure(Command command)
     {
-        foreach (var o in new Option[] { _data, _evalData, _out, _preset, _steps, _batch, _lr, _warmup, _maxImages, _seed, _threads }) command.Options.Add(o);
+        foreach (var o in new Option[] { _data, _evalData, _out, _preset, _steps, _batch, _lr, _warmup, _maxImages, _seed, _init, _threads }) command.Options.Add(o);
     }
 
     protected override async Task<int> ExecuteAsync(ParseResult parse, CommandOutput console, CancellationToken ct)
@@ -49,6 +50,7 @@ public sealed class TrainTokenizerCommand() : LvmCommand("train-tokenizer",
 
         manual_seed(options.Seed);
         using var model = new VqganModel(config);
+        if (parse.GetValue(_init) is { } init) StartFrom(model, init);
         var trainer = new TokenizerTrainer(model, options, run);
         var result = await console.WithProgressAsync("training tokenizer", options.Steps, progress =>
         {
@@ -70,6 +72,19 @@ public sealed class TrainTokenizerCommand() : LvmCommand("train-tokenizer",
                 (metrics is null ? "" : $", held-out PSNR {metrics.Psnr:F2} dB, codebook usage {metrics.CodebookUsage:P1} ({metrics.CodePerplexity:F0} effective codes)") +
                 $"\nmodel: {modelDir}\ncurves: {plot}");
         return ExitCodes.Success;
+    }
+
+    /// <summary>Copies the weights of the tokenizer in <paramref name="folder"/> into <paramref name="model"/> (fine-tuning a trained tokenizer).</summary>
+    private static void StartFrom(VqganModel model, string folder)
+    {
+        using var start = VqganTokenizer.Load(folder);
+        // Records compare lists by reference, so the configs are compared as the JSON they are stored as.
+        if (System.Text.Json.JsonSerializer.Serialize(start.Config) != System.Text.Json.JsonSerializer.Serialize(model.Config))
+            throw new UserInputException($"--init {folder}: its config.json differs from --preset's; pass the preset it was trained with.");
+        using var _ = no_grad();
+        var source = start.Model.state_dict();
+        foreach (var (name, target) in model.state_dict())
+            target.copy_(source[name]);
     }
 
     /// <summary>The first <paramref name="max"/> distinct images of a dataset folder; bad images are left out and reported.</summary>
