@@ -51,12 +51,12 @@ public sealed class ModelPuller(ModelBlobReader model, RangedDownload download)
         {
             var local = LocalPath(staging, file.Path);
             if (File.Exists(local) && new FileInfo(local).Length == file.Length && !File.Exists(local + RangedDownload.PartSuffix))
+                progress?.Report(file.Length); // finished by an earlier attempt (its SHA-256 checked then); checked again below
+            else
             {
-                progress?.Report(file.Length); // finished and checked by an earlier attempt
-                continue;
+                Directory.CreateDirectory(Path.GetDirectoryName(local)!);
+                await DownloadAsync(file, local, fetched, cancellationToken);
             }
-            Directory.CreateDirectory(Path.GetDirectoryName(local)!);
-            await DownloadAsync(file, local, fetched, cancellationToken);
             await CheckAsync(file, local, cancellationToken);
         }
         RemoveStrays(staging, files);
