@@ -30,7 +30,7 @@ public static class LvmCliServices
             typeof(DatasetsCommand), typeof(DatasetsUploadCommand), typeof(DatasetsStatusCommand), typeof(DatasetsTokenizeCommand),
             typeof(DatasetsFetchTokensCommand), typeof(DatasetsListCommand),
             typeof(RunsCommand), typeof(RunsSubmitCommand), typeof(RunsStatusCommand), typeof(RunsWaitCommand), typeof(RunsCancelCommand), typeof(RunsResumeCommand), typeof(RunsListCommand),
-            typeof(ModelsCommand), typeof(ModelsListCommand), typeof(ModelsPlanCommand), typeof(ModelsImportCommand), typeof(ModelsPushCommand), typeof(ModelsPresetsCommand),
+            typeof(ModelsCommand), typeof(ModelsListCommand), typeof(ModelsPlanCommand), typeof(ModelsImportCommand), typeof(ModelsPushCommand), typeof(ModelsPullCommand), typeof(ModelsPresetsCommand),
         })
             services.AddSingleton(type);
 

@@ -39,6 +39,8 @@ public static class ApiRoutes
             Execute(c, f.Run(c.Request, name, version, ct)));
         app.MapPost("/api/models/{name}/{version}/commit", (HttpContext c, string name, string version, CommitModelFunction f, CancellationToken ct) =>
             Execute(c, f.Run(c.Request, name, version, ct)));
+        app.MapPost("/api/models/{name}/{version}/downloads", (HttpContext c, string name, string version, CreateModelDownloadsFunction f, CancellationToken ct) =>
+            Execute(c, f.Run(c.Request, name, version, ct)));
         app.MapGet("/api/models/{name}/{version}/{file}", (HttpContext c, string name, string version, string file, GetModelFileFunction f, CancellationToken ct) =>
             Execute(c, f.Run(c.Request, name, version, file, ct)));
     }
@@ -54,7 +56,7 @@ public static class ApiRoutes
             typeof(GetDatasetTokensFunction), typeof(SentencesUploadedFunction), typeof(TokenizeScheduleFunction),
             typeof(StartTrainingFunction), typeof(ListTrainingRunsFunction), typeof(CreateTrainingUploadsFunction), typeof(GetTrainingStatusFunction), typeof(GetTrainingLossPlotFunction),
             typeof(CancelTrainingFunction), typeof(ResumeTrainingFunction), typeof(RunUploadedFunction), typeof(ListModelsFunction), typeof(GetModelFileFunction),
-            typeof(CreateModelUploadsFunction), typeof(CommitModelFunction),
+            typeof(CreateModelUploadsFunction), typeof(CommitModelFunction), typeof(CreateModelDownloadsFunction),
         })
             services.AddTransient(type);
         return services;

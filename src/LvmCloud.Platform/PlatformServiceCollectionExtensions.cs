@@ -66,6 +66,7 @@ public static class PlatformServiceCollectionExtensions
         services.TryAddSingleton<DatasetUploadService>();
         services.TryAddSingleton<ModelRegistry>();
         services.TryAddSingleton<ModelUploadService>();
+        services.TryAddSingleton<ModelDownloadService>();
         services.TryAddSingleton<TrainingStateStore>();
         services.TryAddSingleton<TrainingRounds>();
         services.TryAddSingleton<TrainingDataResolver>();

@@ -11,7 +11,7 @@ public sealed class CommandTreeTests
         { "batches", ["submit", "status", "wait", "fetch", "cancel", "list"] },
         { "datasets", ["upload", "status", "tokenize", "fetch-tokens", "list"] },
         { "runs", ["submit", "status", "wait", "cancel", "resume", "list"] },
-        { "models", ["list", "plan", "import", "push", "presets"] },
+        { "models", ["list", "plan", "import", "push", "pull", "presets"] },
     };
 
     [Fact]

@@ -16,8 +16,8 @@ namespace LvmCloud.Cli.Commands.Models;
 /// </summary>
 public sealed class ModelsPushCommand() : LvmCommand("push", "Register a model folder in the platform's models container (parallel resumable blocks, lvm.json last).")
 {
-    public const string ConnectionVariable = "LVM_STORAGE_CONNECTION";
-    private const string ModelsContainer = "models";
+    public const string ConnectionVariable = ModelStorageAccess.ConnectionVariable;
+    private const string ModelsContainer = ModelStorageAccess.ModelsContainer;
 
     private readonly Argument<string> _folder = new("folder") { Description = "The model folder (tokenizer/, transformer/, lvm.json), e.g. from lvm models import." };
     private readonly Option<string> _name = new("--name") { Description = "Model name in the models container.", Required = true };
@@ -43,8 +43,7 @@ public sealed class ModelsPushCommand() : LvmCommand("push", "Register a model f
     protected override async Task<int> ExecuteAsync(ParseResult parse, CommandOutput console, CancellationToken cancellationToken)
     {
         string folder = parse.GetValue(_folder)!, name = parse.GetValue(_name)!, version = parse.GetValue(_version)!;
-        if (!Segment.IsMatch(name) || !Segment.IsMatch(version) || name.Contains("..") || version.Contains(".."))
-            throw new UserInputException($"Model '{name}/{version}' is not valid: name and version are 1-64 characters of A-Z a-z 0-9 . _ -.");
+        ModelStorageAccess.RequireValidModel(name, version);
         int blockMiB = parse.GetValue(_blockMiB), parallel = parse.GetValue(_parallel);
         if (blockMiB is < 1 or > 4000 || parallel is < 1 or > 64)
             throw new UserInputException($"--block-mib must be 1-4000 (got {blockMiB}) and --parallel 1-64 (got {parallel}).");
@@ -82,31 +81,9 @@ public sealed class ModelsPushCommand() : LvmCommand("push", "Register a model f
         return ExitCodes.Success;
     }
 
-    /// <summary>
-    /// Exactly one of a connection string and an API endpoint: an option given wins over the variables; with no option,
-    /// the one variable set (<c>LVM_STORAGE_CONNECTION</c> or <c>LVM_ENDPOINT</c>) is used, and both set is refused.
-    /// </summary>
-    private (string? Connection, Uri? Endpoint) ResolveDestination(ParseResult parse)
-    {
-        string? connection = parse.GetValue(_connection), endpoint = parse.GetValue(_endpoint);
-        if (!string.IsNullOrWhiteSpace(connection) && !string.IsNullOrWhiteSpace(endpoint))
-            throw new UserInputException("Pass either --connection (straight to storage) or --endpoint (through the platform's API), not both.");
-        if (!string.IsNullOrWhiteSpace(connection))
-            return (connection, null);
-        if (!string.IsNullOrWhiteSpace(endpoint))
-            return (null, PlatformEndpoint.Resolve(endpoint));
-        connection = Environment.GetEnvironmentVariable(ConnectionVariable);
-        endpoint = Environment.GetEnvironmentVariable(PlatformCommand.EndpointVariable);
-        return (string.IsNullOrWhiteSpace(connection), string.IsNullOrWhiteSpace(endpoint)) switch
-        {
-            (false, false) => throw new UserInputException($"Both {ConnectionVariable} and {PlatformCommand.EndpointVariable} are set: pass --connection or --endpoint to say where to push."),
-            (false, true) => (connection, null),
-            (true, false) => (null, PlatformEndpoint.Resolve(endpoint)),
-            _ => throw new UserInputException($"No place to push to: pass --endpoint URL (the platform's API; or set {PlatformCommand.EndpointVariable}) or --connection CONNECTION_STRING (the storage account; or set {ConnectionVariable})."),
-        };
-    }
-
-    private static readonly System.Text.RegularExpressions.Regex Segment = new("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$");
+    /// <summary>Exactly one of a connection string and an API endpoint (<see cref="ModelStorageAccess.Resolve"/>).</summary>
+    private (string? Connection, Uri? Endpoint) ResolveDestination(ParseResult parse) =>
+        ModelStorageAccess.Resolve(parse.GetValue(_connection), parse.GetValue(_endpoint), "push", "to");
 
     private static void Report(ModelPushResult result, CommandOutput console)
     {

@@ -66,6 +66,10 @@ public sealed class PlatformApiClient : IDisposable
         SendAsync<ModelCommitView>(HttpMethod.Post, $"models/{Uri.EscapeDataString(name)}/{Uri.EscapeDataString(version)}/commit",
             JsonContent.Create(new { settings, files = files.Select(f => new { path = f.Path, size = f.Size, sha256 = f.Sha256 }) }, options: Json), cancellationToken);
 
+    /// <summary><c>POST /api/models/{name}/{version}/downloads</c>: read-only SAS URLs for every file of a registered model (404 when it is not).</summary>
+    public Task<ModelDownloadGrantView> CreateModelDownloadsAsync(string name, string version, CancellationToken cancellationToken) =>
+        SendAsync<ModelDownloadGrantView>(HttpMethod.Post, $"models/{Uri.EscapeDataString(name)}/{Uri.EscapeDataString(version)}/downloads", null, cancellationToken);
+
     public Task<ModelListView> ListModelsAsync(CancellationToken cancellationToken) =>
         SendAsync<ModelListView>(HttpMethod.Get, "models", null, cancellationToken);
 
