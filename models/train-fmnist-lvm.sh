@@ -24,7 +24,7 @@ export LVM_ENDPOINT=${LVM_ENDPOINT:-http://127.0.0.1:7071}
 $LVM train-tokenizer --data data/fmnist-long/train --eval-data data/fmnist-long/test --out runs/tokenizer \
   --preset fmnist32 --steps 1000 --warmup 50 --max-images 8000 --threads "$THREADS"
 $LVM train-tokenizer --data data/fmnist-long/train --eval-data data/fmnist-long/test --out runs/tokenizer-v2 \
-  --preset fmnist32 --init runs/tokenizer/checkpoint/model --steps "${TOKENIZER_STEPS:-1100}" --lr 2e-4 --warmup 50 \
+  --preset fmnist32 --init runs/tokenizer/checkpoint/model --steps "${TOKENIZER_STEPS:-1400}" --lr 2e-4 --warmup 50 \
   --max-images 20000 --threads "$THREADS"
 
 # 3. Token shards (LVM's jsonl format + binary twin) for the runs' data/ folders.
@@ -37,15 +37,15 @@ for run in pretrain diloco; do
   cp data/fmnist-long/v2-test-tokens.bin runs/v2-$run/data/test-tokens.bin
 done
 
-# 4. The local stack, unless one is running already.
+# 4. The local stack, unless one is running already, with its storage in runs/azurite (apart from other work).
 if ! curl -sf "$LVM_ENDPOINT/api/models" >/dev/null; then
-  ./local/run-stack.sh > runs/stack.log 2>&1 &
+  AZURITE_LOCATION="$PWD/runs/azurite" ./local/run-stack.sh > runs/stack.log 2>&1 &
   for _ in $(seq 1 600); do curl -sf "$LVM_ENDPOINT/api/models" >/dev/null && break; sleep 1; done
 fi
 
 # 5. Register the tokenizer: a run names its tokenizer as a registered model, so the new tokenizer is pushed in a
 #    model folder beside version 1's transformer (which no run uses: the runs train their own).
-if ! $LVM models list --json | grep -q '"fmnist-lvm-tokenizer/2"\|"name": *"fmnist-lvm-tokenizer"'; then
+if ! $LVM models list | grep -qx 'fmnist-lvm-tokenizer/2'; then
   rm -rf runs/tokenizer-model
   $LVM assemble-model --tokenizer runs/tokenizer-v2/checkpoint/model --transformer models/fmnist-lvm/transformer \
     --context-frames 4 --name fmnist-lvm-tokenizer --version 2 --out runs/tokenizer-model
