@@ -104,6 +104,7 @@ public sealed class MergePlanTests
         Assert.Equal(perSequence, footprint.EvalActivationBytesPerSequence(256));
         Assert.Equal(4 * config.ParameterCount + 16 * perSequence, plan.Phases[2].Bytes);
         Assert.True(perSequence < footprint.ActivationBytesPerSequence(256)); // far less than a training step keeps
+        Assert.Equal("the eval pass", plan.Peak.Name); // the figure of docs/training.md, "Memory"
         Assert.InRange(plan.TotalBytes, 1.07e9, 1.5e9);
         Assert.StartsWith("cpu merge of 4 shards: at its peak (", plan.Describe());
         Assert.EndsWith(", the eval pass " + ByteSize.Gb(plan.Phases[2].Bytes), plan.Describe());
