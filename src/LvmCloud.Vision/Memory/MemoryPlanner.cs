@@ -93,14 +93,16 @@ public static class MemoryPlanner
     /// <paramref name="sequenceLength"/> tokens on <paramref name="device"/> (default: the CPU); it may not fit
     /// (<see cref="TrainingPlan.EnsureFits"/>). <paramref name="batchSetting"/> names where the batch size is set.
     /// </summary>
+    /// <param name="extras">What the job holds beside the step for its whole length (<see cref="OuterStepFootprint.ShardItems"/>); none when null.</param>
     /// <exception cref="ArgumentException">A batch size or sequence length below 1.</exception>
-    public static TrainingPlan PlanTraining(LlamaConfig config, int batchSize, int sequenceLength, MemoryBudget budget, Device? device = null, string batchSetting = "--batch-size")
+    public static TrainingPlan PlanTraining(
+        LlamaConfig config, int batchSize, int sequenceLength, MemoryBudget budget, Device? device = null, string batchSetting = "--batch-size", IReadOnlyList<PlanItem>? extras = null)
     {
         if (batchSize < 1)
             throw new ArgumentException($"A training plan needs a batch of at least 1 sequence, got {batchSize} ({batchSetting}).");
         if (sequenceLength < 1)
             throw new ArgumentException($"A training plan needs a sequence length of at least 1 token, got {sequenceLength}.");
-        return new TrainingPlan(device ?? CPU, new TrainingFootprint(config), batchSize, sequenceLength, budget, batchSetting);
+        return new TrainingPlan(device ?? CPU, new TrainingFootprint(config), batchSize, sequenceLength, budget, batchSetting, extras is { Count: > 0 } ? extras : null);
     }
 
     /// <summary>The refusal of <paramref name="plan"/>'s training step: the numbers, then the fixes.</summary>
@@ -118,13 +120,53 @@ public static class MemoryPlanner
             if (fitLength >= 1)
                 fixes.Add($"shorter sequences (one sequence of at most {fitLength} tokens fits)");
         }
+        foreach (var avoid in plan.ExtraItems.Select(e => e.Avoid).OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            var without = plan with { Extras = [.. plan.ExtraItems.Where(e => e.Avoid != avoid)] };
+            if (without.Fits)
+                fixes.Add($"{avoid} (without {string.Join(" and ", plan.ExtraItems.Where(e => e.Avoid == avoid).Select(e => e.Label))}: needs {ByteSize.Gb(without.TotalBytes)})");
+        }
         fixes.Add("a smaller model");
         fixes.Add($"a machine{(plan.Device.type == DeviceType.CUDA ? " (GPU)" : "")} with at least {ByteSize.Gb(need)} free");
+        string held = plan.ExtraItems.Count == 0
+            ? "The weights, gradients and AdamW moments"
+            : $"The weights, gradients, AdamW moments and {string.Join(" and ", plan.ExtraItems.Select(e => e.Label))}";
         string alone = plan.Budget.FreeBytes is { } budget && plan.FixedBytes > budget
-            ? $" The weights, gradients and AdamW moments alone need {ByteSize.Gb(plan.FixedBytes)} with the runtime."
+            ? $" {held} alone need {ByteSize.Gb(plan.FixedBytes)} with the runtime."
             : "";
         return $"The training step does not fit in memory: the transformer ({plan.Footprint.ParameterCount.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} parameters, float32) " +
                $"{plan.Breakdown()} (per sequence {ByteSize.Gb(plan.BytesPerSequence(plan.SequenceLength))}) = {ByteSize.Gb(need)}, " +
                $"but {free} is free ({plan.Budget.Source}).{alone} Nothing was loaded. Fix: {string.Join("; or ", fixes)}.";
+    }
+
+    /// <summary>
+    /// The plan of a DiLoCo merge of <paramref name="shards"/> shards of <paramref name="config"/>'s transformer: with
+    /// the previous round's momentum when <paramref name="hasMomentum"/>, reading compressed outer gradients when
+    /// <paramref name="compression"/> is set, and an eval pass of <paramref name="evalBatchSize"/> sequences of
+    /// <paramref name="evalSequenceLength"/> tokens (0 and 0: no eval data). It may not fit (<see cref="MergePlan.EnsureFits"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">No shard, a negative eval batch or length, or only one of them 0.</exception>
+    public static MergePlan PlanMerge(
+        LlamaConfig config, MemoryBudget budget, int shards, bool hasMomentum, Training.OuterGradientPrecision? compression, int evalBatchSize = 0, int evalSequenceLength = 0)
+    {
+        if (shards < 1)
+            throw new ArgumentException($"A merge plan needs at least 1 shard, got {shards}.");
+        if (evalBatchSize < 0 || evalSequenceLength < 0 || (evalBatchSize == 0) != (evalSequenceLength == 0))
+            throw new ArgumentException($"A merge plan's eval pass needs both a batch and a length of at least 1 (or neither), got {evalBatchSize} sequences of {evalSequenceLength} tokens.");
+        return new MergePlan(new OuterStepFootprint(config), shards, hasMomentum, compression, evalBatchSize, evalSequenceLength, budget);
+    }
+
+    /// <summary>The refusal of <paramref name="plan"/>'s merge: the peak and every phase, then the fixes.</summary>
+    public static string MergeRefusal(MergePlan plan)
+    {
+        string free = plan.Budget.FreeBytes is { } f ? ByteSize.Gb(f) : "an unknown amount";
+        var peak = plan.Peak;
+        var fixes = new List<string> { $"a machine with at least {ByteSize.Gb(plan.TotalBytes)} free" };
+        if (plan.Compression is { } precision && (plan with { Compression = null }) is { Fits: true } plain)
+            fixes.Add($"for a new run, outer.compression none (the merge then reads each shard's float32 weights instead of decoding its whole {Training.OuterGradientCodec.Name(precision)} outer gradient to float64: needs {ByteSize.Gb(plain.TotalBytes)})");
+        fixes.Add("a smaller model");
+        return $"The merge does not fit in memory: the transformer ({plan.Footprint.ParameterCount.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} parameters, float32 weights, float64 sums) " +
+               $"at its peak ({peak.Name}) holds {peak.Breakdown()} + runtime {ByteSize.Gb(MemoryPlan.RuntimeOverheadBytes)} = {ByteSize.Gb(plan.TotalBytes)} " +
+               $"(phases: {plan.PhaseTotals()}), but {free} is free ({plan.Budget.Source}). Nothing was loaded. Fix: {string.Join("; or ", fixes)}.";
     }
 }

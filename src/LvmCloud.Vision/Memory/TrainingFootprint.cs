@@ -88,6 +88,14 @@ public sealed record TrainingFootprint(LlamaConfig Config)
         (Config.NumHiddenLayers + 1L) * LayerActivationBytes(sequenceLength) + AttentionScoreBytes(sequenceLength) + OuterActivationBytes(sequenceLength);
 
     /// <summary>
+    /// One sequence's activations in an eval pass (no autograd, so no layer keeps anything for backward): two layers'
+    /// worth (the layer's input beside its own temporaries), one layer's scores reserve and the tensors outside the
+    /// layers (the logits and the loss's), with the same <see cref="AllocatorSlackPercent"/>.
+    /// </summary>
+    public long EvalActivationBytesPerSequence(int sequenceLength) =>
+        (2 * LayerActivationBytes(sequenceLength) + AttentionScoreBytes(sequenceLength) + OuterActivationBytes(sequenceLength)) * AllocatorSlackPercent / 100;
+
+    /// <summary>
     /// What a step really holds per sequence over the tensors counted: freed blocks the allocator keeps, gradients that
     /// exist briefly beside their activations during backward, the logits alive to the end of the step. Measured with
     /// <c>lvm train</c> on bench_20m at 512 tokens (peak RSS at batch 1, 2, 4): each extra sequence cost 0.29-0.32 GB

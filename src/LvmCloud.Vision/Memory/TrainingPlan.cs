@@ -6,7 +6,8 @@ namespace LvmCloud.Vision.Memory;
 /// <summary>
 /// What a training run will cost before the model is built or loaded, against what the process may use: the
 /// float32 weights, gradients and AdamW moments, a fixed runtime overhead, and the activations of one micro-batch of
-/// <see cref="BatchSize"/> sequences of <see cref="SequenceLength"/> tokens (<see cref="TrainingFootprint"/>).
+/// <see cref="BatchSize"/> sequences of <see cref="SequenceLength"/> tokens (<see cref="TrainingFootprint"/>), and what
+/// the job holds beside them (<see cref="Extras"/>: a DiLoCo shard's base copy, <see cref="OuterStepFootprint.ShardItems"/>).
 /// Gradient accumulation does not change the peak: micro-batches run one after another. Made by
 /// <see cref="MemoryPlanner.PlanTraining"/>.
 /// </summary>
@@ -16,16 +17,24 @@ namespace LvmCloud.Vision.Memory;
 /// <param name="SequenceLength">Tokens per training sequence.</param>
 /// <param name="Budget">What the process may use.</param>
 /// <param name="BatchSetting">Where the batch size is set (<c>--batch-size</c>, the run spec's <c>inner.batchSize</c>), named in the fix.</param>
+/// <param name="Extras">What the job holds beyond weights, gradients and AdamW for the whole step (none when null), counted beside the activations.</param>
 public sealed record TrainingPlan(
     Device Device,
     TrainingFootprint Footprint,
     int BatchSize,
     int SequenceLength,
     MemoryBudget Budget,
-    string BatchSetting = "--batch-size")
+    string BatchSetting = "--batch-size",
+    IReadOnlyList<PlanItem>? Extras = null)
 {
-    /// <summary>What is held whatever the batch: weights, gradients, AdamW's moments and the runtime (<see cref="MemoryPlan.RuntimeOverheadBytes"/>).</summary>
-    public long FixedBytes => Footprint.StateBytes + MemoryPlan.RuntimeOverheadBytes;
+    /// <summary>The extra items, none when <see cref="Extras"/> is null.</summary>
+    public IReadOnlyList<PlanItem> ExtraItems => Extras ?? [];
+
+    /// <summary>The bytes of <see cref="ExtraItems"/>.</summary>
+    public long ExtraBytes => ExtraItems.Sum(e => e.Bytes);
+
+    /// <summary>What is held whatever the batch: weights, gradients, AdamW's moments, the extras and the runtime (<see cref="MemoryPlan.RuntimeOverheadBytes"/>).</summary>
+    public long FixedBytes => Footprint.StateBytes + ExtraBytes + MemoryPlan.RuntimeOverheadBytes;
 
     /// <summary>One sequence's activations at <paramref name="sequenceLength"/> tokens.</summary>
     public long BytesPerSequence(int sequenceLength) => Footprint.ActivationBytesPerSequence(sequenceLength);
@@ -88,11 +97,12 @@ public sealed record TrainingPlan(
         return $"{Device.type.ToString().ToLowerInvariant()} float32 training: {Breakdown()} = {ByteSize.Gb(TotalBytes)} {free}{most}";
     }
 
-    /// <summary>"weights ... + gradients ... + AdamW moments ... + runtime ... + a batch of B sequences of L tokens ...".</summary>
+    /// <summary>"weights ... + gradients ... + AdamW moments ... [+ each extra ...] + runtime ... + a batch of B sequences of L tokens ...".</summary>
     public string Breakdown()
     {
         string batch = BatchSize == 1 ? "1 sequence" : $"a batch of {BatchSize} sequences";
-        return $"weights {ByteSize.Gb(Footprint.WeightBytes)} + gradients {ByteSize.Gb(Footprint.GradientBytes)} + AdamW moments {ByteSize.Gb(Footprint.OptimizerBytes)} + " +
+        string extras = string.Concat(ExtraItems.Select(e => $"{e} + "));
+        return $"weights {ByteSize.Gb(Footprint.WeightBytes)} + gradients {ByteSize.Gb(Footprint.GradientBytes)} + AdamW moments {ByteSize.Gb(Footprint.OptimizerBytes)} + {extras}" +
                $"runtime {ByteSize.Gb(MemoryPlan.RuntimeOverheadBytes)} + {batch} of {SequenceLength} tokens {ByteSize.Gb(ActivationBytes)}";
     }
 

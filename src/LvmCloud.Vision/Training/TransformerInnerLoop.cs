@@ -99,7 +99,14 @@ public sealed class TransformerInnerLoop(LlamaForCausalLM model, OptimizerHelper
     }
 
     /// <summary>Mean loss over the first <c>EvalBatches</c> micro-batches of the held-out set, without autograd.</summary>
-    public double Evaluate(TokenSequences eval)
+    public double Evaluate(TokenSequences eval) => Evaluate(model, eval, options.BatchSize, options.EvalBatches);
+
+    /// <summary>
+    /// Mean loss of <paramref name="model"/> over the first <paramref name="evalBatches"/> micro-batches of
+    /// <paramref name="batchSize"/> sequences of the held-out set, without autograd and without an optimizer (a DiLoCo
+    /// merge evaluates the merged weights so, holding nothing but them and one batch's activations).
+    /// </summary>
+    public static double Evaluate(LlamaForCausalLM model, TokenSequences eval, int batchSize, int evalBatches)
     {
         bool wasTraining = model.training;
         model.eval();
@@ -107,11 +114,11 @@ public sealed class TransformerInnerLoop(LlamaForCausalLM model, OptimizerHelper
         int batches = 0;
         using (no_grad())
         {
-            for (int b = 0; b < options.EvalBatches; b++)
+            for (int b = 0; b < evalBatches; b++)
             {
-                int first = b * options.BatchSize;
+                int first = b * batchSize;
                 if (first >= eval.Count) break;
-                var idx = Enumerable.Range(first, Math.Min(options.BatchSize, eval.Count - first)).ToArray();
+                var idx = Enumerable.Range(first, Math.Min(batchSize, eval.Count - first)).ToArray();
                 using var scope = NewDisposeScope();
                 total += NextTokenLoss(model, eval.Batch(idx, model.Device)).item<float>();
                 batches++;

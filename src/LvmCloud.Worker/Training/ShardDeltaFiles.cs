@@ -27,15 +27,14 @@ public sealed class ShardDeltaFiles(TransformerSource transformers, string runId
     public async Task<(string Name, long Bytes)> WriteAsync(RunDefinition run, IReadOnlyDictionary<string, Tensor>? baseWeights, LlamaForCausalLM trained,
         OuterGradientPrecision precision, CancellationToken cancellationToken)
     {
-        WeightSnapshot? loaded = null;
+        LlamaForCausalLM? loaded = null;
         try
         {
             if (baseWeights is null)
             {
-                var (model, _) = await transformers.LoadBaseAsync(run, round, CPU, cancellationToken);
-                using (model)
-                    loaded = OuterGradient.Snapshot(model);
-                baseWeights = loaded.Tensors;
+                // The loaded base is read in place (no snapshot of it): one float32 copy, as the job that kept it holds.
+                (loaded, _) = await transformers.LoadBaseAsync(run, round, CPU, cancellationToken);
+                baseWeights = OuterStep.Parameters(loaded).ToDictionary(p => p.Name, p => (Tensor)p.Parameter, StringComparer.Ordinal);
             }
             var name = OuterGradientCodec.FileName(precision);
             using var folder = StoreFolders.Temporary("lvm-delta-");

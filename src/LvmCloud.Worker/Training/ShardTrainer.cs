@@ -49,13 +49,14 @@ public sealed class ShardTrainer(
         var (train, _) = await data.LoadShardAsync(run.Plan, shard, run.Spec.ShardsPerRound, config.VocabSize, cancellation);
         if (train.Length > config.MaxPositionEmbeddings)
             throw new PermanentJobException($"Run {runId}: sequences have {train.Length} tokens, the transformer's context is {config.MaxPositionEmbeddings}.");
-        EnsureMemoryFits(job, config, trainOptions.BatchSize, train.Length);
+        // With compression the outer gradient is taken against the base this job starts from: a copy kept for the whole job.
+        var compression = ShardTraining.Compression(run.Spec);
+        EnsureMemoryFits(job, config, trainOptions.BatchSize, train.Length, compression);
 
         var checkpoints = new ShardCheckpoints(transformers, runId, round, shard);
         var saved = await checkpoints.ReadSavedAsync(cancellation);
         using var model = await checkpoints.OpenModelAsync(run, config, saved, cancellation);
-        // With compression the outer gradient is taken against the base this job starts from: kept now (a resumed job loads it again).
-        var compression = ShardTraining.Compression(run.Spec);
+        // Kept now (a resumed job loads it again when it writes the delta).
         using var baseWeights = compression is not null && saved is null ? OuterGradient.Snapshot(model) : null;
         using var optimizer = TransformerOptimizer.Create(model, trainOptions);
         await checkpoints.RestoreAsync(saved, model, optimizer, cancellation);
@@ -90,13 +91,15 @@ public sealed class ShardTrainer(
 
     /// <summary>
     /// The shard's training step planned against the worker's memory (<c>Worker:MemoryLimitGb</c>, else detected) before
-    /// any weight is loaded, and logged. A step that cannot fit fails the shard for good with
+    /// any weight is loaded, and logged; with <paramref name="compression"/> the plan counts the base copy the job keeps
+    /// and the encoded outer gradient it writes (<see cref="OuterStepFootprint.ShardItems"/>). A step that cannot fit fails the shard for good with
     /// <see cref="MemoryPlan.ModelDoesNotFitCode"/> and the plan's numbers: another delivery cannot fit it either.
     /// </summary>
-    private void EnsureMemoryFits(JobContext<TrainShardPayload> job, LlamaConfig config, int batchSize, int sequenceLength)
+    private void EnsureMemoryFits(JobContext<TrainShardPayload> job, LlamaConfig config, int batchSize, int sequenceLength, OuterGradientPrecision? compression)
     {
         var (runId, round, shard) = (job.Payload.RunId, job.Payload.Round, job.Payload.Shard);
-        var plan = MemoryPlanner.PlanTraining(config, batchSize, sequenceLength, transformers.Budget(), transformers.Device, BatchSetting);
+        var extras = new OuterStepFootprint(config).ShardItems(compression);
+        var plan = MemoryPlanner.PlanTraining(config, batchSize, sequenceLength, transformers.Budget(), transformers.Device, BatchSetting, extras);
         if (plan.Known && !plan.Fits)
         {
             var refusal = new ModelDoesNotFitException(plan);

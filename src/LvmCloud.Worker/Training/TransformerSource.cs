@@ -30,6 +30,12 @@ public sealed class TransformerSource(StorageClients clients, ModelCache models)
     /// <summary>What a shard job may use now: <c>Worker:MemoryLimitGb</c> when set, else detected (<see cref="MemoryBudget.Detect(Device)"/>).</summary>
     public MemoryBudget Budget() => models.Placement.CurrentBudget();
 
+    /// <summary>
+    /// What a merge may use now: <c>Worker:MemoryLimitGb</c> when set, else the CPU's free memory detected (the merge's
+    /// sums, momenta and shard weights live in the CPU's memory whatever the worker's device).
+    /// </summary>
+    public MemoryBudget MergeBudget() => models.Placement.Budget ?? MemoryBudget.Detect(CPU);
+
     /// <summary>The run's transformer config.</summary>
     public async Task<LlamaConfig> ConfigAsync(RunDefinition run, CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using LvmCloud.Vision.Memory;
+using LvmCloud.Vision.Training;
 using LvmCloud.Vision.Transformer;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -161,6 +162,51 @@ public sealed class TrainingPlanTests
 
         Assert.StartsWith("cuda float32 training: ", plan.Describe());
         Assert.Contains("or a machine (GPU) with at least ", refusal.Message);
+    }
+
+    [Theory]
+    [InlineData(OuterGradientPrecision.Int8)]
+    [InlineData(OuterGradientPrecision.Int4)]
+    public void A_compressing_shard_counts_its_base_copy_at_exactly_4_bytes_a_parameter_and_the_delta_it_writes(OuterGradientPrecision precision)
+    {
+        var plain = Plan(Tiny, batch: 4, length: 32, freeGb: 2);
+        var extras = new OuterStepFootprint(Tiny).ShardItems(precision);
+        var plan = MemoryPlanner.PlanTraining(Tiny, 4, 32, MemoryBudget.Gigabytes(2, "test"), extras: extras);
+
+        Assert.Empty(new OuterStepFootprint(Tiny).ShardItems(null));
+        var (baseCopy, delta) = (extras[0], extras[1]);
+        Assert.Equal(("base copy for the outer gradient", 156_480L * 4), (baseCopy.Label, baseCopy.Bytes));
+        // The quantized values (1 byte or a nibble an element) and a float32 scale a block of 256 per tensor, plus eight
+        // float64 temporaries of the largest tensor (the 512 x 64 embedding) while one tensor is encoded.
+        long elements = precision == OuterGradientPrecision.Int8 ? 156_480 : 156_480 / 2;
+        long scales = 4 * (156_480 / 256 + 1) + 4 * (12 * 2 + 3);
+        Assert.Equal(elements + scales + 8 * 8 * 512 * 64, delta.Bytes);
+        Assert.Equal($"{OuterGradientCodec.Name(precision)} outer gradient being written", delta.Label);
+        Assert.Equal(plain.FixedBytes + 156_480L * 4 + delta.Bytes, plan.FixedBytes);
+        Assert.Equal(plain.TotalBytes + 156_480L * 4 + delta.Bytes, plan.TotalBytes);
+        Assert.Contains("+ AdamW moments 0.00 GB + base copy for the outer gradient 0.00 GB + " + OuterGradientCodec.Name(precision) + " outer gradient being written 0.00 GB + runtime 1.07 GB + a batch of 4 sequences", plan.Describe());
+    }
+
+    [Fact]
+    public void A_7B_shard_that_compresses_needs_4_bytes_a_parameter_more_and_is_told_to_stop_compressing_when_that_fits()
+    {
+        var lvm7B = new OuterStepFootprint(Lvm7B);
+        var plain = Plan(Lvm7B, batch: 1, length: 256, freeGb: null);
+        // Room for the plain step and half the base copy.
+        double freeGb = (plain.TotalBytes + 2.0 * Lvm7B.ParameterCount) / ByteSize.BytesPerGb;
+        var plan = MemoryPlanner.PlanTraining(Lvm7B, 1, 256, MemoryBudget.Gigabytes(freeGb, "test"), batchSetting: "inner.batchSize", extras: lvm7B.ShardItems(OuterGradientPrecision.Int8));
+
+        Assert.Equal(4 * Lvm7B.ParameterCount, plan.ExtraItems[0].Bytes);
+        Assert.Equal("base copy for the outer gradient 26.18 GB", plan.ExtraItems[0].ToString());
+        Assert.False(plan.Fits);
+        var refusal = Assert.Throws<ModelDoesNotFitException>(() => plan.EnsureFits());
+
+        Assert.Contains("AdamW moments 52.35 GB + base copy for the outer gradient 26.18 GB + int8 outer gradient being written ", refusal.Message);
+        Assert.Contains($"The weights, gradients, AdamW moments and base copy for the outer gradient and int8 outer gradient being written alone need {ByteSize.Gb(plan.FixedBytes)} with the runtime.", refusal.Message);
+        Assert.EndsWith(
+            $"Fix: outer.compression none (without base copy for the outer gradient and int8 outer gradient being written: needs {ByteSize.Gb(plain.TotalBytes)}); " +
+            $"or a smaller model; or a machine with at least {ByteSize.Gb(plan.TotalBytes)} free.",
+            refusal.Message);
     }
 
     [Theory]
