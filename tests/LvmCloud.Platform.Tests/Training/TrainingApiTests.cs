@@ -8,22 +8,11 @@ namespace LvmCloud.Platform.Tests.Training;
 
 /// <summary>The training API's refusals (every problem named), the run.json trigger, cancel and resume.</summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class TrainingApiTests(AzuriteFixture azurite) : IDisposable
+public sealed class TrainingApiTests(AzuriteFixture azurite)
 {
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
-    private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("lvm-training-api-");
 
-    public void Dispose() => _temp.Delete(recursive: true);
-
-    private Task<PlatformHarness> HarnessAsync() => PlatformHarness.CreateAsync(azurite, new()
-    {
-        ["Intake:DefaultModelName"] = TinyModel.Name,
-        ["Intake:DefaultModelVersion"] = TinyModel.Version,
-        ["Worker:ModelsDirectory"] = Path.Combine(_temp.FullName, "models"),
-        ["Worker:ModelCacheDirectory"] = Path.Combine(_temp.FullName, "cache"),
-        ["Worker:Concurrency"] = "1",
-        ["Training:DataCacheDirectory"] = Path.Combine(_temp.FullName, "data-cache"),
-    });
+    private Task<TrainingHarness> HarnessAsync() => TrainingHarness.CreateAsync(azurite, "api", bundledTiny: true);
 
     /// <summary>POST /api/training; the status and the problem's detail (or the body).</summary>
     private static async Task<(int Status, string Text)> PostAsync(Api api, string body)
@@ -37,7 +26,7 @@ public sealed class TrainingApiTests(AzuriteFixture azurite) : IDisposable
     public async Task A_run_json_with_problems_is_refused_naming_every_one_and_nothing_is_started()
     {
         await using var harness = await HarnessAsync();
-        var api = new Api(harness);
+        var api = harness.Api;
 
         var spelling = await PostAsync(api, """{"rounds": 1, "shardsPerRoud": 2}""");
         Assert.Equal(400, spelling.Status);
@@ -68,22 +57,21 @@ public sealed class TrainingApiTests(AzuriteFixture azurite) : IDisposable
     public async Task An_uploaded_run_json_starts_its_run_once_and_one_with_problems_becomes_a_failed_run_that_says_why()
     {
         await using var harness = await HarnessAsync();
-        var api = new Api(harness);
-        var dataset = "ds-" + Guid.NewGuid().ToString("N")[..8];
-        var train = await TrainingTestData.UploadTokensAsync(harness.Clients, dataset, "shard-00000.bin", TrainingTestData.Rows(8, 32, 1));
+        var api = harness.Api;
+        var train = await harness.UploadTokensAsync("shard-00000.bin", 8, 1);
 
         var good = TrainingIds.NewRunId(DateTimeOffset.UtcNow);
         var spec = TrainingTestData.Spec([train], null, new ModelReference("tiny-uploaded", "1"), 1, 2, 4, 2);
-        await harness.Clients.Training.GetBlobClient(TrainingLayout.SpecPath(good)).UploadAsync(BinaryData.FromString(TrainingRunSpecJson.Write(spec)));
+        var goodJson = await harness.UploadRunJsonAsync(good, TrainingRunSpecJson.Write(spec));
         for (var i = 0; i < 2; i++) // a trigger delivered twice
-            await api.RunUploaded.Run(harness.Clients.Training.GetBlobClient(TrainingLayout.SpecPath(good)), good, CancellationToken.None);
-        var status = await harness.Get<TrainingRunService>().GetStatusAsync(good, CancellationToken.None);
+            await api.RunUploaded.Run(goodJson, good, CancellationToken.None);
+        var status = await harness.Runs.GetStatusAsync(good, CancellationToken.None);
         Assert.Equal((RunStates.Running, 2), (status.State, status.Shards.Count));
         Assert.Equal(2, (await harness.Clients.Queue(harness.Clients.QueueNames.TrainShard).GetPropertiesAsync()).Value.ApproximateMessagesCount);
 
         var bad = TrainingIds.NewRunId(DateTimeOffset.UtcNow);
-        await harness.Clients.Training.GetBlobClient(TrainingLayout.SpecPath(bad)).UploadAsync(BinaryData.FromString(TrainingRunSpecJson.Write(spec with { Rounds = 0, RunId = "other-run" })));
-        await api.RunUploaded.Run(harness.Clients.Training.GetBlobClient(TrainingLayout.SpecPath(bad)), bad, CancellationToken.None);
+        var badJson = await harness.UploadRunJsonAsync(bad, TrainingRunSpecJson.Write(spec with { Rounds = 0, RunId = "other-run" }));
+        await api.RunUploaded.Run(badJson, bad, CancellationToken.None);
         var request = HttpCalls.Request("GET", $"/api/training/{bad}");
         var refused = JsonSerializer.Deserialize<TrainingRunStatus>((await HttpCalls.ExecuteAsync(await api.TrainingStatus.Run(request, bad, CancellationToken.None), request)).Text, Web)!;
         Assert.Equal(RunStates.Failed, refused.State);
@@ -95,7 +83,7 @@ public sealed class TrainingApiTests(AzuriteFixture azurite) : IDisposable
     public async Task A_run_json_of_1_GB_is_refused_by_its_declared_length_unread_and_a_chunked_post_over_the_limit_is_refused()
     {
         await using var harness = await HarnessAsync();
-        var api = new Api(harness);
+        var api = harness.Api;
         var runId = TrainingIds.NewRunId(DateTimeOffset.UtcNow);
         // A page blob declares 1 GiB without a byte being written.
         await harness.Clients.Training.GetPageBlobClient(TrainingLayout.SpecPath(runId)).CreateAsync(1L << 30);
@@ -103,7 +91,7 @@ public sealed class TrainingApiTests(AzuriteFixture azurite) : IDisposable
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await api.RunUploaded.Run(harness.Clients.Training.GetBlobClient(TrainingLayout.SpecPath(runId)), runId, CancellationToken.None);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"the trigger took {clock.Elapsed}: it read run.json");
-        var status = await harness.Get<TrainingRunService>().GetStatusAsync(runId, CancellationToken.None);
+        var status = await harness.Runs.GetStatusAsync(runId, CancellationToken.None);
         Assert.Equal(RunStates.Failed, status.State);
         Assert.Contains($"run.json is {1L << 30} bytes, more than {TrainingLimits.MaxSpecBytes}", status.Reason);
 
@@ -120,12 +108,10 @@ public sealed class TrainingApiTests(AzuriteFixture azurite) : IDisposable
     public async Task A_cancelled_run_stops_with_its_queued_shards_cancelled_and_resumed_it_finishes_each_shard_once()
     {
         await using var harness = await HarnessAsync();
-        TinyModel.Save(Path.Combine(_temp.FullName, "models"));
-        var api = new Api(harness);
-        var dataset = "ds-" + Guid.NewGuid().ToString("N")[..8];
-        var train = await TrainingTestData.UploadTokensAsync(harness.Clients, dataset, "shard-00000.bin", TrainingTestData.Rows(16, 32, 2));
-        var runId = (await harness.Get<TrainingRunService>().StartAsync(TrainingRunSpecJson.Write(
-            TrainingTestData.Spec([train], null, new ModelReference("tiny-resumed", "1"), 1, 2, 4, 2)), CancellationToken.None)).RunId;
+        harness.BundleTinyModel();
+        var api = harness.Api;
+        var train = await harness.UploadTokensAsync("shard-00000.bin", 16, 2);
+        var runId = await harness.StartRunAsync(TrainingTestData.Spec([train], null, new ModelReference("tiny-resumed", "1"), 1, 2, 4, 2));
 
         var cancel = HttpCalls.Request("POST", $"/api/training/{runId}/cancel");
         var cancelled = await HttpCalls.ExecuteAsync(await api.CancelTraining.Run(cancel, runId, CancellationToken.None), cancel);
@@ -143,9 +129,8 @@ public sealed class TrainingApiTests(AzuriteFixture azurite) : IDisposable
 
         // The original messages and the resume's both reach the worker: each shard is trained by one of them.
         await harness.StartWorkerAsync();
-        var run = await TrainingTestData.WaitForRunAsync(harness, runId, TimeSpan.FromSeconds(90));
-        Assert.True(run.State == RunStates.Finished, $"{run.State}: {run.Reason}");
+        var run = await harness.WaitForFinishedAsync(runId, TimeSpan.FromSeconds(90));
         Assert.Equal(1, run.Resumes);
-        Assert.All(await harness.Get<TrainingStateStore>().GetShardsAsync(runId, 0, CancellationToken.None), s => Assert.Equal((ShardStates.Succeeded, 1), (s.State, s.Deliveries)));
+        Assert.All(await harness.TrainingState.GetShardsAsync(runId, 0, CancellationToken.None), s => Assert.Equal((ShardStates.Succeeded, 1), (s.State, s.Deliveries)));
     }
 }

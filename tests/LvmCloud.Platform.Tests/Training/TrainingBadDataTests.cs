@@ -1,4 +1,3 @@
-using System.Text.Json;
 using LvmCloud.Platform.Queues;
 using LvmCloud.Platform.Storage;
 using LvmCloud.Platform.Tests.Infrastructure;
@@ -12,41 +11,23 @@ namespace LvmCloud.Platform.Tests.Training;
 /// rather than dead-lettered, and nothing of the rejected file left in the worker's cache.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class TrainingBadDataTests(AzuriteFixture azurite) : IDisposable
+public sealed class TrainingBadDataTests(AzuriteFixture azurite)
 {
-    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
-    private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("lvm-training-bad-");
-
-    public void Dispose() => _temp.Delete(recursive: true);
-
     [Fact]
     public async Task A_bin_shard_without_its_header_fails_the_run_once_naming_the_blob_deletes_the_message_and_leaves_no_cached_file()
     {
-        var dataCache = Path.Combine(_temp.FullName, "data-cache");
-        await using var harness = await PlatformHarness.CreateAsync(azurite, new()
-        {
-            ["Intake:DefaultModelName"] = "none",
-            ["Intake:DefaultModelVersion"] = "none",
-            ["Worker:ModelCacheDirectory"] = Path.Combine(_temp.FullName, "cache"),
-            ["Worker:Concurrency"] = "1",
-            ["Worker:MaxDequeueCount"] = "5",
-            ["Training:DataCacheDirectory"] = dataCache,
-        });
-        await TinyModel.UploadAsync(harness.Clients, TinyModel.Save(Path.Combine(_temp.FullName, "saved")));
-        var dataset = "ds-" + Guid.NewGuid().ToString("N")[..8];
-        var headless = $"{dataset}/{TinyModel.Name}/shard-00000.bin";
+        await using var harness = await TrainingHarness.CreateAsync(azurite, "bad", overrides: new() { ["Worker:MaxDequeueCount"] = "5" });
+        var dataCache = harness.DataCacheDirectory;
+        await harness.RegisterTinyModelAsync();
+        var headless = $"{harness.Dataset}/{TinyModel.Name}/shard-00000.bin";
         // The tokens of a shard without the LVMTOKS1 header (a shard cut off at the front, or a file of another kind).
         var body = TrainingTestData.Shard(TrainingTestData.Rows(8, 32, 1))[8..];
         await harness.Clients.Tokens.GetBlobClient(headless).UploadAsync(BinaryData.FromBytes(body), overwrite: true);
         var spec = TrainingTestData.Spec([$"{StorageLayout.TokensContainer}/{headless}"], null, new ModelReference("tiny-bad-data", "1"), rounds: 1, shards: 1, innerSteps: 4, checkpointEvery: 2);
-        var api = new Api(harness);
-        var start = HttpCalls.Request("POST", "/api/training", TrainingRunSpecJson.Write(spec));
-        var started = await HttpCalls.ExecuteAsync(await api.StartTraining.Run(start, CancellationToken.None), start);
-        Assert.True(started.Status == 201, started.Text);
-        var runId = JsonSerializer.Deserialize<TrainingRunStatus>(started.Text, Web)!.RunId;
+        var runId = await harness.PostRunAsync(spec);
 
         var (_, stats) = await harness.StartWorkerAsync();
-        var run = await TrainingTestData.WaitForRunAsync(harness, runId, TimeSpan.FromSeconds(120));
+        var run = await harness.WaitForRunAsync(runId, TimeSpan.FromSeconds(120));
 
         Assert.Equal(RunStates.Failed, run.State);
         Assert.Contains($"tokens/{headless}", run.Reason);
@@ -55,7 +36,7 @@ public sealed class TrainingBadDataTests(AzuriteFixture azurite) : IDisposable
         Assert.DoesNotContain(dataCache, run.Reason);
         Assert.DoesNotContain("Exception", run.Reason);
         Assert.DoesNotContain("..", run.Reason);
-        var shard = Assert.Single(await harness.Get<TrainingStateStore>().GetShardsAsync(runId, 0, CancellationToken.None));
+        var shard = Assert.Single(await harness.TrainingState.GetShardsAsync(runId, 0, CancellationToken.None));
         Assert.Equal((ShardStates.Failed, 1), (shard.State, shard.Deliveries));
         Assert.Contains($"tokens/{headless}", shard.Error);
 

@@ -8,30 +8,19 @@ namespace LvmCloud.Platform.Tests.Training;
 /// worker training the run: the run's own data/ shards are uploaded by the CLI.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class TrainingCliTests(AzuriteFixture azurite) : IDisposable
+public sealed class TrainingCliTests(AzuriteFixture azurite)
 {
     private const string Key = "training-key";
-    private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("lvm-training-cli-");
-
-    public void Dispose() => _temp.Delete(recursive: true);
 
     [Fact]
     public async Task Train_submit_uploads_local_shards_and_train_wait_status_and_models_list_follow_the_run_to_its_registered_model()
     {
-        TinyModel.Save(Path.Combine(_temp.FullName, "models"));
-        await using var harness = await PlatformHarness.CreateAsync(azurite, new()
-        {
-            ["Intake:DefaultModelName"] = TinyModel.Name,
-            ["Intake:DefaultModelVersion"] = TinyModel.Version,
-            ["Worker:ModelsDirectory"] = Path.Combine(_temp.FullName, "models"),
-            ["Worker:ModelCacheDirectory"] = Path.Combine(_temp.FullName, "cache"),
-            ["Worker:Concurrency"] = "1",
-            ["Training:DataCacheDirectory"] = Path.Combine(_temp.FullName, "data-cache"),
-        });
-        await using var host = await FunctionsHttpHost.StartAsync(harness, Key);
+        await using var harness = await TrainingHarness.CreateAsync(azurite, "cli", bundledTiny: true);
+        harness.BundleTinyModel();
+        await using var host = await FunctionsHttpHost.StartAsync(harness.Platform, Key);
         await harness.StartWorkerAsync();
 
-        var run = Directory.CreateDirectory(Path.Combine(_temp.FullName, "run"));
+        var run = Directory.CreateDirectory(Path.Combine(harness.Temp, "run"));
         Directory.CreateDirectory(Path.Combine(run.FullName, "data"));
         await File.WriteAllBytesAsync(Path.Combine(run.FullName, "data", "train.bin"), TrainingTestData.Shard(TrainingTestData.Rows(16, 32, 7)));
         await File.WriteAllBytesAsync(Path.Combine(run.FullName, "data", "eval.bin"), TrainingTestData.Shard(TrainingTestData.Rows(8, 32, 8)));

@@ -1,6 +1,4 @@
-using LvmCloud.Core.Storage;
 using LvmCloud.Platform.Queues;
-using LvmCloud.Platform.Storage;
 using LvmCloud.Platform.Tests.Infrastructure;
 using LvmCloud.Platform.Training;
 using LvmCloud.Vision.Training;
@@ -16,52 +14,36 @@ namespace LvmCloud.Platform.Tests.Training;
 /// <c>lvm train</c> for the same steps and data), and a round whose merge many callers race for is merged once.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class TrainingEquivalenceTests(AzuriteFixture azurite) : IDisposable
+public sealed class TrainingEquivalenceTests(AzuriteFixture azurite)
 {
-    private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("lvm-training-equal-");
-
-    public void Dispose() => _temp.Delete(recursive: true);
-
-    private Task<PlatformHarness> HarnessAsync() => PlatformHarness.CreateAsync(azurite, new()
-    {
-        ["Intake:DefaultModelName"] = "none",
-        ["Intake:DefaultModelVersion"] = "none",
-        ["Worker:ModelCacheDirectory"] = Path.Combine(_temp.FullName, "cache"),
-        ["Worker:Concurrency"] = "1",
-        ["Training:DataCacheDirectory"] = Path.Combine(_temp.FullName, "data-cache"),
-    });
+    private Task<TrainingHarness> HarnessAsync() => TrainingHarness.CreateAsync(azurite, "equal");
 
     [Fact]
     public async Task One_shard_per_round_with_outer_lr_1_and_no_momentum_equals_lvm_train_for_the_same_steps_and_data()
     {
         await using var harness = await HarnessAsync();
-        await TinyModel.UploadAsync(harness.Clients, TinyModel.Save(Path.Combine(_temp.FullName, "saved")));
+        await harness.RegisterTinyModelAsync();
         var rows = TrainingTestData.Rows(20, 32, 11);
-        var dataset = "ds-" + Guid.NewGuid().ToString("N")[..8];
-        var train = await TrainingTestData.UploadTokensAsync(harness.Clients, dataset, "shard-00000.bin", rows);
+        var train = await harness.UploadTokensAsync("shard-00000.bin", rows);
         var output = new ModelReference("tiny-plain", "1");
         var spec = TrainingTestData.Spec([train], null, output, rounds: 2, shards: 1, innerSteps: 6, checkpointEvery: 4,
             outer: new OuterOptimizerSpec(LearningRate: 1, Momentum: 0), preset: "tiny");
-        var runId = (await harness.Get<TrainingRunService>().StartAsync(TrainingRunSpecJson.Write(spec), CancellationToken.None)).RunId;
+        var runId = await harness.StartRunAsync(spec);
         await harness.StartWorkerAsync();
-        var run = await TrainingTestData.WaitForRunAsync(harness, runId, TimeSpan.FromSeconds(120));
-        Assert.True(run.State == RunStates.Finished, $"{run.State}: {run.Reason}");
+        await harness.WaitForFinishedAsync(runId, TimeSpan.FromSeconds(120));
 
         // lvm train on the same shard file: the preset's weights from the same seed, 12 steps of the same schedule.
-        var shardFile = Path.Combine(_temp.FullName, "train.bin");
+        var shardFile = Path.Combine(harness.Temp, "train.bin");
         await File.WriteAllBytesAsync(shardFile, TrainingTestData.Shard(rows));
         var inner = spec.InnerOrDefault;
-        var local = Path.Combine(_temp.FullName, "lvm-train");
+        var local = Path.Combine(harness.Temp, "lvm-train");
         var (exit, console) = await CliRunner.RunAsync("train", "--tokens", shardFile, "--out", local, "--preset", "tiny", "--steps", "12",
             "--batch-size", $"{inner.BatchSize}", "--lr", $"{inner.LearningRate}", "--end-lr", $"{inner.EndLearningRate}", "--warmup", $"{inner.WarmupSteps}",
             "--weight-decay", $"{inner.WeightDecay}", "--eval-every", "0", "--log-every", "1", "--checkpoint-every", "4", "--seed", $"{spec.Seed}", "--threads", "1");
         Assert.True(exit == 0, console.AllStderr);
 
         using var expected = LlamaForCausalLM.FromPretrained(TrainingCheckpoint.ModelDirectoryOf(local));
-        var registered = Path.Combine(_temp.FullName, "registered");
-        await foreach (var file in new BlobStore(harness.Clients.Models, $"{output.Name}/{output.Version}/transformer/").ListAsync())
-            await new BlobStore(harness.Clients.Models, $"{output.Name}/{output.Version}/transformer/").DownloadFileAsync(file.Path, Path.Combine(registered, file.Path));
-        using var actual = LlamaForCausalLM.FromPretrained(registered);
+        using var actual = await harness.LoadRegisteredTransformerAsync(output);
         var expectedWeights = expected.state_dict();
         foreach (var (name, tensor) in actual.state_dict())
         {
@@ -71,7 +53,7 @@ public sealed class TrainingEquivalenceTests(AzuriteFixture azurite) : IDisposab
 
         // The per-round train loss is the mean of lvm train's step losses over the same steps.
         var losses = Core.Training.TrainingLog.Read(Path.Combine(local, "loss.csv"))["train_loss"];
-        var rounds = await harness.Get<TrainingStateStore>().GetRoundsAsync(runId, CancellationToken.None);
+        var rounds = await harness.TrainingState.GetRoundsAsync(runId, CancellationToken.None);
         for (var r = 0; r < 2; r++)
         {
             var mean = losses.Where(p => p.Step > r * 6 && p.Step <= (r + 1) * 6).Average(p => p.Value);
@@ -83,15 +65,13 @@ public sealed class TrainingEquivalenceTests(AzuriteFixture azurite) : IDisposab
     public async Task Racing_merges_of_a_round_merge_it_once()
     {
         await using var harness = await HarnessAsync();
-        await TinyModel.UploadAsync(harness.Clients, TinyModel.Save(Path.Combine(_temp.FullName, "saved")));
-        var dataset = "ds-" + Guid.NewGuid().ToString("N")[..8];
-        var train = await TrainingTestData.UploadTokensAsync(harness.Clients, dataset, "shard-00000.bin", TrainingTestData.Rows(16, 32, 4));
-        var spec = TrainingTestData.Spec([train], null, new ModelReference("tiny-race", "1"), rounds: 2, shards: 2, innerSteps: 3, checkpointEvery: 3);
-        var runId = (await harness.Get<TrainingRunService>().StartAsync(TrainingRunSpecJson.Write(spec), CancellationToken.None)).RunId;
+        await harness.RegisterTinyModelAsync();
+        var train = await harness.UploadTokensAsync("shard-00000.bin", 16, 4);
+        var runId = await harness.StartRunAsync(TrainingTestData.Spec([train], null, new ModelReference("tiny-race", "1"), rounds: 2, shards: 2, innerSteps: 3, checkpointEvery: 3));
         var logs = new LogCapture();
         var worker = harness.BuildWorker(logs: logs); // its services, no consumers: the jobs are run here
         var handler = worker.Services.GetRequiredService<TrainShardJobHandler>();
-        var state = harness.Get<TrainingStateStore>();
+        var state = harness.TrainingState;
         for (var k = 0; k < 2; k++)
         {
             var payload = new TrainShardPayload(runId, 0, k);

@@ -12,51 +12,43 @@ namespace LvmCloud.Platform.Tests.Training;
 /// current step before it hands the message back, and loses nothing.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed partial class TrainingRecoveryTests(AzuriteFixture azurite, ITestOutputHelper output) : IDisposable
+public sealed partial class TrainingRecoveryTests(AzuriteFixture azurite, ITestOutputHelper output)
 {
     private const int Steps = 240;
-    private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("lvm-training-recovery-");
-
-    public void Dispose() => _temp.Delete(recursive: true);
 
     [GeneratedRegex(@"step (\d+) of \[")]
     private static partial Regex StepLine();
 
     private static int? StepOf(string line) => StepLine().Match(line) is { Success: true } m ? int.Parse(m.Groups[1].Value) : null;
 
-    private async Task<(PlatformHarness Harness, string RunId, Dictionary<string, string?> WorkerSettings, TrainingRunSpec Spec)> StartRunAsync(int checkpointEvery)
+    /// <summary>The run of one shard on the bundled tiny model, started; the settings of the worker processes that train it (no worker in this process).</summary>
+    private async Task<(TrainingHarness Harness, string RunId, Dictionary<string, string?> WorkerSettings, TrainingRunSpec Spec)> StartRunAsync(int checkpointEvery)
     {
-        var harness = await PlatformHarness.CreateAsync(azurite, new()
-        {
-            ["Intake:DefaultModelName"] = TinyModel.Name,
-            ["Intake:DefaultModelVersion"] = TinyModel.Version,
-        });
-        var models = Path.Combine(_temp.FullName, "models");
-        TinyModel.Save(models);
-        var dataset = "ds-" + Guid.NewGuid().ToString("N")[..8];
-        var train = await TrainingTestData.UploadTokensAsync(harness.Clients, dataset, "shard-00000.bin", TrainingTestData.Rows(32, 32, 5));
+        var harness = await TrainingHarness.CreateAsync(azurite, "recovery", bundledTiny: true);
+        harness.BundleTinyModel();
+        var train = await harness.UploadTokensAsync("shard-00000.bin", 32, 5);
         var spec = TrainingTestData.Spec([train], null, new ModelReference("tiny-recovered", Guid.NewGuid().ToString("N")[..8]),
             rounds: 1, shards: 1, innerSteps: Steps, checkpointEvery: checkpointEvery);
-        var status = await harness.Get<TrainingRunService>().StartAsync(TrainingRunSpecJson.Write(spec), CancellationToken.None);
+        var runId = await harness.StartRunAsync(spec);
         var settings = new Dictionary<string, string?>
         {
-            ["Storage:ConnectionString"] = harness.Settings["Storage:ConnectionString"],
-            ["Storage:QueuePrefix"] = harness.Settings["Storage:QueuePrefix"],
+            ["Storage:ConnectionString"] = harness.Platform.Settings["Storage:ConnectionString"],
+            ["Storage:QueuePrefix"] = harness.Platform.Settings["Storage:QueuePrefix"],
             ["Worker:Queues"] = QueueNames.TrainShardKind,
             ["Worker:VisibilityTimeout"] = "00:00:03",
             ["Worker:RetryDelay"] = "00:00:00",
             ["Worker:PollInterval"] = "00:00:00.050",
             ["Worker:MaxPollInterval"] = "00:00:00.250",
-            ["Worker:ModelsDirectory"] = models,
-            ["Worker:ModelCacheDirectory"] = Path.Combine(_temp.FullName, "cache"),
+            ["Worker:ModelsDirectory"] = harness.ModelsDirectory,
+            ["Worker:ModelCacheDirectory"] = harness.ModelCacheDirectory,
             ["Training:TorchThreads"] = "1",
             ["Training:ProgressInterval"] = "00:00:00.100",
             ["Training:StopCheckpointTimeout"] = "00:00:10",
-            ["Training:DataCacheDirectory"] = Path.Combine(_temp.FullName, "data"),
+            ["Training:DataCacheDirectory"] = harness.DataCacheDirectory,
             ["Logging:LogLevel:Default"] = "Information",
             ["Logging:LogLevel:LvmCloud.Worker.Training"] = "Debug",
         };
-        return (harness, status.RunId, settings, spec);
+        return (harness, runId, settings, spec);
     }
 
     [Fact]
@@ -74,12 +66,12 @@ public sealed partial class TrainingRecoveryTests(AzuriteFixture azurite, ITestO
             lastSeen = first.Lines.Select(StepOf).Max() ?? 0;
             Assert.DoesNotContain(first.Lines, l => l.Contains($"steps [0, {Steps}) trained"));
         }
-        var killed = await harness.Get<TrainingStateStore>().GetShardAsync(runId, 0, 0, CancellationToken.None);
+        var killed = await harness.TrainingState.GetShardAsync(runId, 0, 0, CancellationToken.None);
         Assert.Equal(ShardStates.Running, killed!.State); // nobody settled it: the process died
 
         using (var second = WorkerProcess.Start(settings))
         {
-            var run = await TrainingTestData.WaitForRunAsync(harness, runId, TimeSpan.FromSeconds(120));
+            var run = await harness.WaitForRunAsync(runId, TimeSpan.FromSeconds(120));
             Assert.True(run.State == RunStates.Finished, $"{run.State}: {run.Reason}\n{second.Output}");
             var resumed = int.Parse(Regex.Match(await second.WaitForLineAsync(l => l.Contains("resumed from the checkpoint at step"), TimeSpan.FromSeconds(5)),
                 @"checkpoint at step (\d+)").Groups[1].Value);
@@ -89,25 +81,23 @@ public sealed partial class TrainingRecoveryTests(AzuriteFixture azurite, ITestO
             Assert.Equal(resumed + 1, second.Lines.Select(StepOf).Where(s => s is not null).Min()); // it went on from the checkpoint, not from the start
             await second.StopAsync(TimeSpan.FromSeconds(30));
         }
-        var shard = await harness.Get<TrainingStateStore>().GetShardAsync(runId, 0, 0, CancellationToken.None);
+        var shard = await harness.TrainingState.GetShardAsync(runId, 0, 0, CancellationToken.None);
         Assert.Equal((ShardStates.Succeeded, 2), (shard!.State, shard.Deliveries));
         Assert.InRange(shard.StepsRedone, 0, checkpointEvery);
-        var recovered = new ModelReference("tiny-recovered", (await harness.Get<TrainingStateStore>().GetRunAsync(runId, CancellationToken.None))!.OutputVersion);
+        var recovered = new ModelReference("tiny-recovered", (await harness.TrainingState.GetRunAsync(runId, CancellationToken.None))!.OutputVersion);
         Assert.True(await harness.Get<Models.ModelRegistry>().IsRegisteredAsync(recovered, CancellationToken.None));
 
         // The same run undisturbed: the resumed run's weights are its weights, byte for byte.
-        var again = await harness.Get<TrainingRunService>().StartAsync(
+        var again = await harness.Runs.StartAsync(
             TrainingRunSpecJson.Write(spec with { Output = spec.Output! with { Version = spec.Output.Version + "u" } }), CancellationToken.None);
         using (var undisturbed = WorkerProcess.Start(settings))
         {
-            var run = await TrainingTestData.WaitForRunAsync(harness, again.RunId, TimeSpan.FromSeconds(120));
+            var run = await harness.WaitForRunAsync(again.RunId, TimeSpan.FromSeconds(120));
             Assert.True(run.State == RunStates.Finished, $"{run.State}: {run.Reason}\n{undisturbed.Output}");
             await undisturbed.StopAsync(TimeSpan.FromSeconds(30));
         }
-        var reference = new ModelReference("tiny-recovered", (await harness.Get<TrainingStateStore>().GetRunAsync(again.RunId, CancellationToken.None))!.OutputVersion);
-        var models = harness.Clients.Models;
-        byte[] Weights(ModelReference m) => models.GetBlobClient($"{m.Name}/{m.Version}/transformer/model.safetensors").DownloadContent().Value.Content.ToArray();
-        Assert.Equal(Weights(reference), Weights(recovered));
+        var reference = new ModelReference("tiny-recovered", (await harness.TrainingState.GetRunAsync(again.RunId, CancellationToken.None))!.OutputVersion);
+        Assert.Equal(await harness.ReadRegisteredWeightsAsync(reference), await harness.ReadRegisteredWeightsAsync(recovered));
     }
 
     [Fact]
@@ -135,12 +125,12 @@ public sealed partial class TrainingRecoveryTests(AzuriteFixture azurite, ITestO
         Assert.True(truncated > 0, $"no weights under {prefix}");
 
         using var second = WorkerProcess.Start(settings);
-        var run = await TrainingTestData.WaitForRunAsync(harness, runId, TimeSpan.FromSeconds(90));
+        var run = await harness.WaitForRunAsync(runId, TimeSpan.FromSeconds(90));
         await second.StopAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(RunStates.Failed, run.State);
         Assert.Contains("cannot be restored", run.Reason);
         Assert.Contains("model.safetensors", run.Reason);
-        var shard = await harness.Get<TrainingStateStore>().GetShardAsync(runId, 0, 0, CancellationToken.None);
+        var shard = await harness.TrainingState.GetShardAsync(runId, 0, 0, CancellationToken.None);
         Assert.Equal(2, shard!.Deliveries); // the killed one and the one that found the damage: not retried
     }
 
@@ -158,14 +148,14 @@ public sealed partial class TrainingRecoveryTests(AzuriteFixture azurite, ITestO
             Assert.Contains(first.Lines, l => l.Contains("checkpointed before handing the job back"));
             Assert.Contains(first.Lines, l => l.Contains("handed back"));
         }
-        var stopped = await harness.Get<TrainingStateStore>().GetShardAsync(runId, 0, 0, CancellationToken.None);
+        var stopped = await harness.TrainingState.GetShardAsync(runId, 0, 0, CancellationToken.None);
         output.WriteLine($"stopped with step {stopped!.CheckpointStep} checkpointed");
         Assert.InRange(stopped.CheckpointStep, 40, Steps - 1);
 
         using var second = WorkerProcess.Start(settings);
-        var run = await TrainingTestData.WaitForRunAsync(harness, runId, TimeSpan.FromSeconds(120));
+        var run = await harness.WaitForRunAsync(runId, TimeSpan.FromSeconds(120));
         Assert.True(run.State == RunStates.Finished, $"{run.State}: {run.Reason}\n{second.Output}");
-        var shard = await harness.Get<TrainingStateStore>().GetShardAsync(runId, 0, 0, CancellationToken.None);
+        var shard = await harness.TrainingState.GetShardAsync(runId, 0, 0, CancellationToken.None);
         Assert.Equal(stopped.CheckpointStep, shard!.ResumedFrom);
         Assert.Equal(0, shard.StepsRedone);
         await second.StopAsync(TimeSpan.FromSeconds(30));

@@ -17,48 +17,29 @@ namespace LvmCloud.Platform.Tests.Training;
 /// <c>train-shard</c> handler on the tiny model, the merge, the registered model, and a batch on that model.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class TrainingRunTests(AzuriteFixture azurite) : IDisposable
+public sealed class TrainingRunTests(AzuriteFixture azurite)
 {
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
-    private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("lvm-training-");
-
-    public void Dispose() => _temp.Delete(recursive: true);
-
-    private Task<PlatformHarness> HarnessAsync() => PlatformHarness.CreateAsync(azurite, new()
-    {
-        ["Intake:DefaultModelName"] = "none",
-        ["Intake:DefaultModelVersion"] = "none",
-        ["Worker:ModelCacheDirectory"] = Path.Combine(_temp.FullName, "cache"),
-        ["Worker:Concurrency"] = "1",
-        ["Training:ProgressInterval"] = "00:00:00.100",
-        ["Training:DataCacheDirectory"] = Path.Combine(_temp.FullName, "data-cache"),
-    });
 
     [Fact]
     public async Task Two_shards_by_two_rounds_complete_merge_once_per_round_register_a_model_and_a_batch_on_it_completes()
     {
-        await using var harness = await HarnessAsync();
-        await TinyModel.UploadAsync(harness.Clients, TinyModel.Save(Path.Combine(_temp.FullName, "saved")));
-        var dataset = "ds-" + Guid.NewGuid().ToString("N")[..8];
+        await using var harness = await TrainingHarness.CreateAsync(azurite, "run", overrides: new() { ["Training:ProgressInterval"] = "00:00:00.100" });
+        await harness.RegisterTinyModelAsync();
         var train = new[]
         {
-            await TrainingTestData.UploadTokensAsync(harness.Clients, dataset, "shard-00000.bin", TrainingTestData.Rows(24, 32, 1)),
-            await TrainingTestData.UploadTokensAsync(harness.Clients, dataset, "shard-00001.bin", TrainingTestData.Rows(24, 32, 2)),
+            await harness.UploadTokensAsync("shard-00000.bin", 24, 1),
+            await harness.UploadTokensAsync("shard-00001.bin", 24, 2),
         };
-        var eval = await TrainingTestData.UploadTokensAsync(harness.Clients, dataset, "eval.bin", TrainingTestData.Rows(8, 32, 3));
+        var eval = await harness.UploadTokensAsync("eval.bin", 8, 3);
         var output = new ModelReference("tiny-diloco", "1");
-        var api = new Api(harness);
+        var api = harness.Api;
         var logs = new LogCapture();
 
-        var spec = TrainingTestData.Spec(train, [eval], output, rounds: 2, shards: 2, innerSteps: 6, checkpointEvery: 2);
-        var start = HttpCalls.Request("POST", "/api/training", TrainingRunSpecJson.Write(spec));
-        var started = await HttpCalls.ExecuteAsync(await api.StartTraining.Run(start, CancellationToken.None), start);
-        Assert.True(started.Status == 201, started.Text);
-        var runId = JsonSerializer.Deserialize<TrainingRunStatus>(started.Text, Web)!.RunId;
+        var runId = await harness.PostRunAsync(TrainingTestData.Spec(train, [eval], output, rounds: 2, shards: 2, innerSteps: 6, checkpointEvery: 2));
 
-        await harness.StartWorkerAsync(logs: logs);
-        var run = await TrainingTestData.WaitForRunAsync(harness, runId, TimeSpan.FromSeconds(120));
-        Assert.True(run.State == RunStates.Finished, $"{run.State}: {run.Reason}");
+        await harness.StartWorkerAsync(logs);
+        await harness.WaitForFinishedAsync(runId, TimeSpan.FromSeconds(120));
 
         // One merge per round, each committed once by its claim; the files of every round are where the layout says.
         var merges = logs.Messages("LvmCloud.Worker.Training.RoundMerger").Where(m => m.Contains("merged from 2 shards")).ToList();
@@ -90,9 +71,9 @@ public sealed class TrainingRunTests(AzuriteFixture azurite) : IDisposable
             Assert.Equal(2 * 6 * 4 * 31L, r.Tokens); // shards x steps x rows x predicted tokens
             Assert.True(r.Seconds.Inner > 0 && r.Seconds.Jobs >= r.Seconds.Inner && r.Seconds.Merge > 0 && r.Seconds.Overhead is >= 0 and <= 1);
         });
-        var rounds = await harness.Get<TrainingStateStore>().GetRoundsAsync(runId, CancellationToken.None);
+        var rounds = await harness.TrainingState.GetRoundsAsync(runId, CancellationToken.None);
         foreach (var round in rounds)
-            Assert.All(await harness.Get<TrainingStateStore>().GetShardsAsync(runId, round.Round, CancellationToken.None), s => Assert.Equal((ShardStates.Succeeded, 1), (s.State, s.Deliveries)));
+            Assert.All(await harness.TrainingState.GetShardsAsync(runId, round.Round, CancellationToken.None), s => Assert.Equal((ShardStates.Succeeded, 1), (s.State, s.Deliveries)));
         var plot = HttpCalls.Request("GET", $"/api/training/{runId}/loss.png");
         var png = await HttpCalls.ExecuteAsync(await api.TrainingLossPlot.Run(plot, runId, CancellationToken.None), plot);
         Assert.Equal(("image/png", 800), (png.ContentType, Image.Load(png.Body).Width));
@@ -124,8 +105,8 @@ public sealed class TrainingRunTests(AzuriteFixture azurite) : IDisposable
         await new BlobClient(grant.Uploads["inputs/a.png"]).UploadAsync(BinaryData.FromBytes(TestImages.Png(16, 16, 9)));
         await new BlobClient(grant.Uploads[StorageLayout.ManifestFileName]).UploadAsync(BinaryData.FromString("{\"id\": \"a\", \"input\": [\"a.png\"]}\n"));
         await api.ManifestUploaded.Run(harness.Clients.Batches.GetBlobClient(StorageLayout.ManifestPath(grant.BatchId)), grant.BatchId, CancellationToken.None);
-        var batch = await harness.WaitForBatchAsync(grant.BatchId, TimeSpan.FromSeconds(60));
-        var items = await harness.State.GetItemsAsync(grant.BatchId, CancellationToken.None);
+        var batch = await harness.Platform.WaitForBatchAsync(grant.BatchId, TimeSpan.FromSeconds(60));
+        var items = await harness.Platform.State.GetItemsAsync(grant.BatchId, CancellationToken.None);
         Assert.True(batch.ItemsSucceeded == 1, string.Join("; ", items.Select(i => $"{i.ItemId}: {i.Error}")));
         Assert.Equal((output.Name, output.Version), (batch.ModelName, batch.ModelVersion));
     }

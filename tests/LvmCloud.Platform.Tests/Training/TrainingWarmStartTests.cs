@@ -5,7 +5,6 @@ using LvmCloud.Platform.Training;
 using LvmCloud.Vision.Pipelines;
 using LvmCloud.Vision.Transformer;
 using LvmCloud.Worker.Training;
-using Microsoft.Extensions.DependencyInjection;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
@@ -18,34 +17,20 @@ namespace LvmCloud.Platform.Tests.Training;
 /// file bit for bit, through the models container, the worker's model cache and the run's plan.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class TrainingWarmStartTests(AzuriteFixture azurite) : IDisposable
+public sealed class TrainingWarmStartTests(AzuriteFixture azurite)
 {
-    private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("lvm-training-warm-");
-
-    public void Dispose() => _temp.Delete(recursive: true);
-
     [Fact]
     public async Task A_run_fine_tuning_a_registered_model_starts_every_round_0_shard_from_that_model_s_weights_bit_for_bit()
     {
-        await using var harness = await PlatformHarness.CreateAsync(azurite, new()
-        {
-            ["Intake:DefaultModelName"] = "none",
-            ["Intake:DefaultModelVersion"] = "none",
-            ["Worker:ModelCacheDirectory"] = Path.Combine(_temp.FullName, "cache"),
-            ["Training:DataCacheDirectory"] = Path.Combine(_temp.FullName, "data-cache"),
-        });
+        await using var harness = await TrainingHarness.CreateAsync(azurite, "warm");
         // Another seed than the preset's draw for the run's seed: a start from fresh weights could not pass by chance.
-        var saved = TinyModel.Save(Path.Combine(_temp.FullName, "saved"), seed: 7);
-        await TinyModel.UploadAsync(harness.Clients, saved);
-        var dataset = "ds-" + Guid.NewGuid().ToString("N")[..8];
-        var train = await TrainingTestData.UploadTokensAsync(harness.Clients, dataset, "shard-00000.bin", TrainingTestData.Rows(16, 32, 1));
+        var saved = await harness.RegisterTinyModelAsync(seed: 7);
+        var train = await harness.UploadTokensAsync("shard-00000.bin", 16, 1);
         var spec = TrainingTestData.Spec([train], null, new ModelReference("tiny-warm", "1"), rounds: 2, shards: 2, innerSteps: 3, checkpointEvery: 3);
         Assert.NotNull(spec.Base!.Model);
-        var runId = (await harness.Get<TrainingRunService>().StartAsync(TrainingRunSpecJson.Write(spec), CancellationToken.None)).RunId;
+        var runId = await harness.StartRunAsync(spec);
 
-        var worker = harness.BuildWorker();
-        var transformers = worker.Services.GetRequiredService<TransformerSource>();
-        var run = await worker.Services.GetRequiredService<RunFiles>().GetAsync(runId, CancellationToken.None);
+        var (transformers, run) = await harness.WorkerViewAsync(runId);
         var config = await transformers.ConfigAsync(run, CancellationToken.None);
         var registered = Safetensors.LoadStateDict(Path.Combine(saved, LvmModel.TransformerFolder, "model.safetensors"));
         try
