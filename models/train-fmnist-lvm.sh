@@ -21,8 +21,8 @@ export LVM_ENDPOINT=${LVM_ENDPOINT:-http://127.0.0.1:7071}
 
 # 2. Tokenizer (32x32 -> 8x8 codes from a 512-entry codebook): version 1's schedule from random weights, then a
 #    fine-tune at a lower learning rate on all 20,000 distinct training images. The platform has no tokenizer job yet.
-$LVM train-tokenizer --data data/fmnist-long/train --eval-data data/fmnist-long/test --out runs/tokenizer \
-  --preset fmnist32 --steps 1000 --warmup 50 --max-images 8000 --threads "$THREADS"
+[ -d runs/tokenizer-v2/checkpoint ] || $LVM train-tokenizer --data data/fmnist-long/train --eval-data data/fmnist-long/test \
+  --out runs/tokenizer --preset fmnist32 --steps 1000 --warmup 50 --max-images 8000 --threads "$THREADS"
 $LVM train-tokenizer --data data/fmnist-long/train --eval-data data/fmnist-long/test --out runs/tokenizer-v2 \
   --preset fmnist32 --init runs/tokenizer/checkpoint/model --steps "${TOKENIZER_STEPS:-1400}" --lr 2e-4 --warmup 50 \
   --max-images 20000 --threads "$THREADS"
