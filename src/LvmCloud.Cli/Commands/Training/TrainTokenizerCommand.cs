@@ -50,7 +50,8 @@ public sealed class TrainTokenizerCommand() : LvmCommand("train-tokenizer",
 
         manual_seed(options.Seed);
         using var model = new VqganModel(config);
-        if (parse.GetValue(_init) is { } init) StartFrom(model, init);
+        // A run with a checkpoint resumes from it; --init only gives a new run its first weights.
+        if (parse.GetValue(_init) is { } init && TrainingCheckpoint.ReadState(run) is null) StartFrom(model, init);
         var trainer = new TokenizerTrainer(model, options, run);
         var result = await console.WithProgressAsync("training tokenizer", options.Steps, progress =>
         {
