@@ -70,7 +70,10 @@ if [ -z "${LVM_NO_BUILD:-}" ]; then
   [ -n "$use_func" ] || dotnet build "$root/src/LvmCloud.LocalApi" -c "$config" -v minimal -nologo || exit 1
 fi
 
-(cd "$root/src/LvmCloud.Worker/bin/$config/net10.0" && exec dotnet LvmCloud.Worker.dll) & app_pids+=($!)
+# One malloc arena for every thread: a train-shard job's steps resume on whichever thread-pool thread its awaits
+# return on, and with glibc's default of one arena per thread each arena kept a step's working set (a 5M-parameter
+# run at batch 32 grew the worker past 20 GB in four jobs; docs/training.md, "Step speed and memory").
+(cd "$root/src/LvmCloud.Worker/bin/$config/net10.0" && GLIBC_TUNABLES="${GLIBC_TUNABLES:-glibc.malloc.arena_max=1}" exec dotnet LvmCloud.Worker.dll) & app_pids+=($!)
 
 if [ -n "$use_func" ]; then
   (cd "$root/src/LvmCloud.Functions" && Storage="$Storage__ConnectionString" exec func start --port "$api_port") & app_pids+=($!)
