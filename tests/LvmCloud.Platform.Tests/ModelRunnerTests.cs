@@ -64,8 +64,8 @@ public sealed class ModelRunnerTests(AzuriteFixture azurite) : IDisposable
         var root = Path.Combine(RepoRoot.Find(), "models");
 
         Assert.Equal(Path.Combine(root, "fmnist-lvm"), ModelCache.FindLocal(root, new ModelReference("fmnist-lvm", ModelCache.LatestVersion)));
-        Assert.Equal(Path.Combine(root, "fmnist-lvm"), ModelCache.FindLocal(root, new ModelReference("fmnist-lvm", "1")));
-        Assert.Null(ModelCache.FindLocal(root, new ModelReference("fmnist-lvm", "2")));
+        Assert.Equal(Path.Combine(root, "fmnist-lvm"), ModelCache.FindLocal(root, new ModelReference("fmnist-lvm", "2")));
+        Assert.Null(ModelCache.FindLocal(root, new ModelReference("fmnist-lvm", "1")));
         Assert.Null(ModelCache.FindLocal(root, new ModelReference("lvm", ModelCache.LatestVersion)));
     }
 
