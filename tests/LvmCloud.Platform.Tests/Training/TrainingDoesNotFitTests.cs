@@ -14,29 +14,21 @@ namespace LvmCloud.Platform.Tests.Training;
 /// that does not fit fails the run the same way, keeping the shards' results, and a resume on a bigger worker merges.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class TrainingDoesNotFitTests(AzuriteFixture azurite) : IDisposable
+public sealed class TrainingDoesNotFitTests(AzuriteFixture azurite)
 {
-    private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("lvm-training-does-not-fit-");
-
-    public void Dispose() => _temp.Delete(recursive: true);
 
     [Fact]
     public async Task A_shard_whose_step_does_not_fit_fails_the_run_at_once_with_the_code_and_the_numbers()
     {
-        await using var harness = await PlatformHarness.CreateAsync(azurite, new()
+        await using var training = await TrainingHarness.CreateAsync(azurite, "does-not-fit", overrides: new()
         {
-            ["Intake:DefaultModelName"] = "none",
-            ["Intake:DefaultModelVersion"] = "none",
-            ["Worker:ModelCacheDirectory"] = Path.Combine(_temp.FullName, "cache"),
-            ["Worker:Concurrency"] = "1",
             ["Worker:MaxDequeueCount"] = "5",
             ["Worker:Device"] = "cpu",
             ["Worker:MemoryLimitGb"] = "0.5",
-            ["Training:DataCacheDirectory"] = Path.Combine(_temp.FullName, "data-cache"),
         });
-        await TinyModel.UploadAsync(harness.Clients, TinyModel.Save(Path.Combine(_temp.FullName, "saved")));
-        var dataset = "ds-" + Guid.NewGuid().ToString("N")[..8];
-        var train = await TrainingTestData.UploadTokensAsync(harness.Clients, dataset, "shard-00000.bin", TrainingTestData.Rows(16, 32, 1));
+        var harness = training.Platform;
+        await TinyModel.UploadAsync(harness.Clients, TinyModel.Save(Path.Combine(training.Temp, "saved")));
+        var train = await training.UploadTokensAsync("shard-00000.bin", TrainingTestData.Rows(16, 32, 1));
         var spec = TrainingTestData.Spec([train], null, new ModelReference("tiny-too-big", "1"), rounds: 1, shards: 1, innerSteps: 4, checkpointEvery: 2);
         var started = await harness.Get<TrainingRunService>().StartAsync(TrainingRunSpecJson.Write(spec), CancellationToken.None);
         var (_, stats) = await harness.StartWorkerAsync();
@@ -63,7 +55,13 @@ public sealed class TrainingDoesNotFitTests(AzuriteFixture azurite) : IDisposabl
     [Fact]
     public async Task A_merge_that_does_not_fit_fails_the_run_keeping_the_shards_and_a_resume_on_a_bigger_worker_finishes_it()
     {
-        var saved = TinyModel.Save(Path.Combine(_temp.FullName, "saved"));
+        await using var training = await TrainingHarness.CreateAsync(azurite, "does-not-fit", overrides: new()
+        {
+            ["Worker:MaxDequeueCount"] = "5",
+            ["Worker:Device"] = "cpu",
+        });
+        var harness = training.Platform;
+        var saved = TinyModel.Save(Path.Combine(training.Temp, "saved"));
         var config = LlamaConfig.Load(Path.Combine(saved, "transformer"));
         // Rows of 8 tokens, one a batch: the shard's step (16 B/param and one sequence's activations) needs less than the
         // merge's outer step (16 B/param at round 0 and thirteen float64 copies of the largest tensor); the worker's
@@ -73,25 +71,13 @@ public sealed class TrainingDoesNotFitTests(AzuriteFixture azurite) : IDisposabl
         Assert.True(shardPlan.TotalBytes + 50_000 < mergePlan.TotalBytes, $"shard {shardPlan.TotalBytes} B, merge {mergePlan.TotalBytes} B");
         var limitGb = (shardPlan.TotalBytes + mergePlan.TotalBytes) / 2 / ByteSize.BytesPerGb;
         string limit = limitGb.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
-        await using var harness = await PlatformHarness.CreateAsync(azurite, new()
-        {
-            ["Intake:DefaultModelName"] = "none",
-            ["Intake:DefaultModelVersion"] = "none",
-            ["Worker:ModelCacheDirectory"] = Path.Combine(_temp.FullName, "cache"),
-            ["Worker:Concurrency"] = "1",
-            ["Worker:MaxDequeueCount"] = "5",
-            ["Worker:Device"] = "cpu",
-            ["Worker:MemoryLimitGb"] = limit,
-            ["Training:DataCacheDirectory"] = Path.Combine(_temp.FullName, "data-cache"),
-        });
         await TinyModel.UploadAsync(harness.Clients, saved);
-        var dataset = "ds-" + Guid.NewGuid().ToString("N")[..8];
-        var train = await TrainingTestData.UploadTokensAsync(harness.Clients, dataset, "shard-00000.bin", TrainingTestData.Rows(8, 8, 1));
+        var train = await training.UploadTokensAsync("shard-00000.bin", TrainingTestData.Rows(8, 8, 1));
         var inner = new InnerOptimizerSpec(BatchSize: 1, LearningRate: 3e-3, EndLearningRate: 1e-4, WarmupSteps: 1, WeightDecay: 0.05);
         var spec = TrainingTestData.Spec([train], null, new ModelReference("tiny-merge-too-big", "1"), rounds: 1, shards: 1, innerSteps: 2, checkpointEvery: 2, inner: inner);
         var service = harness.Get<TrainingRunService>();
         var started = await service.StartAsync(TrainingRunSpecJson.Write(spec), CancellationToken.None);
-        var (small, stats) = await harness.StartWorkerAsync();
+        var (small, stats) = await harness.StartWorkerAsync(configure: b => b.Configuration["Worker:MemoryLimitGb"] = limit);
 
         var run = await TrainingTestData.WaitForRunAsync(harness, started.RunId, TimeSpan.FromSeconds(60));
 
