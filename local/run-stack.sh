@@ -70,9 +70,9 @@ if [ -z "${LVM_NO_BUILD:-}" ]; then
   [ -n "$use_func" ] || dotnet build "$root/src/LvmCloud.LocalApi" -c "$config" -v minimal -nologo || exit 1
 fi
 
-# One malloc arena for every thread: a train-shard job's steps resume on whichever thread-pool thread its awaits
-# return on, and with glibc's default of one arena per thread each arena kept a step's working set (a 5M-parameter
-# run at batch 32 grew the worker past 20 GB in four jobs; docs/training.md, "Step speed and memory").
+# One malloc arena for every thread. Training steps already run on one thread of their own; this also keeps the
+# worker's other work (merges, inference) from leaving working sets in many per-thread arenas (a 5M-parameter run at
+# batch 32 once grew the worker past 20 GB in four jobs; docs/training.md, "Step speed and memory").
 (cd "$root/src/LvmCloud.Worker/bin/$config/net10.0" && GLIBC_TUNABLES="${GLIBC_TUNABLES:-glibc.malloc.arena_max=1}" exec dotnet LvmCloud.Worker.dll) & app_pids+=($!)
 
 if [ -n "$use_func" ]; then

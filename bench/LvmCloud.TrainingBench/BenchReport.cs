@@ -30,22 +30,24 @@ internal static class BenchReport
             if (result.Points.Count > 0 && result.Points.All(d => d.ShardBytesRead is not null))
             {
                 var perRound = result.Points.Average(d => d.ShardBytesRead!.Value);
-                Console.WriteLine(string.Create(C, $"bytes per round on the wire to the merge (outer gradients {settings.Compression}): {perRound / 1e6:F2} MB from {settings.Shards} shards ({perRound / settings.Shards / 1e6:F2} MB a shard)"));
+                Console.WriteLine(string.Create(C, $"bytes per round on the wire to the merge (outer gradients {result.Arm.Compression}): {perRound / 1e6:F2} MB from {settings.Shards} shards ({perRound / settings.Shards / 1e6:F2} MB a shard)"));
             }
         }
 
         Console.WriteLine();
-        Console.WriteLine("| run | rounds | tokens | final eval loss | gap to synchronous | mean drift | wall s |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| run | rounds | tokens | final eval loss | gap to synchronous | mean drift | MB per round to the merge | wall s |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
         if (warmEvalLoss is { } start)
-            Console.WriteLine(string.Create(C, $"| warm start (both begin here) | | | {start:F4} | | | |"));
+            Console.WriteLine(string.Create(C, $"| warm start (both begin here) | | | {start:F4} | | | | |"));
         if (sync.Count > 0)
-            Console.WriteLine(string.Create(C, $"| synchronous, batch {settings.SyncBatchSize} | | {sync[^1].Tokens:N0} | {sync[^1].EvalLoss:F4} | | | {syncWall.TotalSeconds:F0} |"));
+            Console.WriteLine(string.Create(C, $"| synchronous, batch {settings.SyncBatchSize} | | {sync[^1].Tokens:N0} | {sync[^1].EvalLoss:F4} | | | | {syncWall.TotalSeconds:F0} |"));
         foreach (var r in results)
         {
             var last = r.Points[^1];
             var drifts = r.Points.Where(p => p.Drift is not null).Select(p => p.Drift!.Value).ToList();
-            Console.WriteLine(string.Create(C, $"| {r.Arm.Label} | {r.Arm.Rounds} | {last.Tokens:N0} | {last.EvalLoss:F4} | {Gap(last.EvalLoss, Reference(sync, last))} | {(drifts.Count > 0 ? drifts.Average() : double.NaN):F3} | {r.Wall.TotalSeconds:F0} |"));
+            var bytes = r.Points.Where(p => p.ShardBytesRead is not null).Select(p => (double)p.ShardBytesRead!.Value).ToList();
+            var megabytes = bytes.Count > 0 ? (bytes.Average() / 1e6).ToString("F2", C) : "";
+            Console.WriteLine(string.Create(C, $"| {r.Arm.Label} | {r.Arm.Rounds} | {last.Tokens:N0} | {last.EvalLoss:F4} | {Gap(last.EvalLoss, Reference(sync, last))} | {(drifts.Count > 0 ? drifts.Average() : double.NaN):F3} | {megabytes} | {r.Wall.TotalSeconds:F0} |"));
         }
         Console.WriteLine();
         foreach (var r in results)

@@ -5,7 +5,8 @@ namespace LvmCloud.TrainingBench;
 
 /// <summary>
 /// What the benchmark trains: one data set, one continuation schedule of <see cref="TotalSteps"/> steps, DiLoCo's K, the
-/// H values and outer learning rates to compare (one DiLoCo arm per pair), the synchronous run's K-times batch, and an
+/// H values, outer learning rates and compressions to compare (one DiLoCo arm per setting, see <see cref="Arms"/>), the
+/// synchronous run's K-times batch, and an
 /// optional synchronous warm start of <see cref="WarmStartSteps"/> steps that both continue from.
 /// </summary>
 /// <param name="Rounds">Rounds of the first H listed; the total steps R·H₁ are the same for every arm (R = total / H).</param>
@@ -16,6 +17,10 @@ namespace LvmCloud.TrainingBench;
 /// <param name="WarmStartSteps">Synchronous pre-training steps before the comparison (0: both start from the preset's initial weights).</param>
 /// <param name="WarmStartWarmup">Warmup steps of the pre-training's own schedule.</param>
 /// <param name="WarmStartLearningRate">Peak learning rate of the pre-training (it decays to <paramref name="EndLearningRate"/>, as the comparison's does).</param>
+/// <param name="Compressions">
+/// <c>--compression none,int8,int4</c>: the first value is what every H × outer-lr arm sends the merge; each further value
+/// adds one arm at the first H and the first outer learning rate, so the compressed arms sit beside their lossless twin.
+/// </param>
 internal sealed record BenchSettings(
     string TrainTokens,
     string EvalTokens,
@@ -41,7 +46,7 @@ internal sealed record BenchSettings(
     int WarmStartSteps,
     int WarmStartWarmup,
     double WarmStartLearningRate,
-    string Compression)
+    IReadOnlyList<string> Compressions)
 {
     /// <summary>What <c>--compression</c> may be: the run spec's <c>outer.compression</c> values.</summary>
     public static readonly IReadOnlyList<string> CompressionValues = ["none", "int8", "int4"];
@@ -53,9 +58,16 @@ internal sealed record BenchSettings(
     /// <summary>The synchronous trainer's batch: K times a shard's.</summary>
     public int SyncBatchSize => BatchSize * Shards;
 
-    /// <summary>The DiLoCo runs to make: every H with every outer learning rate, each over <see cref="TotalSteps"/>.</summary>
+    /// <summary>
+    /// The DiLoCo runs to make, each over <see cref="TotalSteps"/>, one setting varied at a time around the first of each
+    /// list: the first H with every outer learning rate, every further H with the first outer learning rate, then every
+    /// further compression at the first H and outer learning rate (all others send the first compression listed).
+    /// </summary>
     public IReadOnlyList<DiLoCoArm> Arms() =>
-        InnerStepsSweep.SelectMany(h => OuterLearningRates.Select(lr => new DiLoCoArm(h, TotalSteps / h, lr))).ToList();
+        OuterLearningRates.Select(lr => new DiLoCoArm(InnerSteps, Rounds, lr, Compressions[0]))
+            .Concat(InnerStepsSweep.Skip(1).Select(h => new DiLoCoArm(h, TotalSteps / h, OuterLearningRate, Compressions[0])))
+            .Concat(Compressions.Skip(1).Select(c => new DiLoCoArm(InnerSteps, Rounds, OuterLearningRate, c)))
+            .ToList();
 
     /// <summary>Steps between the synchronous run's evaluations: every round boundary of every arm (the gcd of the H values).</summary>
     public int SyncEvalEvery => InnerStepsSweep.Aggregate(0, (a, h) => Gcd(a, h));
@@ -71,7 +83,7 @@ internal sealed record BenchSettings(
         int Int(string name, int fallback) => Arg(name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
         static string Compression(string value) => CompressionValues.Contains(value)
             ? value
-            : throw new ArgumentException($"--compression must be one of {string.Join(", ", CompressionValues)}, got '{value}'.");
+            : throw new ArgumentException($"--compression takes one or more of {string.Join(", ", CompressionValues)}, comma-separated; got '{value}'.");
         double Double(string name, double fallback) => Arg(name) is { } v ? double.Parse(v, CultureInfo.InvariantCulture) : fallback;
         List<T> List<T>(string name, string fallback, Func<string, T> parse) =>
             (Arg(name) ?? fallback).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(parse).ToList();
@@ -106,7 +118,7 @@ internal sealed record BenchSettings(
             warmStart,
             Int("--warm-start-warmup", Math.Min(warmupSteps, warmStart / 10)),
             Double("--warm-start-lr", learningRate),
-            Compression(Arg("--compression") ?? "none"));
+            List("--compression", "none", Compression));
         settings.Validate();
         return settings;
     }
@@ -118,6 +130,8 @@ internal sealed record BenchSettings(
             throw new ArgumentException("--inner-steps needs one or more positive H values, comma-separated (e.g. 50,100).");
         if (OuterLearningRates.Count == 0 || OuterLearningRates.Any(lr => lr <= 0 || !double.IsFinite(lr)))
             throw new ArgumentException("--outer-lr needs one or more positive learning rates, comma-separated (e.g. 0.7,1.0,0.5).");
+        if (Compressions.Count == 0 || Compressions.Distinct().Count() != Compressions.Count)
+            throw new ArgumentException("--compression needs one or more distinct values (e.g. none,int8,int4).");
         if (Rounds <= 0 || Shards <= 0 || BatchSize <= 0)
             throw new ArgumentException("--rounds, --shards and --batch-size must be positive.");
         foreach (var h in InnerStepsSweep.Where(h => TotalSteps % h != 0))

@@ -65,7 +65,7 @@ internal static class DiLoCoRun
                 InnerSteps: arm.InnerSteps,
                 Seed: settings.Seed,
                 Inner: new InnerOptimizerSpec(settings.BatchSize, 1, settings.LearningRate, settings.EndLearningRate, settings.WarmupSteps, settings.WeightDecay),
-                Outer: new OuterOptimizerSpec(arm.OuterLearningRate, settings.OuterMomentum, true, settings.Compression == "none" ? null : settings.Compression),
+                Outer: new OuterOptimizerSpec(arm.OuterLearningRate, settings.OuterMomentum, true, arm.Compression == "none" ? null : arm.Compression),
                 Output: new ModelReference("fmnist-diloco-bench", Guid.NewGuid().ToString("N")[..8]),
                 EvalBatches: settings.EvalBatches);
             var service = host.Services.GetRequiredService<TrainingRunService>();

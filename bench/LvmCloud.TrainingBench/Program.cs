@@ -16,7 +16,8 @@ using LvmCloud.Worker.Training;
 //   [--shards 4] [--rounds 12] [--inner-steps 25[,50,...]] [--batch-size 8] [--lr 2e-3] [--end-lr 1e-4] [--warmup 20]
 //   [--outer-lr 0.7[,1.0,...]] [--momentum 0.9] [--warm-start-steps 0] [--warm-start-warmup N] [--warm-start-lr LR] [--eval-batches 60]
 //   [--threads N] [--plot docs/diloco-vs-sync.png] [--storage CONNECTION_STRING] [--skip-sync]
-//   [--compression none|int8|int4]   (outer.compression: what the shards send the merge; the tables show the bytes it read)
+//   [--compression none[,int8,int4]]   (outer.compression: what the shards send the merge, the first for every arm, each
+//   further one an extra arm at the first H and outer lr; the tables show the bytes the merge read)
 if (args.Contains("--step-throughput"))
     return await StepThroughput.RunAsync(args);
 TorchRuntime.EnsureLoaded();

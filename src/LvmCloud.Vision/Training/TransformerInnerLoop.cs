@@ -18,13 +18,19 @@ namespace LvmCloud.Vision.Training;
 /// </summary>
 public sealed class TransformerInnerLoop(LlamaForCausalLM model, OptimizerHelper optimizer, TransformerTrainingOptions options)
 {
+    /// <summary>The one thread that runs every training step of the process (see <see cref="DedicatedThread"/> for why).</summary>
+    private static readonly Lazy<DedicatedThread> StepThread = new(() => new DedicatedThread("lvm-training-steps"));
+
     public LlamaForCausalLM Model => model;
     public OptimizerHelper Optimizer => optimizer;
     public TransformerTrainingOptions Options => options;
 
     /// <summary>
     /// Runs the request's steps, calling its callbacks after each step and at each checkpoint. Leaves the model in
-    /// eval mode. Each step's tensors live in their own dispose scope; nothing crosses an await.
+    /// eval mode. Each step's tensors live in their own dispose scope; nothing crosses an await. Every step (forward,
+    /// backward, update, evaluation) of every inner loop in the process runs on one <see cref="DedicatedThread"/>, so
+    /// step after step and job after job reuse memory from one allocator arena wherever the callbacks resume (two loops
+    /// at once take turns step by step, as they would for the cores).
     /// </summary>
     /// <exception cref="InvalidOperationException">Too many steps in a row were not finite (the run diverged).</exception>
     public async Task<InnerLoopResult> RunAsync(InnerLoopRequest request, CancellationToken cancellationToken = default)
@@ -42,20 +48,26 @@ public sealed class TransformerInnerLoop(LlamaForCausalLM model, OptimizerHelper
         int skipped = 0;
         double? lastEval = null;
         model.train();
+        var stepThread = StepThread.Value;
         for (int step = steps.From; step < steps.To; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             double lr = schedule.At(step);
-            var (loss, stepTokens) = Accumulate(request.Train, order, step, lr);
-            // Outside the step's dispose scope: the update writes the optimizer's long-lived state.
-            bool applied = guard.TryStep(optimizer, model.parameters(), options.ClipNorm, loss, step);
+            int done = step + 1;
+            bool evaluate = request.Eval is not null && (EvalDue(done) || (request.EvaluateAtEnd && done == steps.To));
+            var (loss, stepTokens, applied, evalLoss) = await stepThread.RunAsync(() =>
+            {
+                var (stepLoss, count) = Accumulate(request.Train, order, step, lr);
+                // Outside the step's dispose scope: the update writes the optimizer's long-lived state.
+                bool stepped = guard.TryStep(optimizer, model.parameters(), options.ClipNorm, stepLoss, step);
+                double? eval = evaluate ? Evaluate(request.Eval!) : null;
+                return (stepLoss, count, stepped, eval);
+            }).ConfigureAwait(false);
             if (!applied) skipped++;
             losses.Add(loss);
             tokens += stepTokens;
-            int done = step + 1;
-            double? evalLoss = null;
-            if (request.Eval is { } eval && (EvalDue(done) || (request.EvaluateAtEnd && done == steps.To)))
-                lastEval = evalLoss = Evaluate(eval);
+            if (evalLoss is not null)
+                lastEval = evalLoss;
             var report = new InnerLoopStep(done, loss, lr, stepTokens, evalLoss, applied);
             if (request.OnStep is { } onStep)
                 await onStep(report, cancellationToken).ConfigureAwait(false);

@@ -21,8 +21,13 @@ public sealed class TrainingStepMemoryTests(ITestOutputHelper output)
     // each at batch 32) larger than glibc's largest mmap threshold (32 MiB): as shipped, they are fresh memory every step.
     private static readonly LlamaConfig Config = new(4096, 64, 128, 1, 2, 2, MaxPositionEmbeddings: 128);
 
-    [Fact]
-    public async Task After_warm_up_a_step_maps_almost_no_fresh_pages()
+    // With hopping callbacks the step's caller resumes on thread-pool threads between steps (as a shard job's progress
+    // and checkpoint uploads make it); each thread that allocated a step's buffers would keep them in its own malloc
+    // arena, so the steps must all run on the inner loop's one step thread to stay within the bound.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task After_warm_up_a_step_maps_almost_no_fresh_pages(bool callbacksHopThreads)
     {
         TorchRuntime.EnsureLoaded();
         const int batch = 32, warmup = 8, measured = 4;
@@ -38,14 +43,28 @@ public sealed class TrainingStepMemoryTests(ITestOutputHelper output)
         await loop.RunAsync(new InnerLoopRequest(train, new StepRange(0, warmup)));
         Assert.Equal(CpuAllocatorPolicy.Tuned, CpuAllocatorPolicy.Effective); // the inner loop applied it
         long before = MinorFaults();
-        var result = await loop.RunAsync(new InnerLoopRequest(train, new StepRange(warmup, warmup + measured)));
+        var callerThreads = new HashSet<int>();
+        int callbacks = 0;
+        var request = new InnerLoopRequest(train, new StepRange(warmup, warmup + measured));
+        if (callbacksHopThreads)
+            request = request with
+            {
+                OnStep = async (_, ct) =>
+                {
+                    await Task.Delay(5, ct).ConfigureAwait(false);
+                    callerThreads.Add(Environment.CurrentManagedThreadId);
+                    callbacks++;
+                },
+            };
+        var result = await loop.RunAsync(request);
         long faultsPerStep = (MinorFaults() - before) / measured;
 
         // As shipped (LVM_CPU_ALLOCATOR=default) a step maps more fresh pages than one of the loss's tensors holds;
         // reused, it maps only what other work in the process touches (tens to a few thousand pages measured).
         long stepPages = new TrainingFootprint(Config).ActivationBytesPerSequence(Config.MaxPositionEmbeddings) * batch / Environment.SystemPageSize;
         long lossTensorPages = (long)batch * (Config.MaxPositionEmbeddings - 1) * Config.VocabSize * sizeof(float) / Environment.SystemPageSize;
-        output.WriteLine($"{faultsPerStep} fresh pages per step after warm-up; the step allocates about {stepPages} pages, one loss tensor {lossTensorPages}");
+        output.WriteLine($"{faultsPerStep} fresh pages per step after warm-up; the step allocates about {stepPages} pages, one loss tensor {lossTensorPages}; callbacks resumed on {callerThreads.Count} threads");
+        Assert.Equal(callbacksHopThreads ? measured : 0, callbacks);
         Assert.True(double.IsFinite(result.FinalLoss));
         Assert.True(faultsPerStep < lossTensorPages,
             string.Create(CultureInfo.InvariantCulture, $"{faultsPerStep} fresh pages per step after warm-up, more than one loss tensor's {lossTensorPages} (the step allocates about {stepPages})"));
