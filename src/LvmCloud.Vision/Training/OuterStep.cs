@@ -16,8 +16,8 @@ namespace LvmCloud.Vision.Training;
 /// difference of nearly equal weights would lose bits in float32, and with lr 1, μ 0 and one shard the result is that
 /// shard's weights exactly. Only trainable parameters are merged (a tied weight once, under its first name).
 /// <para>
-/// It also measures how far the shards drifted apart (<see cref="Drift"/>) in the same pass: <see cref="Add"/> keeps the
-/// sum of the shards' squared norms beside the running sum, one number per shard, so no shard is held or read twice.
+/// It also measures how far the shards drifted apart (<see cref="Drift"/>) in the same pass: <see cref="Add"/> and
+/// <see cref="AddDelta"/> keep the sum of the shards' squared norms beside the running sum, one number per shard, so no shard is held or read twice.
 /// </para>
 /// </summary>
 public sealed class OuterStep : IDisposable
@@ -87,6 +87,7 @@ public sealed class OuterStep : IDisposable
             if (!d.shape.SequenceEqual(parameter.shape))
                 throw new InvalidOperationException($"Parameter '{name}' is [{string.Join(", ", parameter.shape)}] in the base but [{string.Join(", ", d.shape)}] in the shard's outer gradient.");
             var value = parameter.detach().to(ScalarType.Float64, CPU) - d.to(ScalarType.Float64, CPU);
+            _shardSquares += value.square().sum().item<double>(); // the drift of the weights δ̂ stands for
             if (_sum.TryGetValue(name, out var sum))
                 sum.add_(value);
             else

@@ -114,6 +114,33 @@ public sealed class OuterStepTests
         foreach (var t in m1.Values.Concat(m2.Values).Concat(delta.Values)) t.Dispose();
     }
 
+    [Fact]
+    public void Shards_added_by_their_exact_outer_gradients_have_the_drift_their_weights_have()
+    {
+        using var baseModel = NewModel(1);
+        using var copy = NewModel(1);
+        using var a = NewModel(2);
+        using var b = NewModel(3);
+        using var byWeights = new OuterStep();
+        using var byDelta = new OuterStep();
+        var deltas = new List<Dictionary<string, Tensor>>();
+        foreach (var shard in new[] { a, b })
+        {
+            byWeights.Add(shard);
+            var delta = OuterStep.Parameters(copy).ToDictionary(p => p.Name,
+                p => p.Parameter.detach().to(ScalarType.Float64) - OuterStep.Parameters(shard).Single(s => s.Name == p.Name).Parameter.detach().to(ScalarType.Float64));
+            byDelta.AddDelta(copy, delta);
+            deltas.Add(delta);
+        }
+        var settings = new OuterStepSettings(0.7, 0.9, Nesterov: true);
+        var m1 = byWeights.Apply(baseModel, null, settings);
+        var m2 = byDelta.Apply(copy, null, settings);
+        Assert.NotNull(byWeights.Drift);
+        Assert.InRange(byWeights.Drift!.Value, 0.1, 10); // two independent draws: a spread of the step's size
+        Assert.Equal(byWeights.Drift.Value, byDelta.Drift!.Value, 6);
+        foreach (var t in m1.Values.Concat(m2.Values).Concat(deltas.SelectMany(d => d.Values))) t.Dispose();
+    }
+
     [Theory]
     [InlineData(OuterGradientPrecision.Int8)]
     [InlineData(OuterGradientPrecision.Int4)]
