@@ -27,9 +27,8 @@ internal static class BenchReport
                 Console.WriteLine(string.Create(C, $"| {d.Round} | {d.Tokens:N0} | {d.TrainLoss:F4} | {s?.TrainLoss:F4} | {d.EvalLoss:F4} | {s?.EvalLoss:F4} | {Gap(d.EvalLoss, s?.EvalLoss)} | {d.Drift:F3} | {d.ShardBytesRead:N0} |"));
             }
             PrintTimes(result);
-            if (result.Points.Count > 0 && result.Points.All(d => d.ShardBytesRead is not null))
+            if (BytesPerRound(result) is { } perRound)
             {
-                var perRound = result.Points.Average(d => d.ShardBytesRead!.Value);
                 Console.WriteLine(string.Create(C, $"bytes per round on the wire to the merge (outer gradients {result.Arm.Compression}): {perRound / 1e6:F2} MB from {settings.Shards} shards ({perRound / settings.Shards / 1e6:F2} MB a shard)"));
             }
         }
@@ -45,8 +44,7 @@ internal static class BenchReport
         {
             var last = r.Points[^1];
             var drifts = r.Points.Where(p => p.Drift is not null).Select(p => p.Drift!.Value).ToList();
-            var bytes = r.Points.Where(p => p.ShardBytesRead is not null).Select(p => (double)p.ShardBytesRead!.Value).ToList();
-            var megabytes = bytes.Count > 0 ? (bytes.Average() / 1e6).ToString("F2", C) : "";
+            var megabytes = BytesPerRound(r) is { } perRound ? (perRound / 1e6).ToString("F2", C) : "";
             Console.WriteLine(string.Create(C, $"| {r.Arm.Label} | {r.Arm.Rounds} | {last.Tokens:N0} | {last.EvalLoss:F4} | {Gap(last.EvalLoss, Reference(sync, last))} | {(drifts.Count > 0 ? drifts.Average() : double.NaN):F3} | {megabytes} | {r.Wall.TotalSeconds:F0} |"));
         }
         Console.WriteLine();
@@ -94,6 +92,10 @@ internal static class BenchReport
         Console.WriteLine();
         Console.WriteLine(string.Create(C, $"time outside inner steps (downloads, uploads, checkpoints, merge, queue wait; evaluation not counted), all rounds: {(totalWall - totalInner - totalEval) / totalWall:P1} of {totalWall:F0} s (target: under 10 %); evaluation {totalEval / totalWall:P1}; wall {result.Wall.TotalSeconds:F0} s through the platform"));
     }
+
+    /// <summary>The mean bytes a round's merge read from its shards; null when a round did not record them.</summary>
+    private static double? BytesPerRound(ArmResult result) =>
+        result.Points.Count > 0 && result.Points.All(d => d.ShardBytesRead is not null) ? result.Points.Average(d => (double)d.ShardBytesRead!.Value) : null;
 
     private static double? Reference(IReadOnlyList<RoundPoint> sync, RoundPoint point) => sync.FirstOrDefault(p => p.Steps == point.Steps)?.EvalLoss;
 

@@ -16,7 +16,6 @@ namespace LvmCloud.Platform.Tests.Training;
 [Collection(AzuriteCollection.Name)]
 public sealed class TrainingDoesNotFitTests(AzuriteFixture azurite)
 {
-
     [Fact]
     public async Task A_shard_whose_step_does_not_fit_fails_the_run_at_once_with_the_code_and_the_numbers()
     {

@@ -98,8 +98,7 @@ public sealed class OuterStepTests
         using var baseModel = NewModel(1);
         using var copy = NewModel(1);
         using var shard = NewModel(2);
-        var delta = OuterStep.Parameters(baseModel).ToDictionary(p => p.Name,
-            p => p.Parameter.detach().to(ScalarType.Float64) - OuterStep.Parameters(shard).Single(s => s.Name == p.Name).Parameter.detach().to(ScalarType.Float64));
+        var delta = ExactDelta(baseModel, shard);
         using var byWeights = new OuterStep();
         byWeights.Add(shard);
         using var byDelta = new OuterStep();
@@ -127,8 +126,7 @@ public sealed class OuterStepTests
         foreach (var shard in new[] { a, b })
         {
             byWeights.Add(shard);
-            var delta = OuterStep.Parameters(copy).ToDictionary(p => p.Name,
-                p => p.Parameter.detach().to(ScalarType.Float64) - OuterStep.Parameters(shard).Single(s => s.Name == p.Name).Parameter.detach().to(ScalarType.Float64));
+            var delta = ExactDelta(copy, shard);
             byDelta.AddDelta(copy, delta);
             deltas.Add(delta);
         }
@@ -188,4 +186,9 @@ public sealed class OuterStepTests
             folder.Delete(recursive: true);
         }
     }
+
+    /// <summary>δ = θ_base − θ_shard per trainable parameter, in float64: what a shard's outer gradient holds before encoding.</summary>
+    private static Dictionary<string, Tensor> ExactDelta(nn.Module baseModel, nn.Module shard) =>
+        OuterStep.Parameters(baseModel).ToDictionary(p => p.Name,
+            p => p.Parameter.detach().to(ScalarType.Float64) - OuterStep.Parameters(shard).Single(s => s.Name == p.Name).Parameter.detach().to(ScalarType.Float64));
 }
